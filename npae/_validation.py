@@ -1,0 +1,133 @@
+"""Input validation shared by every estimator: clear errors, no silent coercion."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_rng",
+           "check_labels", "check_positive", "check_choice"]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when a model is used before ``fit`` (or ``initialize``)."""
+
+
+class TrainingDivergedError(FloatingPointError):
+    """Raised when the training loss becomes NaN or infinite."""
+
+
+def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval=False,
+                min_samples=1):
+    """Validate a 2-D numeric data matrix and return it as a C-contiguous ``dtype`` array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    name : str
+        Used in error messages.
+    dtype : numpy float dtype
+        The model's dtype.  Casting numbers to it is the only conversion made.
+    n_features : int, optional
+        Expected number of columns (the one seen at fit time).
+    unit_interval : bool
+        Require values in [0, 1] (targets of a Bernoulli likelihood).
+    min_samples : int
+
+    Raises
+    ------
+    TypeError
+        Non-numeric or complex data.
+    ValueError
+        Wrong rank, too few rows, wrong number of columns, NaN/inf, values
+        outside [0, 1] when required.
+    """
+    if hasattr(X, "toarray") and not isinstance(X, np.ndarray):
+        raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray())")
+    arr = np.asarray(X)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype}; convert it with "
+            f"np.asarray({name}, dtype=float) after removing non-numeric columns"
+        )
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} is complex; npae works with real numbers only")
+    if arr.ndim != 2:
+        hint = (f"reshape it with {name}.reshape(1, -1) for one sample or "
+                f"{name}.reshape(-1, 1) for one feature") if arr.ndim == 1 else \
+               f"flatten images first, e.g. {name}.reshape(len({name}), -1)"
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_samples, n_features), got shape {arr.shape}; {hint}"
+        )
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} samples; at least {min_samples} needed")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features; expected at least 1 column")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} features, but the model was fitted with "
+            f"{n_features}; pass data with the same columns as at fit time"
+        )
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.sum(~np.isfinite(arr)))
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s); remove or impute them first"
+        )
+    if unit_interval and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(
+            f"{name} has values in [{arr.min():.4g}, {arr.max():.4g}], but a Bernoulli "
+            f"likelihood (loss='bce') needs targets in [0, 1]; rescale the data (e.g. "
+            f"divide pixel values by 255) or use loss='mse'"
+        )
+    return arr
+
+
+def check_labels(y, n_samples, name="y"):
+    """Validate a 1-D label vector of length ``n_samples``; returns an int64 array."""
+    if y is None:
+        raise ValueError(f"{name} is required: this model uses class labels; call fit(X, y)")
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D of shape (n_samples,), got shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} labels but X has {n_samples} samples")
+    if not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) \
+                and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_rng(rng):
+    """An int seed, None or a Generator -> a Generator (never the global state)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"expected an int seed, None or a np.random.Generator, got {type(rng).__name__}; "
+        "the legacy np.random.RandomState is not supported"
+    )
+
+
+def check_positive(value, name, *, integer=False, allow_zero=False):
+    """Validate a positive (or non-negative) hyperparameter."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be a{'n integer' if integer else ' number'}, got {value!r}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return value
+
+
+def check_choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(choices)}")
+    return value

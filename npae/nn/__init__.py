@@ -1,0 +1,21 @@
+"""The hand-written core: activations, dense layers, MLPs, losses, initialisation.
+
+Nothing here imports the rest of npae.  Two interchangeable *ops* modules
+implement the primitives that involve a sum over observations:
+:mod:`npae.nn.batch` (vectorized) and :mod:`npae.nn.reference` (one
+observation at a time).  :func:`get_ops` picks one.
+"""
+
+from . import batch, reference
+from .activations import ACTIVATIONS, Activation, get_activation
+from .network import MLP, Layer
+
+__all__ = ["get_ops", "batch", "reference", "MLP", "Layer", "Activation",
+           "ACTIVATIONS", "get_activation"]
+
+
+def get_ops(vectorized=True):
+    """Return the batch ops module (``vectorized=True``) or the per-example reference."""
+    if not isinstance(vectorized, (bool,)) and vectorized not in (0, 1):
+        raise TypeError(f"vectorized must be True or False, got {vectorized!r}")
+    return batch if vectorized else reference

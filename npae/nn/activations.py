@@ -1,0 +1,192 @@
+"""Elementwise activations h = f(a) with their first and second derivatives.
+
+Each activation is a small object with three methods:
+
+- ``forward(a)``        -> ``h = f(a)``
+- ``grad(a, h)``        -> ``f'(a)``   (may use ``h`` when that is cheaper,
+  e.g. sigmoid: f' = h (1 - h), tanh: f' = 1 - h^2)
+- ``grad2(a, h)``       -> ``f''(a)``  (needed by the gradient of the
+  contractive penalty, whose value already contains f')
+
+``a`` is the pre-activation, ``h`` the activation; shapes are arbitrary and
+preserved.  Everything is elementwise, so the same code serves the
+per-example reference path and the batch path.
+
+All functions are numerically safe: no overflow warnings for large ``|a|``
+(sigmoid and softplus are written in their stable forms).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Activation", "ACTIVATIONS", "get_activation"]
+
+
+class Activation:
+    """Base class: subclasses implement ``forward``, ``grad`` and ``grad2``.
+
+    ``smooth`` is False for piecewise-linear units (ReLU family), whose
+    derivative is taken almost everywhere (0 at the kink) and whose second
+    derivative is 0.
+    """
+
+    name = "base"
+    smooth = True
+
+    def forward(self, a):
+        raise NotImplementedError
+
+    def grad(self, a, h):
+        raise NotImplementedError
+
+    def grad2(self, a, h):
+        raise NotImplementedError
+
+    def backward(self, dh, a, h):
+        """Chain rule through the unit: dL/da = dL/dh * f'(a)."""
+        return dh * self.grad(a, h)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Identity(Activation):
+    name = "identity"
+
+    def forward(self, a):
+        return a
+
+    def grad(self, a, h):
+        return np.ones_like(a)
+
+    def grad2(self, a, h):
+        return np.zeros_like(a)
+
+    def backward(self, dh, a, h):
+        return dh  # f' = 1: skip the multiplication
+
+
+class Sigmoid(Activation):
+    """h = 1 / (1 + exp(-a)); f' = h(1-h); f'' = f'(1-2h)."""
+
+    name = "sigmoid"
+
+    def forward(self, a):
+        # 1/(1+exp(-a)) computed in place in one buffer: this is several times
+        # faster than scipy.special.expit here.  exp(-a) overflows to inf for
+        # a << 0, and 1/(1+inf) = 0 is the right limit, so the warning is
+        # silenced rather than the input clipped.
+        h = np.negative(a)
+        with np.errstate(over="ignore"):
+            np.exp(h, out=h)
+        h += 1.0
+        np.reciprocal(h, out=h)
+        return h
+
+    def grad(self, a, h):
+        return h * (1.0 - h)
+
+    def grad2(self, a, h):
+        return h * (1.0 - h) * (1.0 - 2.0 * h)
+
+
+class Tanh(Activation):
+    """h = tanh(a); f' = 1 - h^2; f'' = -2 h (1 - h^2)."""
+
+    name = "tanh"
+
+    def forward(self, a):
+        return np.tanh(a)
+
+    def grad(self, a, h):
+        return 1.0 - h * h
+
+    def grad2(self, a, h):
+        return -2.0 * h * (1.0 - h * h)
+
+
+class ReLU(Activation):
+    """h = max(a, 0); f' = 1[a > 0] (0 at the kink); f'' = 0 a.e."""
+
+    name = "relu"
+    smooth = False
+
+    def forward(self, a):
+        return np.maximum(a, 0.0)
+
+    def grad(self, a, h):
+        return (a > 0).astype(a.dtype)
+
+    def grad2(self, a, h):
+        return np.zeros_like(a)
+
+
+class LeakyReLU(Activation):
+    """h = a if a > 0 else slope * a."""
+
+    name = "leaky_relu"
+    smooth = False
+
+    def __init__(self, slope=0.01):
+        self.slope = slope
+
+    def forward(self, a):
+        return np.where(a > 0, a, self.slope * a)
+
+    def grad(self, a, h):
+        return np.where(a > 0, 1.0, self.slope).astype(a.dtype)
+
+    def grad2(self, a, h):
+        return np.zeros_like(a)
+
+    def __repr__(self):
+        return f"LeakyReLU(slope={self.slope})"
+
+
+class Softplus(Activation):
+    """h = log(1 + exp(a)); f' = sigmoid(a); f'' = sigmoid(a)(1 - sigmoid(a))."""
+
+    name = "softplus"
+
+    def forward(self, a):
+        # log(1+e^a) = max(a, 0) + log1p(e^{-|a|}): no overflow for large |a|.
+        return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+    def grad(self, a, h):
+        return SIGMOID.forward(a)
+
+    def grad2(self, a, h):
+        s = SIGMOID.forward(a)
+        return s * (1.0 - s)
+
+
+SIGMOID = Sigmoid()
+
+ACTIVATIONS = {
+    "identity": Identity(),
+    "linear": Identity(),
+    "sigmoid": SIGMOID,
+    "tanh": Tanh(),
+    "relu": ReLU(),
+    "leaky_relu": LeakyReLU(),
+    "softplus": Softplus(),
+}
+
+
+def get_activation(name):
+    """Return the activation object for ``name`` (or pass an Activation through).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the known ones.
+    """
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of "
+            f"{sorted(ACTIVATIONS)} (or an npae.nn.activations.Activation instance)"
+        )
+    return ACTIVATIONS[name]

@@ -1,0 +1,131 @@
+"""Reconstruction losses.  One reduction everywhere: **sum over features, mean
+over the samples of the batch.**
+
+Each loss returns ``(value, gradient with respect to its own input)``.  The
+only fused loss is the Bernoulli cross-entropy, which takes the decoder's
+*logits* (pre-sigmoid) for numerical stability; that is documented below.
+
+Relation to the review (Caron 2020, §1.3, eq. 2): the review's loss is
+``½ Σ_i ‖x^(i) − x̂^(i)‖²`` summed over the n observations.
+:func:`squared_error` is that sum divided by n, i.e. the same per-observation
+term ``½‖x − x̂‖²`` averaged over the batch, so that the learning rate does not
+depend on the batch size.  (h2o's "MSE", quoted in the R book, is the mean over
+features as well: divide per-sample ``‖x − x̂‖²`` by the number of features.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import SIGMOID
+
+__all__ = [
+    "squared_error",
+    "bernoulli_cross_entropy",
+    "gaussian_nll",
+    "per_sample_squared_error",
+    "per_sample_bernoulli",
+    "LOSSES",
+]
+
+LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+def per_sample_squared_error(X_hat, X):
+    """½ Σ_j (x_j − x̂_j)², one value per row.  (n, d), (n, d) -> (n,)"""
+    diff = X_hat - X
+    return 0.5 * np.einsum("ij,ij->i", diff, diff)
+
+
+def squared_error(X_hat, X):
+    """L = (1/n) Σ_i ½ ‖x^(i) − x̂^(i)‖²  and  dL/dX̂ = (X̂ − X) / n.
+
+    Parameters
+    ----------
+    X_hat, X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    value : float
+    dX_hat : ndarray of shape (n_samples, n_features)
+    """
+    n = X.shape[0]
+    diff = X_hat - X  # (n, d)
+    value = 0.5 * float(np.vdot(diff, diff)) / n
+    diff *= 1.0 / n  # reuse the buffer as the gradient
+    return value, diff
+
+
+def per_sample_bernoulli(logits, X):
+    """−Σ_j [x_j log σ(a_j) + (1−x_j) log(1−σ(a_j))], one value per row."""
+    # −log p(x|a) = softplus(a) − x·a, and softplus(a) = max(a,0) + log1p(e^{−|a|})
+    # never overflows.
+    elem = np.maximum(logits, 0.0) - X * logits + np.log1p(np.exp(-np.abs(logits)))
+    return elem.sum(axis=1)
+
+
+def bernoulli_cross_entropy(logits, X):
+    """Bernoulli negative log-likelihood computed from logits (fused with the sigmoid).
+
+    L = (1/n) Σ_i Σ_j [softplus(a_ij) − x_ij a_ij],  x̂ = σ(a),
+    dL/da = (σ(a) − x) / n.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n_samples, n_features)
+        Decoder pre-activations ``a``; the reconstruction is ``sigmoid(a)``.
+    X : ndarray of shape (n_samples, n_features)
+        Targets in [0, 1] (validated by the estimator, not here).
+
+    Returns
+    -------
+    value : float
+    dlogits : ndarray of shape (n_samples, n_features)
+    """
+    n = X.shape[0]
+    value = float(per_sample_bernoulli(logits, X).sum()) / n
+    dlogits = SIGMOID.forward(logits)
+    dlogits -= X
+    dlogits *= 1.0 / n
+    return value, dlogits
+
+
+def gaussian_nll(mu, log_var, X):
+    """Gaussian negative log-likelihood with diagonal variance exp(log_var).
+
+    L = (1/n) Σ_i Σ_j ½ [log 2π + log_var_ij + (x_ij − mu_ij)² exp(−log_var_ij)]
+
+    ``log_var`` may be an array broadcastable to ``mu`` (e.g. a learned
+    per-feature vector of shape (n_features,), or a scalar for a fixed
+    variance); its gradient is summed back to its own shape.
+
+    Returns
+    -------
+    value : float
+    dmu : ndarray, shape of ``mu``
+    dlog_var : ndarray, shape of ``log_var``
+    """
+    n = X.shape[0]
+    log_var = np.asarray(log_var, dtype=mu.dtype)
+    inv_var = np.exp(-log_var)
+    diff = mu - X
+    sq = diff * diff * inv_var  # (x − mu)² / var
+    value = 0.5 * float(np.sum(LOG_2PI + np.broadcast_to(log_var, mu.shape) + sq)) / n
+    dmu = diff * inv_var / n
+    dlog_var_full = 0.5 * (1.0 - sq) / n
+    # Sum the gradient back over broadcast dimensions.
+    dlog_var = _unbroadcast(dlog_var_full, log_var.shape)
+    return value, dmu, dlog_var
+
+
+def _unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape`` (the adjoint of numpy broadcasting)."""
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and g.shape[axis] != 1:
+            g = g.sum(axis=axis, keepdims=True)
+    return g
+
+
+LOSSES = {"mse": squared_error, "bce": bernoulli_cross_entropy}
