@@ -1,0 +1,168 @@
+"""Matplotlib figures shared by the CLI, tutorials and benchmarks.
+
+Every function takes arrays (not models), returns the ``Figure``, and saves it
+when ``path`` is given.  The non-interactive "Agg" backend is used when no
+display is available, so figures can be written on a headless machine.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["image_tiles", "reconstructions", "latent_scatter", "loss_curves", "save",
+           "curves"]
+
+
+def _plt():
+    import matplotlib
+
+    if not os.environ.get("DISPLAY") and matplotlib.get_backend().lower() != "agg":
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig, path):
+    """Save ``fig`` to ``path`` (creating the folder) and close it; returns the path."""
+    if path is not None:
+        folder = os.path.dirname(os.fspath(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        _plt().close(fig)
+    return path
+
+
+def _square(d):
+    s = int(round(np.sqrt(d)))
+    if s * s != d:
+        raise ValueError(f"cannot show {d} features as a square image; pass image_shape")
+    return (s, s)
+
+
+def image_tiles(images, image_shape=None, n_cols=None, title=None, path=None,
+                normalize="each", cmap="gray"):
+    """Show rows of ``images`` (n, h*w) as a grid of tiles (e.g. first-layer filters).
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, h * w)
+        For filters pass ``W.T`` of a first layer of shape (d, h).
+    normalize : {"each", "all", None}
+        Scale each tile to its own range (filters), one range for all, or none.
+    """
+    plt = _plt()
+    images = np.asarray(images, dtype=float)
+    n = images.shape[0]
+    shape = image_shape or _square(images.shape[1])
+    n_cols = n_cols or int(np.ceil(np.sqrt(n)))
+    n_rows = int(np.ceil(n / n_cols))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(n_cols * 0.9, n_rows * 0.9 + 0.4),
+                             squeeze=False)
+    lo, hi = images.min(), images.max()
+    for k, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if k >= n:
+            continue
+        img = images[k].reshape(shape)
+        if normalize == "each":
+            ax.imshow(img, cmap=cmap)
+        elif normalize == "all":
+            ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
+        else:
+            ax.imshow(img, cmap=cmap, vmin=0, vmax=1)
+    if title:
+        fig.suptitle(title)
+    save(fig, path)
+    return fig
+
+
+def reconstructions(rows, labels, image_shape=None, n=10, title=None, path=None):
+    """Rows of images one above the other: e.g. originals, corrupted, reconstructed.
+
+    Parameters
+    ----------
+    rows : list of ndarray, each (>= n, h * w)
+    labels : list of str, one per row
+    """
+    plt = _plt()
+    shape = image_shape or _square(np.asarray(rows[0]).shape[1])
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 1.0 + 0.3),
+                             squeeze=False)
+    for r, (imgs, label) in enumerate(zip(rows, labels)):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(np.asarray(imgs[c]).reshape(shape), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title)
+    save(fig, path)
+    return fig
+
+
+def latent_scatter(Z, labels=None, title=None, ax=None, path=None, s=4):
+    """2-D codes coloured by class (the review's Fig. 5; the h2o chapter's Fig. 19.2)."""
+    plt = _plt()
+    Z = np.asarray(Z)
+    if Z.shape[1] < 2:
+        raise ValueError(f"latent_scatter needs at least 2 code dimensions, got {Z.shape[1]}")
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 4.5))
+    if labels is None:
+        ax.scatter(Z[:, 0], Z[:, 1], s=s, alpha=0.6)
+    else:
+        sc = ax.scatter(Z[:, 0], Z[:, 1], c=labels, cmap="tab10", s=s, alpha=0.7,
+                        vmin=-0.5, vmax=9.5)
+        if fig is not None:
+            fig.colorbar(sc, ax=ax, ticks=range(10), label="digit")
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    if title:
+        ax.set_title(title)
+    if fig is not None:
+        save(fig, path)
+    return fig if fig is not None else ax.figure
+
+
+def loss_curves(history, keys=("loss", "val_loss"), title="training", path=None, log=False):
+    """Per-epoch curves from a model's ``history_``."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for k in keys:
+        v = history.get(k, [])
+        if len(v):
+            ax.plot(np.arange(1, len(v) + 1), v, label=k)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if log:
+        ax.set_yscale("log")
+    ax.legend()
+    ax.set_title(title)
+    save(fig, path)
+    return fig
+
+
+def curves(x, ys, xlabel, ylabel, title=None, path=None, logy=False, marker="o"):
+    """Several named curves over the same x (e.g. error vs code size per method).
+
+    ``ys`` is a dict label -> sequence of the same length as ``x``.
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for label, y in ys.items():
+        ax.plot(x, y, marker=marker, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    save(fig, path)
+    return fig
