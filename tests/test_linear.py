@@ -487,3 +487,94 @@ class TestRecover:
             recover_principal_components(np.ones(3))
         with pytest.raises(ValueError, match="NaN"):
             recover_principal_components(np.full((2, 3), np.nan))
+
+
+# ----------------------------------------------------------------------------
+# npae's linear Autoencoder learns PCA (the core model against this module)
+# ----------------------------------------------------------------------------
+
+
+def linear_ae(k, **kw):
+    npae = pytest.importorskip("npae")
+    return npae.Autoencoder(hidden=(k,), activation="identity", loss="mse", **kw)
+
+
+def set_params(ae, params):
+    for name, value in params.items():
+        ae.params_[name][...] = value
+
+
+class TestAutoencoderIsPCA:
+    @pytest.mark.parametrize("vectorized", [True, False])
+    def test_closed_form_is_a_critical_point_of_the_model_loss(self, vectorized):
+        X = make_data(n=80, d=6, seed=20)
+        k = 2
+        ae = linear_ae(k).initialize(X)
+        assert {n: p.shape for n, p in ae.params_.items()} == {
+            "encoder.0.W": (6, k), "encoder.0.b": (k,), "decoder.0.W": (k, 6), "decoder.0.b": (6,)}
+        set_params(ae, linear_autoencoder_closed_form(X, k).as_params())
+        loss, grads = ae.loss_and_grads(X, vectorized=vectorized)
+        ev, _ = cov_eigh(X, ddof=0)
+        np.testing.assert_allclose(loss, 0.5 * ev[k:].sum(), rtol=1e-10)
+        for name, g in grads.items():
+            np.testing.assert_allclose(g, 0, atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(ae.transform(X), PCA(k).fit(X).transform(X), atol=1e-10)
+        # Autoencoder.reconstruction_error averages over features (h2o's per-row MSE);
+        # PCA.reconstruction_error sums over them (squared error per sample)
+        np.testing.assert_allclose(ae.reconstruction_error(X) * X.shape[1],
+                                   PCA(k).fit(X).reconstruction_error(X), rtol=1e-8)
+
+    def test_model_gradient_matches_the_independent_formula(self):
+        X = make_data(n=50, d=5, seed=21, scales=(3.0, 2.0, 1.4, 0.8, 0.4))
+        X = X - X.mean(0)
+        k, lam = 3, 0.4
+        ae = linear_ae(k, weight_decay=lam).initialize(X)
+        ae.params_["encoder.0.b"][...] = 0.0
+        ae.params_["decoder.0.b"][...] = 0.0
+        W1, W2 = ae.params_["encoder.0.W"], ae.params_["decoder.0.W"]
+        ref_loss, ref_grad = l2_lae_loss_and_grad(np.concatenate([W1.ravel(), W2.ravel()]),
+                                                  X, k, lam)
+        loss, grads = ae.loss_and_grads(X)
+        np.testing.assert_allclose(loss, ref_loss, rtol=1e-12)
+        np.testing.assert_allclose(grads["encoder.0.W"].ravel(), ref_grad[: 5 * k], rtol=1e-10,
+                                   atol=1e-14)
+        np.testing.assert_allclose(grads["decoder.0.W"].ravel(), ref_grad[5 * k:], rtol=1e-10,
+                                   atol=1e-14)
+
+    def test_trained_linear_ae_spans_the_pca_subspace(self):
+        X = make_data(n=150, d=6, seed=22)
+        k = 3
+        ae = linear_ae(k, optimizer="lbfgs", epochs=3000, random_state=0).fit(X)
+        pca = PCA(k).fit(X)
+        th = principal_angles(ae.params_["decoder.0.W"].T, pca.components_.T)
+        np.testing.assert_allclose(th, 0, atol=1e-4)
+        th = principal_angles(ae.params_["encoder.0.W"], pca.components_.T)
+        np.testing.assert_allclose(th, 0, atol=1e-4)
+        ev, _ = cov_eigh(X, ddof=0)
+        np.testing.assert_allclose(ae.history_["loss"][-1], 0.5 * ev[k:].sum(), rtol=1e-8)
+        # the learned basis is a mixing of the principal directions, recovered by PCA inside it
+        V, _ = recover_principal_components(ae.params_["decoder.0.W"])
+        inner = PCA().fit((X - X.mean(0)) @ V.T)
+        assert_rows_equal_up_to_sign(inner.components_ @ V, pca.components_, atol=1e-4)
+
+    def test_weight_decay_learns_the_ordered_principal_directions(self):
+        X = make_data(n=150, d=5, seed=23, scales=(3.0, 2.0, 1.4, 0.8, 0.4))  # not centred
+        k, lam = 3, 0.5
+        ae = linear_ae(k, weight_decay=lam, optimizer="lbfgs", epochs=5000,
+                       random_state=1).fit(X)
+        ev, _ = cov_eigh(X, ddof=0)  # biases absorb the mean; S = Xc^T Xc / n
+        W1, W2 = ae.params_["encoder.0.W"], ae.params_["decoder.0.W"]
+        comps, s = recover_principal_components(W2)
+        np.testing.assert_allclose(s, predicted_decoder_singular_values(ev[:k], lam), atol=1e-5)
+        np.testing.assert_allclose(W1, W2.T, atol=1e-5)
+        np.testing.assert_allclose(comps, PCA(k).fit(X).components_, atol=1e-4)
+
+    def test_adam_gets_the_subspace(self):
+        X = make_data(n=200, d=5, seed=24, scales=(3.0, 2.0, 0.3, 0.2, 0.1))
+        ae = linear_ae(2, optimizer="adam", learning_rate=0.01, batch_size=200, epochs=3000,
+                       random_state=0).fit(X)
+        th = principal_angles(ae.params_["decoder.0.W"].T, PCA(2).fit(X).components_.T)
+        assert th.max() < 0.01
+        ev, _ = cov_eigh(X, ddof=0)
+        loss, _ = ae.loss_and_grads(X)
+        assert 0.5 * ev[2:].sum() <= loss < 1.05 * 0.5 * ev[2:].sum()  # Adam jitters at lr 0.01
