@@ -1,0 +1,73 @@
+"""The command line: the README's main job and the teaching tools run end to end."""
+
+import os
+
+import numpy as np
+import pytest
+
+from npae import cli
+
+
+def test_demo_quick_writes_figures_and_compares_with_pca(tmp_path, capsys):
+    out = tmp_path / "demo"
+    table = cli.demo(out=str(out), quick=True, verbose=True)
+    assert set(table) == {2, 30}
+    for pca_err, ae_err in table.values():
+        assert np.isfinite(pca_err) and np.isfinite(ae_err) and pca_err > 0 and ae_err > 0
+    # PCA with more components always reconstructs better.
+    assert table[30][0] < table[2][0]
+    for name in ("reconstructions.png", "codes_2d.png", "loss_curve.png", "autoencoder30.npz"):
+        assert (out / name).stat().st_size > 1000
+    text = capsys.readouterr().out
+    assert "PCA" in text and "autoencoder" in text
+
+
+def test_main_demo_entry_point(tmp_path):
+    assert cli.main(["demo", "--quick", "--out", str(tmp_path / "d")]) == 0
+
+
+def test_gradcheck_command_passes_and_prints_report(capsys):
+    code = cli.main(["gradcheck", "autoencoder", "--set", "hidden=(6,3)", "--n-samples", "4"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "PASSED" in out and "encoder.0.W" in out
+
+
+def test_gradcheck_reference_path(capsys):
+    code = cli.main(["gradcheck", "autoencoder", "--reference", "--set", "hidden=(5,)",
+                     "--set", "loss='bce'", "--n-samples", "3"])
+    assert code == 0
+    assert "reference" in capsys.readouterr().out
+
+
+def test_fit_command_saves_a_loadable_model(tmp_path, capsys):
+    import npae
+
+    path = tmp_path / "m.npz"
+    cli.main(["fit", "autoencoder", "--n", "300", "--set", "hidden=(16,)",
+              "--set", "epochs=2", "--set", "verbose=False", "--out", str(path)])
+    model = npae.load(path)
+    assert model.params_["encoder.0.W"].shape == (784, 16)
+    assert "saved" in capsys.readouterr().out
+
+
+def test_bad_setting_is_a_clear_error():
+    with pytest.raises(SystemExit, match="bad setting"):
+        cli.main(["gradcheck", "autoencoder", "--set", "no_such_option=3"])
+    with pytest.raises(SystemExit, match="key=value"):
+        cli.main(["fit", "autoencoder", "--set", "epochs"])
+
+
+def test_speed_benchmark_smoke(tmp_path):
+    import runpy
+    import sys
+
+    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "speed.py")
+    argv = sys.argv
+    sys.argv = [path, "--quick", "--out", str(tmp_path / "speed.md")]
+    try:
+        runpy.run_path(path, run_name="__main__")
+    finally:
+        sys.argv = argv
+    text = (tmp_path / "speed.md").read_text()
+    assert "float32" in text and "float64" in text
