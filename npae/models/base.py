@@ -359,6 +359,30 @@ class BaseAutoencoder:
         """Normality score, scikit-learn sign: higher = more normal (−reconstruction error)."""
         return -self.reconstruction_error(X)
 
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over the rows of ``X`` (higher is better).
+
+        The default score of ``GridSearchCV`` and ``cross_val_score``: minus
+        the mean per-row reconstruction MSE.  ``y`` is ignored.
+
+        Returns
+        -------
+        float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def __sklearn_tags__(self):
+        """Estimator tags for scikit-learn >= 1.6, which refuses estimators without them.
+
+        scikit-learn is imported here only, when scikit-learn itself asks:
+        npae does not depend on it.
+        """
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type=None,
+                    target_tags=TargetTags(required=bool(self._uses_labels)),
+                    transformer_tags=TransformerTags(preserves_dtype=[]))
+
     @property
     def code_size_(self):
         self._check_fitted()
