@@ -406,29 +406,46 @@ class PCA:
         return Z @ self.components_ + self.mean_
 
     def reconstruction_error(self, X, per_feature=False):
-        r"""Squared reconstruction error of each sample.
+        r"""Squared reconstruction error of each sample, averaged over features.
+
+        The same convention as :meth:`npae.Autoencoder.reconstruction_error`
+        (the per-row MSE of h2o's ``h2o.anomaly``), so that PCA and the
+        autoencoders can be compared number for number.
 
         Parameters
         ----------
         X : array_like, shape (n_samples, n_features)
         per_feature : bool, default=False
-            If True, return the squared errors without summing over features.
+            If True, return the squared errors without averaging over features.
 
         Returns
         -------
         err : ndarray, shape (n_samples,) or (n_samples, n_features)
-            ``err[i] = sum_j (X[i, j] - X_hat[i, j])**2`` with
-            ``X_hat = inverse_transform(transform(X))``: the squared error
-            summed over features, without the factor 1/2. npae's loss on the
-            same reconstruction is ``0.5 * err.mean()``. On the training data
-            ``err.mean()`` equals the sum of the discarded eigenvalues of
-            ``Xc.T @ Xc / n``.
+            ``err[i] = mean_j (X[i, j] - X_hat[i, j])**2`` with
+            ``X_hat = inverse_transform(transform(X))``; with
+            ``per_feature=True`` the ``(n, d)`` array of
+            ``(X[i, j] - X_hat[i, j])**2``.
+
+        Notes
+        -----
+        Three scalings of the same residual appear in the literature:
+
+        - ``err * n_features_in_`` is the squared error summed over features,
+          Hinton & Salakhutdinov's (2006) "squared error per image" (their
+          MNIST table: PCA-30 13.87 on 784 pixels);
+        - npae's squared-error loss on the same reconstruction is
+          ``0.5 * n_features_in_ * err.mean()`` (1/2, sum over features, mean
+          over samples);
+        - on the training data, ``n_features_in_ * err.mean()`` equals the sum
+          of the discarded eigenvalues of ``Xc.T @ Xc / n`` (Baldi & Hornik;
+          see :func:`linear_autoencoder_closed_form`).
         """
         X = self._check_X(X)
         Xc = X - self.mean_
+        # (n, d) @ (d, k) -> (n, k) codes; (n, k) @ (k, d) -> (n, d) projection
         R = Xc - (Xc @ self.components_.T) @ self.components_
         sq = R**2
-        return sq if per_feature else sq.sum(axis=1)
+        return sq if per_feature else sq.mean(axis=1)
 
 
 # ----------------------------------------------------------------------------

@@ -95,18 +95,30 @@ class TestPCA:
         np.testing.assert_allclose(ours.fit_transform(X), Z, atol=1e-12)
 
     def test_reconstruction_error_definition(self):
+        # convention shared with npae.Autoencoder: per-sample MEAN over features (h2o's MSE)
         X = make_data(seed=2)
         pca = PCA(2).fit(X)
         X_hat = pca.inverse_transform(pca.transform(X))
         err = pca.reconstruction_error(X)
         assert err.shape == (len(X),)
-        np.testing.assert_allclose(err, np.sum((X - X_hat) ** 2, axis=1), rtol=1e-10)
+        np.testing.assert_allclose(err, np.mean((X - X_hat) ** 2, axis=1), rtol=1e-10)
         per = pca.reconstruction_error(X, per_feature=True)
         assert per.shape == X.shape
-        np.testing.assert_allclose(per.sum(1), err, rtol=1e-12)
-        # mean per-sample error = sum of discarded eigenvalues of Xc^T Xc / n
+        np.testing.assert_allclose(per, (X - X_hat) ** 2, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(per.mean(1), err, rtol=1e-12)
+        # Hinton & Salakhutdinov's per-image error = err * n_features; on the training data
+        # its mean is the sum of the discarded eigenvalues of Xc^T Xc / n
         w, _ = cov_eigh(X, ddof=0)
-        np.testing.assert_allclose(err.mean(), w[2:].sum(), rtol=1e-10)
+        np.testing.assert_allclose(err.mean() * X.shape[1], w[2:].sum(), rtol=1e-10)
+        # held-out rows: the error is the squared norm of the part outside the subspace
+        Xt = make_data(n=7, seed=99)
+        Rt = (Xt - pca.mean_) @ (np.eye(6) - pca.components_.T @ pca.components_)
+        np.testing.assert_allclose(pca.reconstruction_error(Xt), np.sum(Rt**2, 1) / 6,
+                                   rtol=1e-10)
+        with pytest.raises(ValueError, match="features"):
+            pca.reconstruction_error(X[:, :4])
+        with pytest.raises(NotFittedError):
+            PCA(2).reconstruction_error(X)
 
     def test_get_set_params_and_clone(self):
         pca = PCA(n_components=2)
@@ -519,10 +531,12 @@ class TestAutoencoderIsPCA:
         for name, g in grads.items():
             np.testing.assert_allclose(g, 0, atol=1e-10, err_msg=name)
         np.testing.assert_allclose(ae.transform(X), PCA(k).fit(X).transform(X), atol=1e-10)
-        # Autoencoder.reconstruction_error averages over features (h2o's per-row MSE);
-        # PCA.reconstruction_error sums over them (squared error per sample)
-        np.testing.assert_allclose(ae.reconstruction_error(X) * X.shape[1],
+        # one convention for both: per-row mean over features (h2o's per-row MSE)
+        np.testing.assert_allclose(ae.reconstruction_error(X),
                                    PCA(k).fit(X).reconstruction_error(X), rtol=1e-8)
+        np.testing.assert_allclose(ae.reconstruction_error(X, per_feature=True),
+                                   PCA(k).fit(X).reconstruction_error(X, per_feature=True),
+                                   rtol=1e-7, atol=1e-13)
 
     def test_model_gradient_matches_the_independent_formula(self):
         X = make_data(n=50, d=5, seed=21, scales=(3.0, 2.0, 1.4, 0.8, 0.4))
