@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .nn.jacobian import contractive_penalty  # Ω = λ mean ‖∂z/∂x‖²_F (Rifai et al. 2011)
 from .nn.network import accumulate
 
 __all__ = ["weight_decay"]
+__all__ += ["contractive_penalty"]
 
 
 def weight_decay(params, names, lam, grads=None):

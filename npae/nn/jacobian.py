@@ -1,0 +1,419 @@
+r"""The Jacobian of an MLP encoder and the contractive penalty, by hand.
+
+Reference: Rifai, Vincent, Muller, Glorot & Bengio (2011), *Contractive
+auto-encoders: explicit invariance during feature extraction*, ICML; Caron,
+*Literature review – Autoencoders* (2020), §2.5.
+
+    Ω = λ (1/n) Σ_i ‖∂z^(i)/∂x^(i)‖²_F          (the review's Ω, averaged over a batch)
+
+Notation (one observation, column vectors; the code stores rows, ``A = H W + b``)::
+
+    h_0 = x ∈ R^d,   a_l = W_lᵀ h_{l-1} + b_l,   h_l = f_l(a_l),   l = 1..L,   z = h_L ∈ R^k
+    D_l = diag(f_l'(a_l)),  f_l'' its second derivative (both elementwise)
+    J  = ∂z/∂x = D_L W_Lᵀ D_{L-1} W_{L-1}ᵀ ⋯ D_1 W_1ᵀ                 (k × d)
+
+1. Reverse accumulation of the Jacobian
+---------------------------------------
+Let ``U_l = ∂z/∂a_l`` (k × h_l) and ``V_l = ∂z/∂h_l`` (k × h_l).  Walking down
+from the code::
+
+    U_L = D_L,     V_{l-1} = U_l W_lᵀ,     U_{l-1} = V_{l-1} D_{l-1},     J = U_1 W_1ᵀ.
+
+This is backpropagation run with the k rows of the identity as seeds, i.e. all
+k vector–Jacobian products at once: one (n·k, h_l) @ (h_l, h_{l-1}) product per
+layer above the first.  ``U_L`` is diagonal and is never materialised.
+
+2. The input side is summed once per batch, not once per sample
+---------------------------------------------------------------
+``‖J‖²_F = tr(U_1 W_1ᵀ W_1 U_1ᵀ) = ⟨U_1, U_1 G⟩``,  with the Gram matrix
+``G = W_1ᵀ W_1`` (h_1 × h_1) shared by every sample.  So the (n × k × d)
+Jacobian is never formed: per sample the work is a (k × h_1) @ (h_1 × h_1)
+product instead of (k × h_1) @ (h_1 × d).  When the first layer is much wider
+than the input (h_1 > 1.5 d) the explicit ``J = U_1 W_1ᵀ`` is cheaper, and
+``method="auto"`` uses it.
+
+3. One layer: Rifai's closed form
+---------------------------------
+For L = 1, ``U_1 = D_1`` is diagonal and ⟨U_1, U_1 G⟩ only sees diag(G)::
+
+    ‖J‖²_F = Σ_j f'(a_j)² Σ_i W_ij²        (sigmoid: f'(a_j) = h_j (1 − h_j))
+
+— O(k) per sample after the O(d k) column norms, no Jacobian at all.
+
+4. The gradient (adjoints ``X̄ = ∂Ω_i/∂X`` for one sample)
+---------------------------------------------------------
+From ``Ω_i = ⟨U_1, U_1 G⟩``::
+
+    Ū_1 = 2 U_1 G,      Ḡ = U_1ᵀ U_1,      W̄_1 ∋ 2 W_1 Ḡ     (dG = dW_1ᵀW_1 + W_1ᵀdW_1, Ḡ symmetric)
+
+(explicit form: ``Ū_1 = 2 J W_1``, ``W̄_1 ∋ 2 Jᵀ U_1``).  Then up the chain of §1,
+for l = 1..L−1::
+
+    U_l = V_l D_l            ⇒  V̄_l = Ū_l D_l,          f̄'_l = Σ_rows (V_l ⊙ Ū_l)      (one entry per unit)
+    V_l = U_{l+1} W_{l+1}ᵀ   ⇒  Ū_{l+1} = V̄_l W_{l+1},  W̄_{l+1} ∋ V̄_lᵀ U_{l+1}
+
+and at the top ``U_L = D_L``: ``f̄'_L = diag(Ū_L)``.  Each ``f'_l`` is a function
+of ``a_l``, whose second derivative brings in f''::
+
+    ā_l = f̄'_l ⊙ f_l''(a_l).
+
+Finally ``a_l`` depends on every parameter below it, so these ``ā_l`` are
+carried down by one ordinary backward pass of the encoder, injected at each
+layer (:func:`backward_with_preactivation`)::
+
+    ā_l ← ā_l + f'_l ⊙ h̄_l,    W̄_l ∋ h_{l-1} ā_lᵀ,    b̄_l ∋ ā_l,    h̄_{l-1} = W_l ā_l.
+
+For a ReLU/leaky ReLU layer f' is the a.e. derivative and f'' = 0, so its
+``ā_l`` vanishes and only the W̄ terms remain (the penalty is piecewise
+quadratic in the weights).  The batch sums ``Σ_i`` of ``W̄`` and ``Ḡ`` go
+through ``ops`` (or :func:`_sum_of_products`, which follows ``ops``), so the
+reference path accumulates them one observation at a time.
+
+5. Cost (flops per batch of n; a plain training step of the same
+   autoencoder is ≈ 6 n Σ_l h_{l-1} h_l for the encoder and as much again for a
+   mirrored decoder)
+----------------------------------------------------------------------------
+- L = 1: O(n k + d k), plus one product ``Xᵀ Ā`` that a model merges into the
+  backward pass it runs anyway (pass ``dA``): the CAE step costs what a plain
+  step costs.
+- L ≥ 2: ``2 n k h_1²`` (U_1 G) + ``n k h_1²`` (Ḡ) + ``≈ 6 n k Σ_{l≥2} h_{l-1} h_l``
+  (the chain and its adjoint) + ``3 d h_1²`` (G and W_1 Ḡ, once per batch);
+  memory O(n k Σ h_l).  The ratio to a plain step is ≈ 1 + k h_1 / (4 d) for a
+  784–h_1–k encoder with a mirrored decoder: measured in
+  ``benchmarks/contractive.py``.  (The naive forward-mode ``J_l = D_l W_lᵀ
+  J_{l-1}`` costs ``2 n d Σ_{l≥2} h_{l-1} h_l`` flops and n k d memory.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["encoder_jacobian", "jacobian_frobenius_sq", "contractive_penalty",
+           "backward_with_preactivation", "METHODS"]
+
+#: How ‖J‖²_F is computed at the first layer (all give the same value and gradient).
+METHODS = ("auto", "gram", "jacobian")
+
+
+# --------------------------------------------------------------------------- #
+# helpers
+# --------------------------------------------------------------------------- #
+def _weight(mlp, params, layer):
+    return mlp.weight(params, layer)  # (n_in, n_out), transposed view for a tied layer
+
+
+def _add_weight_grad(grads, layer, g):
+    """Add the gradient ``g`` of the (n_in, n_out) weight a layer multiplies by."""
+    name = layer.W
+    g = g.T if layer.transpose else g
+    if name in grads:
+        grads[name] += g
+    else:
+        grads[name] = np.array(g, copy=True)
+
+
+def _add(grads, name, g):
+    if name in grads:
+        grads[name] += g
+    else:
+        grads[name] = np.array(g, copy=True)
+
+
+def _bmm(P, M):
+    """Per-sample products P^(i) M for P (n, k, a), M (a, b) -> (n, k, b): one GEMM."""
+    n, k, a = P.shape
+    return (P.reshape(n * k, a) @ M).reshape(n, k, M.shape[1])  # (n·k, a) @ (a, b)
+
+
+def _sum_of_products(P, Q, ops):
+    """Σ_i P^(i)ᵀ Q^(i) for P (n, k, a), Q (n, k, b) -> (a, b).
+
+    The batch path folds the sum over samples into one (a, n·k) @ (n·k, b)
+    product; the reference path adds the per-observation (a × b) products one
+    sample at a time, as the equations are written.
+    """
+    n, k, a = P.shape
+    b = Q.shape[2]
+    if ops.VECTORIZED:
+        P2 = P.reshape(n * k, a)
+        Q2 = Q.reshape(n * k, b)
+        return P2.T @ Q2  # (a, n·k) @ (n·k, b) -> (a, b); syrk when P is Q
+    total = np.zeros((a, b), dtype=np.result_type(P, Q))
+    for i in range(n):
+        total += P[i].T @ Q[i]  # (a, k) @ (k, b)
+    return total
+
+
+def _derivatives(mlp, cache):
+    """f'_l(a_l) and f''_l(a_l) per layer, from the forward cache."""
+    D, S = [], []
+    for layer, (_, A, H) in zip(mlp.layers, cache):
+        D.append(layer.activation.grad(A, H))  # (n, h_l)
+        S.append(layer.activation.grad2(A, H))  # (n, h_l)
+    return D, S
+
+
+def _chain(mlp, params, D):
+    """Reverse accumulation U_l = ∂z/∂a_l, V_l = ∂z/∂h_l (0-based layers).
+
+    Returns lists ``U``, ``V`` of length L.  ``U[L-1]`` is the diagonal
+    ``D[L-1]`` stored as (n, k); every other ``U[l]``, ``V[l]`` is (n, k, h_l);
+    ``V[L-1]`` is None (never needed).
+    """
+    L = len(mlp.layers)
+    U = [None] * L
+    V = [None] * L
+    U[L - 1] = D[L - 1]  # diagonal: (n, k)
+    for l in range(L - 1, 0, -1):
+        Wt = _weight(mlp, params, mlp.layers[l]).T  # (h_l, h_{l-1})
+        if l == L - 1:
+            # diag(f'_L) W_Lᵀ: scale the rows of W_Lᵀ per sample, no product needed
+            V[l - 1] = D[l][:, :, None] * Wt[None, :, :]  # (n, k, 1) * (1, k, h_{l-1})
+        else:
+            V[l - 1] = _bmm(U[l], Wt)  # (n, k, h_l) @ (h_l, h_{l-1}) -> (n, k, h_{l-1})
+        U[l - 1] = V[l - 1] * D[l - 1][:, None, :]  # right-multiply by diag(f'_{l-1})
+    return U, V
+
+
+def _resolve_method(method, mlp):
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {list(METHODS)}")
+    if method != "auto":
+        return method
+    first = mlp.layers[0]
+    if len(mlp.layers) == 1:
+        return "gram"  # Rifai's closed form: diag(G) only
+    # ⟨U_1, U_1 G⟩ and its gradient cost ≈ 4 n k h_1² flops (U_1 G, Σ U_1ᵀU_1), the explicit
+    # J = U_1 W_1ᵀ ≈ 6 n k h_1 d (J, J W_1, Σ Jᵀ U_1): the Gram form wins unless h_1 > 1.5 d.
+    return "gram" if 2 * first.n_out <= 3 * first.n_in else "jacobian"
+
+
+def _forward_if_needed(mlp, params, X, ops, cache):
+    if cache is None:
+        _, cache = mlp.forward(params, X, ops)
+    if len(cache) != len(mlp.layers):
+        raise ValueError(f"cache has {len(cache)} layers, the encoder {len(mlp.layers)}; pass "
+                         "the cache returned by this encoder's forward()")
+    return cache
+
+
+# --------------------------------------------------------------------------- #
+# public
+# --------------------------------------------------------------------------- #
+def encoder_jacobian(mlp, params, X, ops=None, cache=None):
+    """The explicit Jacobian ∂z/∂x of an MLP encoder at each row of ``X``.
+
+    For tests, figures and teaching: it materialises an (n, k, d) array, so
+    keep ``n`` small (the penalty itself never forms it).
+
+    Parameters
+    ----------
+    mlp : npae.nn.MLP
+    params : dict name -> ndarray
+    X : ndarray of shape (n, d)
+    ops : module, optional
+        Execution path for the forward pass (default: batch).
+    cache : list, optional
+        The forward cache of ``mlp`` at ``X`` (skips the forward pass).
+
+    Returns
+    -------
+    ndarray of shape (n, k, d)
+        ``J[i, j, m] = ∂z_j(x^(i)) / ∂x_m``.
+    """
+    if ops is None:
+        from . import batch as ops
+    cache = _forward_if_needed(mlp, params, X, ops, cache)
+    D, _ = _derivatives(mlp, cache)
+    U, _ = _chain(mlp, params, D)
+    W1t = _weight(mlp, params, mlp.layers[0]).T  # (h_1, d)
+    if len(mlp.layers) == 1:
+        return D[0][:, :, None] * W1t[None, :, :]  # diag(f'_1) W_1ᵀ: (n, k, d)
+    return _bmm(U[0], W1t)  # (n, k, h_1) @ (h_1, d) -> (n, k, d)
+
+
+def _first_layer(U1, W1, diag, method, scale, need_grad, ops):
+    """Per-sample ‖U_1 W_1ᵀ‖²_F and, if asked, Ū_1 and W̄_1 (both times ``scale``).
+
+    ``diag``: U_1 is the diagonal f'_1 stored as (n, h_1) (a one-layer encoder).
+    Returns (values (n,), Ū_1 or None, W̄_1 or None).
+    """
+    if method == "gram":
+        if diag:
+            # Rifai et al. 2011: ‖J‖² = Σ_j f'(a_j)² Σ_m W_mj²
+            col_sq = np.einsum("mj,mj->j", W1, W1)  # diag(G) = Σ_m W_mj²: (k,)
+            D2 = U1 * U1  # (n, k)
+            values = D2 @ col_sq  # (n, k) @ (k,) -> (n,)
+            if not need_grad:
+                return values, None, None
+            Ubar = (2.0 * scale) * U1 * col_sq  # ∂/∂f'_j = 2 f'_j G_jj: (n, k)
+            Gbar_diag = scale * ops.sum_over_samples(D2)  # Σ_i f'_ij²: (k,)
+            Wbar = (2.0 * W1) * Gbar_diag  # 2 W_1 diag(Ḡ): (d, k)
+            return values, Ubar, Wbar
+        G = W1.T @ W1  # (h_1, d) @ (d, h_1) -> (h_1, h_1), shared by all samples
+        P = _bmm(U1, G)  # (n, k, h_1) @ (h_1, h_1) -> (n, k, h_1)
+        values = np.einsum("nka,nka->n", U1, P)  # ⟨U_1, U_1 G⟩ per sample
+        if not need_grad:
+            return values, None, None
+        P *= 2.0 * scale  # Ū_1 = 2 U_1 G
+        Gbar = _sum_of_products(U1, U1, ops)  # Σ_i U_1ᵀ U_1: (h_1, h_1)
+        Wbar = W1 @ Gbar  # (d, h_1) @ (h_1, h_1) -> (d, h_1)
+        Wbar *= 2.0 * scale
+        return values, P, Wbar
+    # method == "jacobian": form J = U_1 W_1ᵀ explicitly
+    if diag:
+        J = U1[:, :, None] * W1.T[None, :, :]  # (n, k, d)
+    else:
+        J = _bmm(U1, W1.T)  # (n, k, h_1) @ (h_1, d) -> (n, k, d)
+    values = np.einsum("nkm,nkm->n", J, J)
+    if not need_grad:
+        return values, None, None
+    J *= 2.0 * scale
+    if diag:
+        Ubar = np.einsum("nkm,mk->nk", J, W1)  # diagonal of 2 J W_1: (n, k)
+        Wbar = ops.sum_over_samples(J * U1[:, :, None]).T  # 2 Jᵀ diag(f'_1): (d, k)
+    else:
+        Ubar = _bmm(J, W1)  # 2 J W_1: (n, k, d) @ (d, h_1) -> (n, k, h_1)
+        Wbar = _sum_of_products(J, U1, ops)  # Σ_i 2 J_iᵀ U_1^(i): (d, h_1)
+    return values, Ubar, Wbar
+
+
+def _penalty(mlp, params, cache, scale, ops, grads, method):
+    """Per-sample ‖J‖²_F; with ``grads``, add the direct weight gradients (times
+    ``scale``) and return the pre-activation adjoints {l: ā_l}."""
+    L = len(mlp.layers)
+    method = _resolve_method(method, mlp)
+    D, S = _derivatives(mlp, cache)
+    U, V = _chain(mlp, params, D)
+    need_grad = grads is not None
+    W1 = _weight(mlp, params, mlp.layers[0])
+    values, Ubar, W1bar = _first_layer(U[0], W1, L == 1, method, scale, need_grad, ops)
+    if not need_grad:
+        return values, None
+    _add_weight_grad(grads, mlp.layers[0], W1bar)
+    Dbar = [None] * L  # ∂Ω/∂f'_l per sample: (n, h_l)
+    for l in range(L - 1):
+        # U_l = V_l diag(f'_l)
+        Vbar = Ubar * D[l][:, None, :]  # (n, k, h_l)
+        Dbar[l] = np.einsum("nka,nka->na", Ubar, V[l])  # Σ over code units
+        # V_l = U_{l+1} W_{l+1}ᵀ
+        layer = mlp.layers[l + 1]
+        W = _weight(mlp, params, layer)  # (h_l, h_{l+1})
+        if l + 1 == L - 1:  # U_L = diag(f'_L)
+            Dbar[l + 1] = np.einsum("nja,aj->nj", Vbar, W)  # diag(V̄ W): (n, k)
+            Wg = ops.sum_over_samples(Vbar * D[l + 1][:, :, None]).T  # Σ_i V̄ᵀ diag(f'_L)
+            _add_weight_grad(grads, layer, Wg)  # (h_l, k)
+        else:
+            Ubar = _bmm(Vbar, W)  # (n, k, h_l) @ (h_l, h_{l+1}) -> (n, k, h_{l+1})
+            _add_weight_grad(grads, layer, _sum_of_products(Vbar, U[l + 1], ops))
+    if L == 1:
+        Dbar[0] = Ubar  # the diagonal of Ū_1
+    # f'_l = f'_l(a_l): the chain rule through the first derivative needs f''
+    dA = {l: Dbar[l] * S[l] for l in range(L)}
+    return values, dA
+
+
+def jacobian_frobenius_sq(mlp, params, X, ops=None, cache=None, method="auto"):
+    """‖∂z/∂x‖²_F at each row of ``X``, without forming the Jacobian.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    if ops is None:
+        from . import batch as ops
+    cache = _forward_if_needed(mlp, params, X, ops, cache)
+    values, _ = _penalty(mlp, params, cache, 1.0, ops, None, method)
+    return values
+
+
+def contractive_penalty(mlp, params, X, lam, ops, grads=None, cache=None, dA=None,
+                        method="auto"):
+    """Ω = λ (1/n) Σ_i ‖∂z^(i)/∂x^(i)‖²_F for an MLP encoder of any depth.
+
+    The derivation is in the module docstring.  The value is exact; so is the
+    gradient with respect to every encoder parameter, which needs the
+    activations' second derivatives.
+
+    Parameters
+    ----------
+    mlp : npae.nn.MLP
+        The encoder x -> z (any depth; ReLU units use their a.e. derivative).
+    params : dict name -> ndarray
+    X : ndarray of shape (n, d)
+    lam : float
+        λ ≥ 0, included in the returned value.
+    ops : module
+        :mod:`npae.nn.batch` or :mod:`npae.nn.reference`.
+    grads : dict, optional
+        If given, ∂Ω/∂θ is *added* into it (keys like ``params``).  Without it
+        only the value is computed.
+    cache : list, optional
+        The encoder's forward cache at ``X`` (``mlp.forward(params, X, ops)[1]``),
+        so that the forward pass is not redone.
+    dA : dict, optional
+        With ``grads``: store ∂Ω/∂A_l (the pre-activation adjoints ``ā_l``, one
+        (n, h_l) array per layer index l) in this dict instead of carrying them
+        down the encoder here.  A model then passes them to
+        :func:`backward_with_preactivation` together with its reconstruction
+        gradient and saves one backward pass.
+    method : {"auto", "gram", "jacobian"}
+        "gram": ⟨U_1, U_1 W_1ᵀW_1⟩ (Rifai's closed form for one layer);
+        "jacobian": the explicit (n, k, d) Jacobian; "auto" picks the cheaper.
+
+    Returns
+    -------
+    float
+    """
+    lam = float(lam)
+    if not np.isfinite(lam) or lam < 0:
+        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+    cache = _forward_if_needed(mlp, params, X, ops, cache)
+    n = cache[0][0].shape[0]
+    scale = lam / n
+    values, adj = _penalty(mlp, params, cache, scale, ops, grads, method)
+    value = lam * float(ops.mean_over_samples(values))
+    if grads is not None:
+        if dA is not None:
+            for l, g in adj.items():
+                dA[l] = dA[l] + g if l in dA else g
+        else:
+            backward_with_preactivation(mlp, params, cache, None, adj, grads, ops,
+                                        need_dX=False)
+    return value
+
+
+def backward_with_preactivation(mlp, params, cache, dH, dA, grads, ops, need_dX=False):
+    """Backpropagate through an MLP with extra gradients on the pre-activations.
+
+    Like :meth:`npae.nn.MLP.backward`, plus ``dA = {l: ∂Ω/∂A_l}`` added to the
+    gradient of layer l's pre-activation where the walk passes it (a term that
+    depends on ``A_l`` through ``f'_l(A_l)``, such as the contractive penalty,
+    cannot be written as a gradient on ``H_l`` when f' vanishes).
+
+    Parameters
+    ----------
+    dH : ndarray of shape (n, n_out) or None
+        ∂L/∂H_L from the terms above the network (e.g. the decoder), if any.
+    dA : dict layer index -> ndarray (n, h_l)
+    grads : dict
+        Gradients are *added* into it.
+
+    Returns
+    -------
+    dX : ndarray of shape (n, n_in), or None when ``need_dX`` is False
+    """
+    for l in range(len(mlp.layers) - 1, -1, -1):
+        layer = mlp.layers[l]
+        H_in, A, H = cache[l]
+        dA_l = None if dH is None else layer.activation.backward(dH, A, H)  # (n, h_l)
+        if l in dA:
+            dA_l = dA[l] if dA_l is None else dA_l + dA[l]
+        if dA_l is None:  # nothing flows through this layer
+            dH = None
+            continue
+        dH, dW, db = ops.dense_backward(dA_l, H_in, _weight(mlp, params, layer),
+                                        need_dX=(need_dX or l > 0))
+        _add_weight_grad(grads, layer, dW)
+        _add(grads, layer.b, db)
+    return dH
