@@ -12,6 +12,9 @@ Unsupervised anomaly detection (Goix 2016; Norlander & Sopasakis 2019, §2.2)
     *scorer* without any anomaly labels, through its Excess-Mass and Mass-Volume
     curves. Convention, as scikit-learn's ``score_samples``: **higher score = more
     normal**.
+Anomaly detection with labels (Caron's review §4.3; the h2o chapter §19.5)
+    :func:`roc_auc`: the area under the ROC curve of an anomaly score against
+    known anomaly labels (rank form, ties counted half).
 Retrieval and semantic hashing (Caron's review, §4.2)
     :func:`precision_at_k` over real-valued codes, :func:`binarize_codes`,
     :func:`hamming_distances` and :func:`precision_at_hamming_radius` over binary
@@ -31,6 +34,7 @@ from scipy.linalg import cholesky, solve_triangular
 from scipy.special import logsumexp
 
 __all__ = [
+    "roc_auc",
     "homogeneity_completeness_v_measure",
     "v_measure",
     "sample_bounding_box",
@@ -1046,3 +1050,41 @@ def gaussian_mixture(X, n_components, rng=0, *, covariance_type="full", n_init=1
         )
     weights, means, cov, labels, ll, it, converged = best
     return GaussianMixtureResult(weights, means, cov, covariance_type, labels, ll, it, converged)
+
+
+def roc_auc(is_anomaly, anomaly_score):
+    """Area under the ROC curve of ``anomaly_score`` (higher = more anomalous).
+
+    Computed in its rank form, the Mann–Whitney statistic: the probability that
+    a random anomaly scores higher than a random normal point, ties counted
+    half.  0.5 is chance, 1.0 a perfect ranking.
+
+    Parameters
+    ----------
+    is_anomaly : array-like of bool, shape (n,)
+        True for the anomalies; both classes must be present.
+    anomaly_score : array-like of float, shape (n,)
+        E.g. the reconstruction error, or minus ``score_samples``.
+
+    Returns
+    -------
+    float
+    """
+    from scipy.stats import rankdata
+
+    y = np.asarray(is_anomaly)
+    s = np.asarray(anomaly_score, dtype=np.float64)
+    if y.ndim != 1 or s.ndim != 1 or y.shape != s.shape:
+        raise ValueError(f"is_anomaly and anomaly_score must be 1-D of the same length, "
+                         f"got shapes {y.shape} and {s.shape}")
+    if y.dtype != bool:
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("is_anomaly must be boolean (or 0/1)")
+        y = y.astype(bool)
+    if not np.all(np.isfinite(s)):
+        raise ValueError("anomaly_score contains NaN or infinite values")
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("roc_auc needs both anomalies and normal points in is_anomaly")
+    ranks = rankdata(s)  # average ranks for ties
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))

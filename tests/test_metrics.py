@@ -334,3 +334,28 @@ def test_retrieval_errors():
         precision_at_k(X, [0, 0, 1, 1], metric="cosine")
     with pytest.raises(ValueError, match="must have 4 entries"):
         precision_at_k(X, [0, 1])
+
+
+# --------------------------------------------------------------------- roc_auc
+def test_roc_auc_hand_cases_and_sklearn():
+    from npae.metrics import roc_auc
+
+    assert roc_auc([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]) == 1.0
+    assert roc_auc([0, 0, 1, 1], [0.9, 0.8, 0.2, 0.1]) == 0.0
+    assert roc_auc([0, 1], [0.5, 0.5]) == 0.5  # a tie counts half
+    # pairs (pos, neg): (0.4 > 0.3) yes, (0.4 > 0.6) no, (0.7 > 0.3) yes, (0.7 > 0.6) yes -> 3/4
+    assert roc_auc([0, 1, 0, 1], [0.3, 0.4, 0.6, 0.7]) == 0.75
+    sk = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(3)
+    y = rng.random(200) < 0.3
+    s = np.round(rng.normal(size=200) + y, 1)  # rounding makes ties
+    assert abs(roc_auc(y, s) - sk.roc_auc_score(y, s)) < 1e-12
+
+
+def test_roc_auc_errors():
+    from npae.metrics import roc_auc
+
+    with pytest.raises(ValueError, match="both"):
+        roc_auc([0, 0], [0.1, 0.2])
+    with pytest.raises(ValueError, match="same length"):
+        roc_auc([0, 1], [0.1])

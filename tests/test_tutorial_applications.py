@@ -1,0 +1,32 @@
+"""The applications tutorial runs end to end in quick mode and reports sane numbers."""
+
+import os
+import runpy
+
+import pytest
+
+HERE = os.path.dirname(__file__)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("applications")
+    mod = runpy.run_path(os.path.join(HERE, "..", "tutorials", "applications.py"))
+    return mod["main"](["--quick", "--quiet", "--out", str(out), "--novel-digit", "3",
+                        "--code-size", "8"]), out
+
+
+def test_every_measure_is_reported_in_range(results):
+    res, _ = results
+    for key in ("auc_ae", "auc_pca", "vmeasure_autoencoder", "vmeasure_PCA", "p10_autoencoder",
+                "p10_PCA", "hash_p10_ae", "hash_p10_pca", "hash_r2_ae"):
+        assert 0.0 <= res[key] <= 1.0, key
+    assert res["mse_all"] > 0 and res["mse_inliers"] > 0
+    # Nearest neighbours in pixel or PCA space are far better than chance (0.1 for 10 digits).
+    assert res["p10_PCA"] > 0.5 and res["p10_raw pixels"] > 0.5
+
+
+def test_figures_written(results):
+    _, out = results
+    for name in ("anomalies_worst.png", "codes_first_two.png"):
+        assert (out / name).stat().st_size > 1000
