@@ -257,6 +257,11 @@ class BaseAutoencoder:
                     self._diverged(epoch)
                 for k, v in terms.items():
                     sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
+            # A batch's loss is computed before its update: the epoch's last
+            # step can still overflow the parameters.  One pass over the flat
+            # buffer per epoch catches it before fit() returns such a model.
+            if not np.all(np.isfinite(self._flat.flat)):
+                self._diverged(epoch)
             epoch_terms = {k: v / n for k, v in sums.items()}
             self._record(epoch, epoch_terms, val, time.perf_counter() - t0)
 
