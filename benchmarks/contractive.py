@@ -1,0 +1,182 @@
+"""Cost of the contractive penalty: time per epoch of a CAE next to the plain AE.
+
+On the bundled digits (8000 × 784), batch path, Adam, batch 128, sigmoid
+units, squared error, mirrored decoder, for a one-layer and a two-layer
+encoder, in float32 and float64:
+
+- ``AE``: :class:`npae.Autoencoder`;
+- ``CAE``: :class:`npae.ContractiveAutoencoder` of the same shape (λ = 1):
+  Rifai's closed form for one layer, the Gram-matrix reverse accumulation of
+  :mod:`npae.nn.jacobian` for two;
+- ``CAE torch``: the same CAE in PyTorch with autograd's double backward
+  (``torch.func.vmap(jacrev(encoder))``, what a PyTorch user writes), when
+  torch is installed — the outside reference for the deep case.
+
+Every configuration is run ``--repeats`` times interleaved in one process;
+the table shows medians and ratios of those medians.  Also printed: the
+flop model of the module docstring of :mod:`npae.nn.jacobian`, the predicted
+ratio next to the measured one.
+
+    python benchmarks/contractive.py --out benchmarks/results/contractive.md
+    python benchmarks/contractive.py --quick          # seconds, smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import npae  # noqa: E402
+from npae.datasets import load_mnist  # noqa: E402
+
+BATCH = 128
+LAM = 1.0
+SHAPES = [(64,), (256, 64), (128, 32)]
+
+
+def kwargs(hidden, dtype):
+    return dict(hidden=hidden, activation="sigmoid", loss="mse", optimizer="adam",
+                learning_rate=1e-3, batch_size=BATCH, epochs=1, random_state=0, dtype=dtype)
+
+
+def time_npae(X, hidden, dtype, contractive):
+    model = (npae.ContractiveAutoencoder(lam=LAM, **kwargs(hidden, dtype)) if contractive
+             else npae.Autoencoder(**kwargs(hidden, dtype)))
+    t0 = time.perf_counter()
+    model.fit(X)
+    return time.perf_counter() - t0
+
+
+def time_torch(X, hidden, dtype):
+    import torch
+
+    torch.manual_seed(0)
+    tdt = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
+    d = X.shape[1]
+    enc_sizes = [d, *hidden]
+    dec_sizes = [hidden[-1], *hidden[-2::-1], d]
+
+    def mlp(sizes, last_sigmoid):
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+            layers.append(torch.nn.Linear(a, b))
+            if i < len(sizes) - 2 or last_sigmoid:
+                layers.append(torch.nn.Sigmoid())
+        return torch.nn.Sequential(*layers).to(tdt)
+
+    enc, dec = mlp(enc_sizes, True), mlp(dec_sizes, False)
+    params = list(enc.parameters()) + list(dec.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    jac = torch.func.vmap(torch.func.jacrev(enc))  # per-sample (k, d) Jacobians
+    Xt = torch.from_numpy(X)
+    perm = torch.from_numpy(np.random.default_rng(0).permutation(len(X)))
+    t0 = time.perf_counter()
+    for s in range(0, len(X), BATCH):
+        xb = Xt[perm[s:s + BATCH]]
+        opt.zero_grad(set_to_none=True)
+        out = dec(enc(xb))
+        rec = 0.5 * ((out - xb) ** 2).sum() / xb.shape[0]
+        J = jac(xb)  # (n, k, d), differentiable (double backward)
+        omega = LAM * (J ** 2).sum(dim=(1, 2)).mean()
+        (rec + omega).backward()
+        opt.step()
+    return time.perf_counter() - t0
+
+
+def predicted_ratio(d, hidden, syrk=True):
+    """Flop model of npae.nn.jacobian (GEMM flops only, mirrored decoder)."""
+    sizes = [d, *hidden]
+    enc = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    plain = 2 * 6 * enc  # 3 products per layer (1 forward + 2 backward), 2 flops, enc + dec
+    if len(hidden) == 1:
+        return 1.0
+    k, h1 = hidden[-1], hidden[0]
+    extra = 2 * k * h1 * h1 + (1 if syrk else 2) * k * h1 * h1  # U_1 G and Σ U_1ᵀU_1
+    extra += 6 * k * sum(a * b for a, b in zip(sizes[1:-1], sizes[2:-1]))  # chain, layers 2..L-1
+    return (plain + extra) / plain
+
+
+def blas_info():
+    try:
+        from threadpoolctl import threadpool_info
+
+        return "; ".join(f"{i['internal_api']} {i.get('version')} threads={i['num_threads']}"
+                         for i in threadpool_info())
+    except ImportError:
+        return "threadpoolctl not installed"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--out", default=None, help="write the markdown report here")
+    args = parser.parse_args(argv)
+
+    X_all, _ = load_mnist()
+    X_all = X_all[:512] if args.quick else X_all
+    repeats = 1 if args.quick else max(args.repeats, 1)
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            pass
+    load0 = os.getloadavg() if hasattr(os, "getloadavg") else None
+
+    lines = ["| dtype | encoder | AE s/epoch | CAE s/epoch | CAE / AE | predicted (flops) "
+             "| CAE torch s/epoch | torch / npae CAE |",
+             "|---|---|---|---|---|---|---|---|"]
+    print(lines[0], flush=True)
+    for dtype in (np.float32, np.float64):
+        X = X_all.astype(dtype)
+        for hidden in SHAPES:
+            runs = {"ae": [], "cae": [], "torch": []}
+            for contractive in (False, True):  # warm-up (BLAS threads, allocator)
+                time_npae(X[:256], hidden, dtype, contractive)
+            for _ in range(repeats):  # interleaved: drift hits every column alike
+                runs["ae"].append(time_npae(X, hidden, dtype, False))
+                runs["cae"].append(time_npae(X, hidden, dtype, True))
+                if torch is not None:
+                    runs["torch"].append(time_torch(X, hidden, dtype))
+            med = {k: statistics.median(v) if v else float("nan") for k, v in runs.items()}
+            tag = "784-" + "-".join(map(str, hidden))
+            tcol = f"{med['torch']:.2f}" if torch is not None else "n/a"
+            trat = f"{med['torch'] / med['cae']:.2f}x" if torch is not None else "n/a"
+            lines.append(f"| {np.dtype(dtype).name} | {tag} | {med['ae']:.2f} | {med['cae']:.2f} "
+                         f"| {med['cae'] / med['ae']:.2f}x | {predicted_ratio(784, hidden):.2f}x "
+                         f"| {tcol} | {trat} |")
+            print(lines[-1], flush=True)
+    load1 = os.getloadavg() if hasattr(os, "getloadavg") else None
+
+    env = [f"- {len(X_all)} rows × 784, batch {BATCH}, sigmoid units, mse, Adam, λ = {LAM}, "
+           f"mirrored decoder; 1 epoch per run, medians of {repeats} interleaved runs in one "
+           "process; ratios are of the medians",
+           "- predicted: GEMM flops of a CAE step over a plain step (npae.nn.jacobian §5; "
+           "elementwise passes over the (n, k, h_1) arrays not counted)",
+           f"- numpy {np.__version__}; BLAS: {blas_info()}",
+           f"- PyTorch: {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not used'}",
+           f"- machine: {platform.machine()}, {os.cpu_count()} cores; load average "
+           f"{'%.1f' % load0[0] if load0 else '?'} at start, {'%.1f' % load1[0] if load1 else '?'} "
+           "at the end (a shared machine inflates all columns alike, not the ratios)"]
+    text = "\n".join(lines + [""] + env)
+    print()
+    print(text)
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as fh:
+            fh.write(text + "\n")
+    return text
+
+
+if __name__ == "__main__":
+    main()
