@@ -407,7 +407,9 @@ class BaseAutoencoder:
         self._check_fitted()
         hyper = {}
         for k, v in self.get_params().items():
-            hyper[k] = _jsonable(k, v)
+            # The held-out set is a training input, not part of the model; as
+            # JSON it would cost ~80 bytes per value in the file.
+            hyper[k] = None if k == "validation_data" else _jsonable(k, v)
         meta = {
             "format": "npae-model",
             "format_version": FORMAT_VERSION,
