@@ -1,0 +1,380 @@
+"""The conditional latent-space VAE (CL-VAE): one Gaussian prior per class.
+
+Reference: Norlander & Sopasakis, *Latent space conditioning for improved
+classification and anomaly detection* (2019), §3.3 and §4.1.
+
+Objective (minimised; mean over the n labelled observations of a batch)::
+
+    L(θ, φ, m) = (1/n) Σ_i [ γ · (−log p_φ(x^(i) | z^(i)))  +  β · KL(q_θ(z|x^(i)) ‖ N(m_{y_i}, I)) ],
+    z^(i) = mu(x^(i)) + exp(½ log_var(x^(i))) ⊙ ε^(i),   ε^(i) ~ N(0, I),
+    KL = ½ Σ_j [exp(log_var_j) + (mu_j − m_{y,j})² − 1 − log_var_j]      (closed form)
+
+It is the VAE of :mod:`npae.models.variational` whose prior p(z) = N(0, I)
+is replaced by a class-conditional prior p(z|y) = N(m_y, I): the labels
+shape the latent space during training, and the encoder alone (no labels)
+maps new data into it.  Lowering γ (the paper's "weight adjusted" CL-VAE,
+γ = 0.3, β = 1) lets the KL pull each class onto its own prior more
+tightly, at the expense of reconstruction.
+
+Symbols: as the VAE (encoder q_θ, decoder p_φ, mu, log_var, ε, z, β) plus
+
+=================  ==========================================================
+y                  the class label of x; ``classes_`` lists the classes
+m_y                the prior mean of class y, a row of ``prior_means_`` (C, k)
+γ                  weight of the reconstruction term (``gamma``)
+π_y                class frequencies at fit (``class_prior_``): without
+                   labels the prior is the mixture Σ_y π_y N(m_y, I)
+=================  ==========================================================
+
+On the paper's derivation: its §3.3 writes the regulariser as an
+expectation of log q(z|x) − log p(z|y) under the reparameterised draw; its
+expectation over ε is the closed form above, which is what npae uses (no
+sampling noise in the regulariser, as for the VAE's KL).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+from .._validation import check_positive, check_rng
+from ..nn.network import accumulate
+from ._gaussian import kl_to_class_prior, kl_to_class_prior_rows, log_normal_rows
+from .variational import VariationalAutoencoder
+
+__all__ = ["ConditionalLatentVAE", "default_prior_means", "kl_to_class_prior",
+           "DEFAULT_SEPARATION"]
+
+#: Distance between the closest two default class prior means, in units of
+#: the prior's standard deviation (1): 4 keeps neighbouring unit Gaussians
+#: apart (they overlap where each has density below e^{-2} of its peak).
+DEFAULT_SEPARATION = 4.0
+
+
+def default_prior_means(n_classes, latent_dim, separation=DEFAULT_SEPARATION):
+    """Class prior means placed so that the classes start apart.
+
+    The closest two means are ``separation`` apart, and the means are
+    centred on the origin:
+
+    - ``latent_dim >= n_classes − 1``: the vertices of a regular simplex
+      (every pair at the same distance), in the first ``n_classes − 1``
+      coordinates — the one-hot vectors e_y, centred and written in the
+      orthonormal Helmert basis of the sum-zero subspace, times
+      separation / √2;
+    - ``latent_dim == 1``: equally spaced points on the line;
+    - otherwise (2 ≤ latent_dim < n_classes − 1, e.g. 10 digits in 2-D):
+      the vertices of a regular polygon on a circle in (z_1, z_2), of
+      radius separation / (2 sin(π / n_classes)), class y at angle
+      2π y / n_classes.
+
+    Parameters
+    ----------
+    n_classes : int
+    latent_dim : int
+    separation : float, default=DEFAULT_SEPARATION (4.0)
+
+    Returns
+    -------
+    ndarray of shape (n_classes, latent_dim)
+    """
+    C = check_positive(n_classes, "n_classes", integer=True)
+    k = check_positive(latent_dim, "latent_dim", integer=True)
+    separation = float(check_positive(separation, "separation"))
+    M = np.zeros((C, k))
+    if C == 1:
+        return M
+    if k >= C - 1:
+        # Helmert basis: row j (1-based) is (1, ..., 1, −j, 0, ..., 0) / sqrt(j (j+1)),
+        # an orthonormal basis of {v : Σ v = 0}; column y is e_y − 1/C written in it.
+        H = np.zeros((C - 1, C))
+        for j in range(1, C):
+            H[j - 1, :j] = 1.0
+            H[j - 1, j] = -j
+            H[j - 1] /= np.sqrt(j * (j + 1.0))
+        M[:, :C - 1] = (separation / np.sqrt(2.0)) * H.T  # ‖e_a − e_b‖ = √2
+    elif k == 1:
+        M[:, 0] = separation * (np.arange(C) - (C - 1) / 2.0)
+    else:
+        radius = separation / (2.0 * np.sin(np.pi / C))
+        angle = 2.0 * np.pi * np.arange(C) / C
+        M[:, 0] = radius * np.cos(angle)
+        M[:, 1] = radius * np.sin(angle)
+    return M
+
+
+def _as_labels(y, n_samples, name="y"):
+    """A 1-D array of class labels (integers, or strings) of length n_samples."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D of shape (n_samples,), got shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} labels but X has {n_samples} samples")
+    if arr.dtype.kind in "iub" or arr.dtype.kind in "US":
+        return arr
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinite labels (missing labels?); "
+                             "every training row needs its class label")
+        if np.all(arr == np.round(arr)):
+            return arr.astype(np.int64)
+    raise TypeError(f"{name} must hold class labels (integers or strings), got dtype {arr.dtype}")
+
+
+class ConditionalLatentVAE(VariationalAutoencoder):
+    """CL-VAE (Norlander & Sopasakis 2019): a VAE with one N(m_y, I) prior per class.
+
+    Parameters
+    ----------
+    latent_dim : int, default=2
+    gamma : float, default=1.0
+        Weight γ ≥ 0 of the reconstruction term; the paper's weighted CL-VAE
+        uses γ = 0.3.
+    beta : float, default=1.0
+        Weight β ≥ 0 of the KL to the class prior.
+    prior_means : None, "learned" or array-like of shape (n_classes, latent_dim)
+        The class means m_y, row y for ``classes_[y]``.  None: fixed at
+        :func:`default_prior_means` (the closest two ``DEFAULT_SEPARATION`` = 4
+        apart; a circle for 10 classes in 2-D).  "learned": parameters
+        ``params_["prior.means"]`` initialised there and trained with the
+        rest (their gradient is the KL's; nothing but the reconstruction
+        keeps learned means apart).  An array: fixed at those values.
+    classes : sequence or None, default=None
+        The class labels, in the order of the rows of ``prior_means``.
+        None: the sorted distinct labels seen by ``fit``.  With an explicit
+        list, labels outside it are an error at fit time.
+    hidden, activation, likelihood, decoder_var, sigma, warmup_epochs,
+    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
+    validation_data, random_state, dtype, verbose
+        As for :class:`VariationalAutoencoder` (``warmup_epochs`` ramps β).
+        ``validation_data`` must be a pair ``(X_val, y_val)``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies π_y of the training labels (weights of the mixture
+        prior used when no labels are given).
+    prior_means_ : ndarray of shape (n_classes, latent_dim)
+    params_, history_, encoder_, mu_head_, log_var_head_, decoder_
+        As for :class:`VariationalAutoencoder` (plus ``"prior.means"`` when
+        learned).
+
+    Notes
+    -----
+    Without labels (``transform``, ``score_samples``, ``elbo(X)``,
+    ``log_likelihood(X)``, ``sample(n)``) the prior is the mixture
+    p(z) = Σ_y π_y N(m_y, I), so ``elbo(X)`` is a bound on log p(x) (its KL
+    to the mixture has no closed form and is estimated with the same ε
+    draws); with labels ``elbo(X, y=y)`` bounds log p(x | y).
+
+    Examples
+    --------
+    >>> from npae import ConditionalLatentVAE, load_mnist
+    >>> X, y = load_mnist(n=500)
+    >>> cl = ConditionalLatentVAE(latent_dim=2, gamma=0.3, hidden=(64,), epochs=2).fit(X, y)
+    >>> cl.transform(X).shape, cl.prior_means_.shape
+    ((500, 2), (10, 2))
+    """
+
+    _uses_labels = True
+
+    def __init__(self, latent_dim=2, gamma=1.0, beta=1.0, prior_means=None, classes=None,
+                 hidden=(256,), activation="tanh", likelihood="bernoulli", decoder_var="fixed",
+                 sigma=1.0, warmup_epochs=0, weight_decay=0.0, init="auto", optimizer="adam",
+                 learning_rate=1e-3, batch_size=128, epochs=10, validation_data=None,
+                 random_state=0, dtype="float64", verbose=False):
+        self.latent_dim = latent_dim
+        self.gamma = gamma
+        self.beta = beta
+        self.prior_means = prior_means
+        self.classes = classes
+        self.hidden = hidden
+        self.activation = activation
+        self.likelihood = likelihood
+        self.decoder_var = decoder_var
+        self.sigma = sigma
+        self.warmup_epochs = warmup_epochs
+        self.weight_decay = weight_decay
+        self.init = init
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_data = validation_data
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+    # ----------------------------------------------------------- validation
+    def _validate_hyperparameters(self):
+        super()._validate_hyperparameters()
+        check_positive(self.gamma, "gamma", allow_zero=True)
+        pm = self.prior_means
+        if isinstance(pm, str) and pm != "learned":
+            raise ValueError(f"prior_means must be None, 'learned' or an array of shape "
+                             f"(n_classes, latent_dim); got {pm!r}")
+
+    def _learned_means(self):
+        return isinstance(self.prior_means, str) and self.prior_means == "learned"
+
+    def _validate_y(self, y, n_samples, fitting=False):
+        """Labels -> row indices into ``classes_`` (int64, shape (n,))."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the class labels y here: fit(X, y), "
+                "loss_and_grads(X, y), validation_data=(X_val, y_val). (transform, sample, "
+                "score_samples, elbo and log_likelihood work without labels.)"
+            )
+        y = _as_labels(y, n_samples)
+        if fitting:
+            if self.classes is None:
+                classes = np.unique(y)
+            else:
+                classes = _as_labels(self.classes, len(self.classes), name="classes")
+                if len(np.unique(classes)) != len(classes):
+                    raise ValueError(f"classes must be distinct, got {self.classes!r}")
+            self.classes_ = classes
+        elif not hasattr(self, "classes_"):
+            self._check_fitted()
+        classes = self.classes_
+        order = np.argsort(classes, kind="stable")
+        sorted_classes = classes[order]
+        pos = np.searchsorted(sorted_classes, y)
+        pos_c = np.minimum(pos, len(classes) - 1)
+        known = (pos < len(classes)) & (sorted_classes[pos_c] == y)
+        if not np.all(known):
+            unknown = np.unique(y[~known])
+            raise ValueError(
+                f"labels {unknown.tolist()} are not among the model's classes "
+                f"{classes.tolist()}; "
+                + ("add them to `classes` (and a row of `prior_means` for each)"
+                   if fitting else "the prior has one Gaussian per class seen at fit time")
+            )
+        idx = order[pos_c].astype(np.int64)
+        if fitting:
+            self.class_prior_ = np.bincount(idx, minlength=len(classes)) / len(idx)
+        return idx
+
+    # ---------------------------------------------------------------- build
+    def _prior_means_init(self):
+        C, k = len(self.classes_), int(self.latent_dim)
+        if self.prior_means is None or self._learned_means():
+            return default_prior_means(C, k)
+        M = np.asarray(self.prior_means, dtype=np.float64)
+        if M.shape != (C, k):
+            raise ValueError(
+                f"prior_means has shape {M.shape}, expected (n_classes, latent_dim) = ({C}, {k}) "
+                f"for classes {self.classes_.tolist()}"
+            )
+        if not np.all(np.isfinite(M)):
+            raise ValueError("prior_means contains NaN or infinite values")
+        return M
+
+    def _build(self, n_features, y=None):
+        shapes = super()._build(n_features, y)
+        M = self._prior_means_init().astype(self._dtype)
+        if self._learned_means():
+            shapes["prior.means"] = M.shape
+        else:
+            self._fixed_means = M
+        return shapes
+
+    def _init_params(self, rng):
+        params = super()._init_params(rng)
+        if self._learned_means():
+            params["prior.means"] = self._prior_means_init().astype(self._dtype)
+        return params
+
+    def _means(self, params):
+        return params["prior.means"] if self._learned_means() else self._fixed_means
+
+    @property
+    def prior_means_(self):
+        """The class prior means m_y, (n_classes, latent_dim); row y is ``classes_[y]``."""
+        self._check_fitted()
+        return self._means(self.params_)
+
+    def _extra_state(self):
+        return {"classes_": self.classes_, "class_prior_": self.class_prior_}
+
+    # ------------------------------------------------------------ objective
+    def _reconstruction_weight(self):
+        return float(self.gamma)
+
+    def _kl_term(self, params, mu, log_var, y, ops, grads, weight):
+        """weight · KL(q ‖ N(m_y, I)); adds the gradient of learned means into grads."""
+        M = self._means(params)  # (C, k)
+        value, dmu, dlog_var, drows = kl_to_class_prior(mu, log_var, M[y])
+        if self._learned_means():
+            # d/dm_c = Σ_i 1[y_i = c] d/dm_{y_i}: a sum over samples of one-hot
+            # outer products, (n, C, 1) * (n, 1, k) -> (n, C, k) -> (C, k).
+            onehot = (y[:, None] == np.arange(M.shape[0])).astype(M.dtype)
+            accumulate(grads, "prior.means",
+                       weight * ops.sum_over_samples(onehot[:, :, None] * drows[:, None, :]))
+        return weight * value, weight * dmu, weight * dlog_var
+
+    # ------------------------------------------- priors without/with labels
+    def _kl_rows(self, mu, log_var, y):
+        if y is None:
+            return None  # KL to the mixture prior: no closed form
+        return kl_to_class_prior_rows(mu, log_var, self.prior_means_[y])
+
+    def _log_prior_rows(self, Z, y):
+        M = self.prior_means_
+        if y is not None:
+            return log_normal_rows(Z, M[y])
+        # log Σ_c π_c N(z; m_c, I):  (..., 1, k) - (C, k) -> (..., C) -> (...)
+        with np.errstate(divide="ignore"):
+            log_pi = np.log(self.class_prior_)
+        return logsumexp(log_normal_rows(Z[..., None, :], M) + log_pi, axis=-1)
+
+    def _sample_prior(self, n, rng, y=None):
+        k = int(self.latent_dim)
+        if y is None:
+            idx = rng.choice(len(self.classes_), size=n, p=self.class_prior_)
+        else:
+            idx = self._validate_y(np.full(n, y) if np.ndim(y) == 0 else y, n)
+        eps = rng.standard_normal((n, k))
+        return (self.prior_means_[idx] + eps).astype(self._dtype, copy=False)
+
+    # ------------------------------------------------------------ inference
+    def _labels_or_none(self, y, n):
+        return None if y is None else self._validate_y(y, n)
+
+    def sample(self, n, rng=None, y=None):
+        """Generate: y ~ π (or the class(es) given), z ~ N(m_y, I), decoded means.
+
+        Parameters
+        ----------
+        n : int
+        rng : int, Generator or None
+        y : label, array of n labels, or None
+            Class-conditional generation; None draws classes with the
+            training frequencies ``class_prior_``.
+
+        Returns
+        -------
+        ndarray of shape (n, n_features)
+        """
+        self._check_fitted()
+        n = check_positive(n, "n", integer=True)
+        return self._decode(self.params_, self._sample_prior(n, check_rng(rng), y))
+
+    def elbo(self, X, n_samples=1, rng=None, y=None):
+        """Per-sample ELBO (γ = β = 1): of log p(x | y) with labels, of log p(x) without.
+
+        With ``y`` the KL to N(m_y, I) is in closed form; without, the prior
+        is the mixture Σ_y π_y N(m_y, I) and log q(z|x) − log p(z) is
+        estimated with the same ε draws.  See
+        :meth:`VariationalAutoencoder.elbo`.
+        """
+        self._check_fitted()
+        X = self._validate_X(X)
+        return self._elbo_rows(X, n_samples, rng, self._labels_or_none(y, X.shape[0]))
+
+    def log_likelihood(self, X, n_samples=100, rng=None, y=None):
+        """Importance-weighted estimate of log p(x | y) (labels) or log p(x) (mixture prior)."""
+        self._check_fitted()
+        X = self._validate_X(X)
+        return self._log_likelihood_rows(X, n_samples, rng, self._labels_or_none(y, X.shape[0]))

@@ -1,0 +1,505 @@
+"""The variational autoencoder (VAE) and the β-VAE.
+
+References: Kingma & Welling, *Auto-Encoding Variational Bayes* (2013);
+Caron, *Literature review – Autoencoders* (2020), §2.6; the encyclopedia
+article *Autoencoder*, "Variational autoencoder"; Higgins et al. (2017) for
+the weight β; Bowman et al. (2016) for the KL warm-up; Burda, Grosse &
+Salakhutdinov (2016) for the importance-weighted estimate of log p(x).
+
+Objective (minimised; mean over the n observations of a batch)::
+
+    L(θ, φ) = (1/n) Σ_i [ −log p_φ(x^(i) | z^(i))  +  β KL(q_θ(z|x^(i)) ‖ N(0, I)) ]  + Ω_wd,
+    z^(i) = mu(x^(i)) + exp(½ log_var(x^(i))) ⊙ ε^(i),   ε^(i) ~ N(0, I),
+    KL = ½ Σ_j [mu_j² + exp(log_var_j) − 1 − log_var_j]        (closed form)
+
+With β = 1 the bracket is minus the evidence lower bound (ELBO) of one
+observation, estimated with one draw of ε:
+log p(x) ≥ E_q[log p_φ(x|z)] − KL(q_θ(z|x) ‖ p(z)).
+
+Symbols (the review's notation):
+
+=================  ==========================================================
+x                  an input row (n_features,)
+q_θ(z|x)           the encoder: N(mu, diag exp(log_var)); θ its weights
+mu, log_var        the encoder's two linear heads (latent_dim,) each;
+                   ``log_var`` is always the log of the *variance*
+ε, z               standard normal draw, the code z = mu + exp(½ log_var) ⊙ ε
+p_φ(x|z)           the decoder: Bernoulli(sigmoid(logits)) or
+                   N(mean, diag σ²) with σ² fixed or learned per feature
+p(z)               the prior N(0, I)
+β                  weight of the KL (``beta``; β-VAE when ≠ 1)
+=================  ==========================================================
+
+Kingma & Welling swap the letters: their encoder is q_φ(z|x) and their
+decoder p_θ(x|z).  npae follows the review (encoder q_θ, decoder p_φ).
+
+The exp of ``log_var`` (encoder) and of the decoder's learned log variance is
+evaluated at ``clip(log_var, −30, 20)``; see :mod:`npae.models._gaussian`
+for why, and for the (exact, zero outside the bounds) gradient.  Clipping
+raises a ``RuntimeWarning``; it never happens silently.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.special import logsumexp
+
+from .._validation import check_array, check_choice, check_positive, check_rng
+from ..nn import MLP, get_activation, get_ops
+from ..nn.activations import SIGMOID
+from ..nn.losses import LOG_2PI, bernoulli_cross_entropy, gaussian_nll, per_sample_bernoulli
+from ..nn.network import accumulate
+from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
+                        kl_standard_normal_rows, log_normal_rows, reparameterize,
+                        reparameterize_backward)
+from .base import BaseAutoencoder
+
+__all__ = ["VariationalAutoencoder", "kl_standard_normal", "LOG_VAR_BOUNDS"]
+
+#: ε draws and seed used by :meth:`VariationalAutoencoder.score_samples`.
+SCORE_N_SAMPLES = 10
+SCORE_SEED = 0
+
+
+class VariationalAutoencoder(BaseAutoencoder):
+    """Variational autoencoder (Kingma & Welling 2013), with a β weight and KL warm-up.
+
+    Parameters
+    ----------
+    latent_dim : int, default=2
+        Size k of the code z.
+    hidden : int or tuple of int, default=(256,)
+        Hidden layer sizes of the encoder trunk (before the mu and log_var
+        heads); the decoder mirrors them: d → hidden → (mu, log_var) and
+        k → reversed(hidden) → d.  ``()`` gives linear heads on x and a linear
+        decoder (with a Gaussian likelihood, probabilistic PCA's model).
+        Kingma & Welling used one layer of 500 tanh units on MNIST.
+    activation : str, default="tanh"
+        Hidden units of both networks.
+    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+        p_φ(x|z).  "bernoulli": the decoder outputs logits, the mean is their
+        sigmoid, and X must lie in [0, 1] (grey levels are read as
+        probabilities, as Kingma & Welling do with MNIST).  "gaussian": the
+        decoder outputs the mean (linear output units).
+    decoder_var : {"fixed", "learned"}, default="fixed"
+        Gaussian likelihood only: variance σ² fixed, or one learned log
+        variance per feature (parameter ``"decoder.log_var"``, initialised at
+        log σ²).  A learned variance on a feature that is constant in the
+        data (a blank MNIST border pixel) shrinks without limit and the
+        likelihood grows without limit — the well-known degeneracy; the
+        bound on log variances then stops it at exp(−30), with a warning.
+        Use a fixed variance for such data.
+    sigma : float, default=1.0
+        Gaussian likelihood: the standard deviation σ (fixed) or its initial
+        value (learned).  Ignored for "bernoulli".
+    beta : float, default=1.0
+        Weight β ≥ 0 of the KL term (β-VAE, Higgins et al. 2017).  ``elbo``,
+        ``log_likelihood`` and ``score_samples`` always use the true bound
+        (β = 1), whatever the training weight.
+    warmup_epochs : int, default=0
+        Linear KL warm-up (Bowman et al. 2016): in epoch e (0-based) the KL
+        weight is β · min(1, e / warmup_epochs), i.e. 0 in the first epoch
+        and the full β from epoch ``warmup_epochs`` on; recorded per epoch in
+        ``history_["beta"]``.  0 disables it.  Not applied with
+        ``optimizer="lbfgs"`` (one deterministic objective).
+    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
+    validation_data, random_state, dtype, verbose
+        As for :class:`npae.Autoencoder`.
+
+    Attributes
+    ----------
+    params_ : dict name -> ndarray
+        ``"encoder.l.W/b"`` (trunk), ``"mu.0.W/b"`` and ``"log_var.0.W/b"``
+        (the heads), ``"decoder.l.W/b"`` and, with a learned Gaussian
+        variance, ``"decoder.log_var"`` of shape (n_features,).
+    history_ : dict of lists
+        Per-epoch "loss", "reconstruction" (−log p_φ(x|z), one ε draw),
+        "kl" (β KL as it enters the loss), "beta", "val_loss", "time".
+    encoder_ : npae.nn.MLP or None
+        The trunk (None when ``hidden=()``).
+    mu_head_, log_var_head_, decoder_ : npae.nn.MLP
+
+    Examples
+    --------
+    >>> from npae import VariationalAutoencoder, load_mnist
+    >>> X, y = load_mnist(n=500)
+    >>> vae = VariationalAutoencoder(latent_dim=2, hidden=(64,), epochs=2).fit(X)
+    >>> vae.transform(X).shape, vae.sample(4, rng=0).shape
+    ((500, 2), (4, 784))
+    """
+
+    def __init__(self, latent_dim=2, hidden=(256,), activation="tanh", likelihood="bernoulli",
+                 decoder_var="fixed", sigma=1.0, beta=1.0, warmup_epochs=0,
+                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
+                 batch_size=128, epochs=10, validation_data=None, random_state=0,
+                 dtype="float64", verbose=False):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.activation = activation
+        self.likelihood = likelihood
+        self.decoder_var = decoder_var
+        self.sigma = sigma
+        self.beta = beta
+        self.warmup_epochs = warmup_epochs
+        self.weight_decay = weight_decay
+        self.init = init
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_data = validation_data
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+    # ----------------------------------------------------------- validation
+    def _validate_hyperparameters(self):
+        super()._validate_hyperparameters()
+        check_positive(self.latent_dim, "latent_dim", integer=True)
+        check_choice(self.likelihood, "likelihood", {"bernoulli", "gaussian"})
+        check_choice(self.decoder_var, "decoder_var", {"fixed", "learned"})
+        check_positive(self.sigma, "sigma")
+        check_positive(self.beta, "beta", allow_zero=True)
+        check_positive(self.warmup_epochs, "warmup_epochs", integer=True, allow_zero=True)
+        get_activation(self.activation)
+        self._hidden_sizes()
+
+    def _hidden_sizes(self):
+        hidden = (self.hidden,) if isinstance(self.hidden, numbers.Integral) else self.hidden
+        try:
+            hidden = tuple(int(h) for h in hidden)
+        except (TypeError, ValueError):
+            raise TypeError(f"hidden must be an int or a tuple of ints, got {self.hidden!r}")
+        if hidden and min(hidden) < 1:
+            raise ValueError(f"hidden layer sizes must be positive, got {self.hidden!r}")
+        return hidden
+
+    def _needs_unit_interval(self):
+        return self.likelihood == "bernoulli"
+
+    def _validate_X(self, X, name="X", fitting=False):
+        X = check_array(X, name=name, dtype=self._dtype,
+                        n_features=None if fitting else self.n_features_in_)
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                f"{name} has values in [{X.min():.4g}, {X.max():.4g}], but "
+                "likelihood='bernoulli' reads each feature as a probability and needs "
+                "values in [0, 1]; rescale the data (e.g. divide pixel values by 255) "
+                "or use likelihood='gaussian'"
+            )
+        return X
+
+    # ---------------------------------------------------------------- build
+    def _build(self, n_features, y=None):
+        hidden = self._hidden_sizes()
+        act = get_activation(self.activation)
+        k = int(self.latent_dim)
+        self.encoder_ = (MLP.build("encoder", (n_features, *hidden), [act] * len(hidden))
+                         if hidden else None)
+        h = hidden[-1] if hidden else n_features
+        # Two linear heads on the trunk's last hidden layer: the Gaussian's
+        # mean and log variance (any real number: no activation needed).
+        self.mu_head_ = MLP.build("mu", (h, k), ["identity"])
+        self.log_var_head_ = MLP.build("log_var", (h, k), ["identity"])
+        # The decoder's last layer is linear: logits (Bernoulli, the sigmoid
+        # is fused into the loss) or the Gaussian mean.
+        self.decoder_ = MLP.build("decoder", (k, *hidden[::-1], n_features),
+                                  [act] * len(hidden) + ["identity"])
+        shapes = {}
+        for net in self._networks():
+            shapes.update(net.param_shapes())
+        if self._learned_decoder_var():
+            shapes["decoder.log_var"] = (n_features,)
+        return shapes
+
+    def _networks(self):
+        nets = [self.mu_head_, self.log_var_head_, self.decoder_]
+        return nets if self.encoder_ is None else [self.encoder_, *nets]
+
+    def _learned_decoder_var(self):
+        return self.likelihood == "gaussian" and self.decoder_var == "learned"
+
+    def _init_params(self, rng):
+        params = {}
+        for net in self._networks():
+            params.update(net.init_params(rng, self._dtype, self.init))
+        if self._learned_decoder_var():
+            params["decoder.log_var"] = np.full(self.n_features_in_, 2.0 * np.log(self.sigma),
+                                                dtype=self._dtype)
+        return params
+
+    def _code_size(self):
+        return int(self.latent_dim)
+
+    # ------------------------------------------------------ the two networks
+    def _encoder_forward(self, params, X, ops):
+        """x -> (mu, log_var), each (n, k); the cache for the backward pass."""
+        if self.encoder_ is not None:
+            H, trunk_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, h)
+        else:
+            H, trunk_cache = X, None
+        mu, mu_cache = self.mu_head_.forward(params, H, ops)  # (n, h) @ (h, k) -> (n, k)
+        log_var, lv_cache = self.log_var_head_.forward(params, H, ops)  # (n, h) -> (n, k)
+        return mu, log_var, (trunk_cache, mu_cache, lv_cache)
+
+    def _encoder_backward(self, params, cache, dmu, dlog_var, grads, ops):
+        trunk_cache, mu_cache, lv_cache = cache
+        trunk = self.encoder_ is not None
+        # Both heads read the same trunk output H, so their input gradients add.
+        dH = self.mu_head_.backward(params, mu_cache, dmu, grads, ops, need_dX=trunk)
+        dH2 = self.log_var_head_.backward(params, lv_cache, dlog_var, grads, ops, need_dX=trunk)
+        if trunk:
+            dH += dH2
+            self.encoder_.backward(params, trunk_cache, dH, grads, ops, need_dX=False)
+
+    def _decoder_log_var(self, params):
+        """log σ² of p_φ(x|z) (clipped) and its mask, or (None, None) for Bernoulli."""
+        if self.likelihood != "gaussian":
+            return None, None
+        if self.decoder_var == "learned":
+            return clip_log_var(params["decoder.log_var"])
+        return np.asarray(2.0 * np.log(self.sigma), dtype=self._dtype), None
+
+    def _reconstruction(self, params, out, X):
+        """−log p_φ(x|z) averaged over the batch, from the decoder's output.
+
+        Returns (value, d value / d out, d value / d decoder.log_var or None).
+        """
+        if self.likelihood == "bernoulli":
+            value, dout = bernoulli_cross_entropy(out, X)
+            return value, dout, None
+        s, inside = self._decoder_log_var(params)
+        value, dout, ds = gaussian_nll(out, s, X)
+        if not self._learned_decoder_var():
+            return value, dout, None
+        return value, dout, ds if inside is None else ds * inside
+
+    def _log_px_rows(self, out, X):
+        """log p_φ(x|z) per row from the decoder's output.  (n, d) -> (n,)"""
+        if self.likelihood == "bernoulli":
+            return -per_sample_bernoulli(out, X)
+        s, _ = self._decoder_log_var(self.params_)
+        diff = X - out
+        return -0.5 * np.sum(LOG_2PI + s + diff * diff * np.exp(-s), axis=1)
+
+    # ----------------------------------------------- hooks for the CL-VAE
+    def _reconstruction_weight(self):
+        return 1.0
+
+    def _kl_weight(self):
+        """β of the current epoch (the warm-up factor is 1 outside fit)."""
+        return float(self.beta) * getattr(self, "_warmup", 1.0)
+
+    def _kl_term(self, params, mu, log_var, y, ops, grads, weight):
+        """weight · KL(q ‖ p(z)) and its gradients w.r.t. mu and log_var."""
+        value, dmu, dlog_var = kl_standard_normal(mu, log_var)
+        return weight * value, weight * dmu, weight * dlog_var
+
+    def _kl_rows(self, mu, log_var, y):
+        """Per-row closed-form KL(q ‖ p), or None when there is none (MC instead)."""
+        return kl_standard_normal_rows(mu, log_var)
+
+    def _log_prior_rows(self, Z, y):
+        """log p(z) per row (any leading axes).  (..., k) -> (...)"""
+        return log_normal_rows(Z, 0.0)
+
+    def _sample_prior(self, n, rng, y=None):
+        return rng.standard_normal((n, int(self.latent_dim))).astype(self._dtype, copy=False)
+
+    # ------------------------------------------------------------ objective
+    def _loss(self, params, X, y, rng, ops, grads):
+        mu, log_var, enc_cache = self._encoder_forward(params, X, ops)
+        s, inside = clip_log_var(log_var)
+        # ε is the loss's only random draw: from the generator given, so that
+        # a gradient check can hold it fixed.
+        eps = rng.standard_normal(mu.shape).astype(self._dtype, copy=False)  # (n, k)
+        Z, std = reparameterize(mu, s, eps)  # z = mu + exp(½ s) ⊙ ε
+        out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
+
+        gamma = self._reconstruction_weight()
+        rec, dout, ddec_log_var = self._reconstruction(params, out, X)
+        beta = self._kl_weight()
+        kl, dmu_kl, ds_kl = self._kl_term(params, mu, s, y, ops, grads, beta)
+
+        dZ = self.decoder_.backward(params, dec_cache, gamma * dout, grads, ops)
+        if ddec_log_var is not None:
+            accumulate(grads, "decoder.log_var", gamma * ddec_log_var)
+        # Through the reparameterisation, then add the KL's direct gradients;
+        # the log_var gradient is masked once, outside the bounds of the clip.
+        dmu, ds = reparameterize_backward(dZ, eps, std)
+        dmu = dmu + dmu_kl
+        ds = ds + ds_kl
+        if inside is not None:
+            ds = ds * inside
+        self._encoder_backward(params, enc_cache, dmu, ds, grads, ops)
+        return {"reconstruction": gamma * rec, "kl": kl}
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Train by minimising −ELBO (with weight β on the KL).  Returns self."""
+        try:
+            return super().fit(X, y)
+        finally:
+            self._warmup = 1.0  # the warm-up belongs to training only
+
+    def _epoch_start(self, epoch):
+        if self.warmup_epochs and self.optimizer != "lbfgs":
+            self._warmup = min(1.0, epoch / self.warmup_epochs)
+        else:
+            self._warmup = 1.0
+        self.history_.setdefault("beta", []).append(self._kl_weight())
+
+    # ------------------------------------------------------------ inference
+    def _encode_gaussian(self, params, X):
+        mu, log_var, _ = self._encoder_forward(params, X, get_ops(True))
+        return mu, log_var
+
+    def _encode(self, params, X):
+        return self._encode_gaussian(params, X)[0]
+
+    def _decode(self, params, Z):
+        out = self.decoder_.forward(params, Z, get_ops(True))[0]
+        return SIGMOID.forward(out) if self.likelihood == "bernoulli" else out
+
+    def encode(self, X):
+        """Parameters of q_θ(z|x) for each row.
+
+        Returns
+        -------
+        mu : ndarray of shape (n_samples, latent_dim)
+        log_var : ndarray of shape (n_samples, latent_dim)
+            Log variance as the model uses it, i.e. clipped to
+            ``LOG_VAR_BOUNDS`` (with a warning if that changed anything).
+        """
+        self._check_fitted()
+        mu, log_var = self._encode_gaussian(self.params_, self._validate_X(X))
+        return mu, clip_log_var(log_var)[0]
+
+    def transform(self, X):
+        """The posterior means mu(x) as codes.  (n, d) -> (n, latent_dim)"""
+        return super().transform(X)
+
+    def sample_latent(self, X, n_samples=1, rng=None):
+        """Draws z = mu + exp(½ log_var) ⊙ ε from q_θ(z|x) for each row.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_rows, latent_dim)
+        """
+        n_samples = check_positive(n_samples, "n_samples", integer=True)
+        mu, log_var = self.encode(X)
+        rng = check_rng(rng)
+        eps = rng.standard_normal((n_samples, *mu.shape)).astype(self._dtype, copy=False)
+        return reparameterize(mu, log_var, eps)[0]
+
+    def sample(self, n, rng=None):
+        """Generate: z ~ p(z), then the decoder's mean E[x|z].
+
+        Parameters
+        ----------
+        n : int
+        rng : int, Generator or None
+            None draws fresh randomness (numpy's convention).
+
+        Returns
+        -------
+        ndarray of shape (n, n_features)
+            Decoded means (probabilities for a Bernoulli decoder).
+        """
+        self._check_fitted()
+        n = check_positive(n, "n", integer=True)
+        return self._decode(self.params_, self._sample_prior(n, check_rng(rng)))
+
+    def _posterior(self, X):
+        """mu and the (clipped) log variance of q_θ(z|x) for validated rows."""
+        mu, log_var = self._encode_gaussian(self.params_, X)
+        return mu, clip_log_var(log_var)[0]
+
+    def _posterior_draws(self, mu, s, n_samples, rng):
+        """Yield ``n_samples`` draws z = mu + exp(½ s) ⊙ ε, each (n, k)."""
+        n_samples = check_positive(n_samples, "n_samples", integer=True)
+        rng = check_rng(rng)
+        std = np.exp(0.5 * s)
+        for _ in range(n_samples):
+            yield mu + std * rng.standard_normal(mu.shape).astype(self._dtype, copy=False)
+
+    def _decoder_out(self, Z):
+        return self.decoder_.forward(self.params_, Z, get_ops(True))[0]
+
+    def _elbo_rows(self, X, n_samples, rng, y):
+        mu, s = self._posterior(X)
+        kl = self._kl_rows(mu, s, y)
+        total = np.zeros(X.shape[0])
+        count = 0
+        for z in self._posterior_draws(mu, s, n_samples, rng):
+            total += self._log_px_rows(self._decoder_out(z), X)
+            if kl is None:
+                # No closed-form KL (the CL-VAE's mixture prior): estimate it
+                # with the same draw, log q(z|x) − log p(z).
+                total -= log_normal_rows(z, mu, s) - self._log_prior_rows(z, y)
+            count += 1
+        elbo = total / count
+        return elbo if kl is None else elbo - kl
+
+    def elbo(self, X, n_samples=1, rng=None):
+        """Per-sample evidence lower bound (β = 1), a lower bound on log p(x).
+
+        ELBO(x) = (1/S) Σ_s log p_φ(x | z_s) − KL(q_θ(z|x) ‖ p(z)),  z_s ~ q_θ(z|x),
+
+        with the KL in closed form.  In nats; for a Gaussian likelihood the
+        density includes its normalising constant.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_features)
+        n_samples : int, default=1
+            Draws S of ε per row.
+        rng : int, Generator or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples_X,)
+        """
+        self._check_fitted()
+        return self._elbo_rows(self._validate_X(X), n_samples, rng, None)
+
+    def _log_likelihood_rows(self, X, n_samples, rng, y):
+        mu, s = self._posterior(X)
+        # log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x), one row per draw: (K, n)
+        logw = np.stack([self._log_px_rows(self._decoder_out(z), X) + self._log_prior_rows(z, y)
+                         - log_normal_rows(z, mu, s)
+                         for z in self._posterior_draws(mu, s, n_samples, rng)])
+        return logsumexp(logw, axis=0) - np.log(logw.shape[0])
+
+    def log_likelihood(self, X, n_samples=100, rng=None):
+        """Importance-weighted estimate of log p(x) (Burda et al. 2016), per sample.
+
+        log p(x) ≈ log (1/K) Σ_k p_φ(x|z_k) p(z_k) / q_θ(z_k|x),  z_k ~ q_θ(z|x),
+
+        computed with ``scipy.special.logsumexp``.  Its expectation is a lower
+        bound on log p(x) that increases with K (K = 1 is the ELBO) and tends to
+        log p(x) as K → ∞.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_features)
+        n_samples : int, default=100
+            Importance samples K per row.
+        rng : int, Generator or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples_X,)
+        """
+        self._check_fitted()
+        return self._log_likelihood_rows(self._validate_X(X), n_samples, rng, None)
+
+    def score_samples(self, X):
+        """Normality score: the per-sample ELBO (higher = more normal).
+
+        Deterministic: ``elbo(X, n_samples=SCORE_N_SAMPLES, rng=SCORE_SEED)``
+        (10 draws of ε from seed 0).
+        """
+        return self.elbo(X, n_samples=SCORE_N_SAMPLES, rng=SCORE_SEED)
