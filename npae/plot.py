@@ -166,3 +166,72 @@ def curves(x, ys, xlabel, ylabel, title=None, path=None, logy=False, marker="o")
         ax.set_title(title)
     save(fig, path)
     return fig
+
+
+def latent_panels(codes, labels=None, titles=None, prior_means=None, path=None, s=3,
+                  suptitle=None):
+    """Several 2-D latent spaces side by side, coloured by class (Norlander & Sopasakis, Fig. 2).
+
+    Parameters
+    ----------
+    codes : list of ndarray, each (n_i, >= 2)
+        Only the first two coordinates are drawn.
+    labels : list of ndarray (one per panel) or ndarray (shared), optional
+    titles : list of str, optional
+    prior_means : list of (ndarray of shape (C, >= 2) or None), optional
+        Class prior means to mark with a numbered cross (e.g. a CL-VAE's
+        ``prior_means_``); None for a panel without.
+    """
+    plt = _plt()
+    m = len(codes)
+    fig, axes = plt.subplots(1, m, figsize=(4.2 * m, 4.0), squeeze=False)
+    for i, ax in enumerate(axes[0]):
+        lab = labels[i] if isinstance(labels, (list, tuple)) else labels
+        latent_scatter(codes[i], lab, title=None if titles is None else titles[i], ax=ax, s=s)
+        M = None if prior_means is None else prior_means[i]
+        if M is not None:
+            M = np.asarray(M)
+            ax.scatter(M[:, 0], M[:, 1], marker="x", c="k", s=40)
+            for c, (u, v) in enumerate(M[:, :2]):
+                ax.annotate(str(c), (u, v), textcoords="offset points", xytext=(3, 3), fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    save(fig, path)
+    return fig
+
+
+def manifold_grid(images, z1, z2, image_shape=None, title=None, path=None):
+    """Decoded images on a grid of 2-D codes, as one picture (Kingma & Welling 2013, Fig. 4).
+
+    Parameters
+    ----------
+    images : ndarray of shape (len(z2) * len(z1), h * w)
+        Decoded means in row-major order over the grid: row r is z2[r]
+        (drawn top to bottom from the largest z2), column c is z1[c].
+    z1, z2 : 1-D arrays
+        The grid coordinates (axis ticks).
+    """
+    plt = _plt()
+    images = np.asarray(images, dtype=float)
+    z1, z2 = np.asarray(z1), np.asarray(z2)
+    if images.shape[0] != z1.size * z2.size:
+        raise ValueError(f"need len(z1) * len(z2) = {z1.size * z2.size} images, got {images.shape[0]}")
+    h, w = image_shape or _square(images.shape[1])
+    tiles = images.reshape(z2.size, z1.size, h, w)[::-1]  # largest z2 on top
+    canvas = tiles.transpose(0, 2, 1, 3).reshape(z2.size * h, z1.size * w)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1,
+              extent=(-0.5, z1.size - 0.5, -0.5, z2.size - 0.5))
+    step1 = max(1, z1.size // 5)
+    step2 = max(1, z2.size // 5)
+    ax.set_xticks(np.arange(0, z1.size, step1))
+    ax.set_xticklabels([f"{v:.2g}" for v in z1[::step1]])
+    ax.set_yticks(np.arange(0, z2.size, step2))
+    ax.set_yticklabels([f"{v:.2g}" for v in z2[::step2]])
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    if title:
+        ax.set_title(title)
+    save(fig, path)
+    return fig
