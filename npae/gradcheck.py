@@ -189,6 +189,9 @@ def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0):
     named = {"x": params} if single else params
     _, grads = fun(params)
     grads = {"x": grads} if single else grads
+    # Copy now: ``fun`` may reuse its gradient buffers, which the
+    # finite-difference calls below would overwrite.
+    grads = {k: np.array(v, dtype=np.float64, copy=True) for k, v in grads.items()}
     report = GradCheckReport(tol=tol, eps=eps)
     for name, value in named.items():
         if name not in grads:
