@@ -235,3 +235,36 @@ def manifold_grid(images, z1, z2, image_shape=None, title=None, path=None):
         ax.set_title(title)
     save(fig, path)
     return fig
+
+
+def histograms(samples, bins=30, xlabel="value", title=None, path=None, targets=None,
+               range=None):
+    """Overlaid histograms of several named samples (e.g. mean hidden activations
+    with and without sparsity, the h2o chapter's Fig. 19.5/19.6).
+
+    Parameters
+    ----------
+    samples : dict label -> 1-D array
+    bins : int
+    targets : dict label -> float, optional
+        Vertical dashed lines (e.g. the sparsity target ρ), labelled.
+    range : (float, float), optional
+        Common histogram range (default: that of all samples).
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    values = [np.asarray(v, dtype=float).ravel() for v in samples.values()]
+    if range is None:
+        allv = np.concatenate(values)
+        range = (float(allv.min()), float(allv.max()) + 1e-12)
+    for (label, v) in zip(samples, values):
+        ax.hist(v, bins=bins, range=range, alpha=0.55, label=f"{label} (mean {v.mean():.3g})")
+    for label, x in (targets or {}).items():
+        ax.axvline(x, color="k", linestyle="--", linewidth=1, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("count")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    save(fig, path)
+    return fig
