@@ -18,6 +18,7 @@ flop model of the module docstring of :mod:`npae.nn.jacobian`, the predicted
 ratio next to the measured one.
 
     python benchmarks/contractive.py --out benchmarks/results/contractive.md
+    python benchmarks/contractive.py --threads 1     # one BLAS thread (a shared machine)
     python benchmarks/contractive.py --quick          # seconds, smoke test
 """
 
@@ -120,7 +121,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--out", default=None, help="write the markdown report here")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit BLAS (and torch) to this many threads (threadpoolctl)")
     args = parser.parse_args(argv)
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
 
     X_all, _ = load_mnist()
     X_all = X_all[:512] if args.quick else X_all
@@ -129,6 +136,9 @@ def main(argv=None):
     if not args.no_torch:
         try:
             import torch
+
+            if args.threads:
+                torch.set_num_threads(args.threads)
         except ImportError:
             pass
     load0 = os.getloadavg() if hasattr(os, "getloadavg") else None

@@ -443,3 +443,11 @@ def test_tutorial_runs_quick(tmp_path, capsys):
     assert "Jacobian" in out
     for name in ("jacobian_spectrum.png", "filters_cae.png", "filters_ae.png"):
         assert (tmp_path / name).stat().st_size > 1000, name
+
+
+def test_scikit_learn_clone_and_params():
+    base = pytest.importorskip("sklearn.base")
+    cae = ContractiveAutoencoder(hidden=(5, 2), lam=0.05, activation="tanh")
+    twin = base.clone(cae)
+    assert twin.get_params() == cae.get_params() and twin is not cae
+    assert "lam=0.05" in repr(cae)

@@ -314,8 +314,9 @@ def _penalty(mlp, params, cache, scale, ops, grads, method):
     Dbar = [None] * L  # ∂Ω/∂f'_l per sample: (n, h_l)
     for l in range(L - 1):
         # U_l = V_l diag(f'_l)
-        Vbar = Ubar * D[l][:, None, :]  # (n, k, h_l)
-        Dbar[l] = np.einsum("nka,nka->na", Ubar, V[l])  # Σ over code units
+        Dbar[l] = np.einsum("nka,nka->na", Ubar, V[l])  # Σ over code units: (n, h_l)
+        Vbar = Ubar  # Ū_l is not needed any more: scale it in place
+        Vbar *= D[l][:, None, :]  # V̄_l = Ū_l diag(f'_l): (n, k, h_l)
         # V_l = U_{l+1} W_{l+1}ᵀ
         layer = mlp.layers[l + 1]
         W = _weight(mlp, params, layer)  # (h_l, h_{l+1})
