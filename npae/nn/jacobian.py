@@ -96,6 +96,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .network import accumulate
+
 __all__ = ["encoder_jacobian", "jacobian_frobenius_sq", "contractive_penalty",
            "backward_with_preactivation", "METHODS"]
 
@@ -112,19 +114,7 @@ def _weight(mlp, params, layer):
 
 def _add_weight_grad(grads, layer, g):
     """Add the gradient ``g`` of the (n_in, n_out) weight a layer multiplies by."""
-    name = layer.W
-    g = g.T if layer.transpose else g
-    if name in grads:
-        grads[name] += g
-    else:
-        grads[name] = np.array(g, copy=True)
-
-
-def _add(grads, name, g):
-    if name in grads:
-        grads[name] += g
-    else:
-        grads[name] = np.array(g, copy=True)
+    accumulate(grads, layer.W, g.T if layer.transpose else g)
 
 
 def _bmm(P, M):
@@ -162,12 +152,12 @@ def _weighted_sum(P, w, ops):
     return total
 
 
-def _derivatives(mlp, cache):
-    """f'_l(a_l) and f''_l(a_l) per layer, from the forward cache."""
+def _derivatives(mlp, cache, second=True):
+    """f'_l(a_l) and (if ``second``) f''_l(a_l) per layer, from the forward cache."""
     D, S = [], []
     for layer, (_, A, H) in zip(mlp.layers, cache):
         D.append(layer.activation.grad(A, H))  # (n, h_l)
-        S.append(layer.activation.grad2(A, H))  # (n, h_l)
+        S.append(layer.activation.grad2(A, H) if second else None)  # (n, h_l)
     return D, S
 
 
@@ -203,7 +193,7 @@ def _resolve_method(method, mlp):
     first = mlp.layers[0]
     if len(mlp.layers) == 1:
         return "gram"  # Rifai's closed form: diag(G) only
-    # ⟨U_1, U_1 G⟩ and its gradient cost ≈ 4 n k h_1² flops (U_1 G, Σ U_1ᵀU_1), the explicit
+    # ⟨U_1, U_1 G⟩ and its gradient cost 3-4 n k h_1² flops (U_1 G, Σ U_1ᵀU_1), the explicit
     # J = U_1 W_1ᵀ ≈ 6 n k h_1 d (J, J W_1, Σ Jᵀ U_1): the Gram form wins unless h_1 > 1.5 d.
     return "gram" if 2 * first.n_out <= 3 * first.n_in else "jacobian"
 
@@ -244,7 +234,7 @@ def encoder_jacobian(mlp, params, X, ops=None, cache=None):
     if ops is None:
         from . import batch as ops
     cache = _forward_if_needed(mlp, params, X, ops, cache)
-    D, _ = _derivatives(mlp, cache)
+    D, _ = _derivatives(mlp, cache, second=False)
     U, _ = _chain(mlp, params, D)
     W1t = np.ascontiguousarray(_weight(mlp, params, mlp.layers[0]).T)  # (h_1, d)
     if len(mlp.layers) == 1:
@@ -303,9 +293,9 @@ def _penalty(mlp, params, cache, scale, ops, grads, method):
     ``scale``) and return the pre-activation adjoints {l: ā_l}."""
     L = len(mlp.layers)
     method = _resolve_method(method, mlp)
-    D, S = _derivatives(mlp, cache)
-    U, V = _chain(mlp, params, D)
     need_grad = grads is not None
+    D, S = _derivatives(mlp, cache, second=need_grad)
+    U, V = _chain(mlp, params, D)
     W1 = _weight(mlp, params, mlp.layers[0])
     values, Ubar, W1bar = _first_layer(U[0], W1, L == 1, method, scale, need_grad, ops)
     if not need_grad:
@@ -437,5 +427,5 @@ def backward_with_preactivation(mlp, params, cache, dH, dA, grads, ops, need_dX=
         dH, dW, db = ops.dense_backward(dA_l, H_in, _weight(mlp, params, layer),
                                         need_dX=(need_dX or l > 0))
         _add_weight_grad(grads, layer, dW)
-        _add(grads, layer.b, db)
+        accumulate(grads, layer.b, db)
     return dH
