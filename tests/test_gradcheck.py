@@ -141,7 +141,14 @@ def test_empty_report_does_not_pass():
 def test_tolerance_is_the_verdict(layer_data):
     X, T, params = layer_data
     fun = dense_tanh_layer(X, T)
-    assert not check_gradient(fun, params, tol=1e-16).passed
+
+    def slightly_wrong(p):  # every gradient 1e-6 too large (relative)
+        value, grads = fun(p)
+        return value, {k: g * (1 + 1e-6) for k, g in grads.items()}
+
+    report = check_gradient(slightly_wrong, params, tol=1e-7)
+    assert not report.passed and 5e-7 < report.max_rel_error < 2e-6
+    assert check_gradient(slightly_wrong, params, tol=1e-5).passed
     assert check_gradient(fun, params, tol=1e-7).passed
 
 
@@ -275,3 +282,29 @@ def test_function_that_reuses_its_gradient_buffer():
 
     report = check_gradient(fun, np.random.default_rng(7).normal(size=4))
     assert report.passed, report
+
+
+def _offset_loss(offset, scale, wrong=1.0):
+    """f(w) = offset + scale Σ sin(w): a large constant part and a small gradient,
+    like a BCE on fractional targets (its entropy) or a Gaussian NLL's log 2π."""
+    def fun(w):
+        return offset + scale * float(np.sum(np.sin(w))), wrong * scale * np.cos(w)
+    return fun
+
+
+def test_round_off_floor_no_false_fail_for_small_gradients_of_a_large_loss():
+    # Central differences cannot resolve better than ~u |f| / eps per entry
+    # (2.2e-16 · 1e3 / 1e-5 ≈ 2e-8 here), so a correct gradient of size 1e-4
+    # shows a "relative error" ~1e-4 from round-off alone.  It must not FAIL ...
+    w = np.linspace(-1, 1, 7)
+    report = check_gradient(_offset_loss(1e3, 1e-4), w)
+    assert report.max_rel_error > 1e-7  # the relative error really is above tol
+    assert report.passed, report
+    assert report.rows[0].max_abs_error <= report.rows[0].floor
+    assert "ok (round-off)" in str(report) and "round-off floor" in str(report)
+    # ... while an error far above that floor is still caught, even 1 % of a small gradient.
+    wrong = check_gradient(_offset_loss(1e3, 1e-4, wrong=1.01), w)
+    assert not wrong.passed and "FAIL" in str(wrong)
+    # Without the constant the same gradients pass on the relative error alone.
+    plain = check_gradient(_offset_loss(0.0, 1e-4), w)
+    assert plain.passed and plain.max_rel_error < 1e-7 and "round-off" not in str(plain).split("\n")[1]
