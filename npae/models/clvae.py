@@ -118,6 +118,9 @@ def _as_labels(y, n_samples, name="y"):
                              "every training row needs its class label")
         if np.all(arr == np.round(arr)):
             return arr.astype(np.int64)
+    if arr.dtype == object and any(v is None for v in arr):
+        raise ValueError(f"{name} contains None (missing labels?); every training row needs "
+                         "its class label")
     raise TypeError(f"{name} must hold class labels (integers or strings), got dtype {arr.dtype}")
 
 
