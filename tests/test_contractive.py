@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import runpy
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -246,10 +247,16 @@ def test_one_layer_never_materialises_a_jacobian(monkeypatch):
 
     monkeypatch.setattr(jac, "_bmm", forbidden)
     rng = np.random.default_rng(9)
-    X = rng.random((6, 10))
-    cae = ContractiveAutoencoder(hidden=(4,), lam=0.5).initialize(X)
+    X = rng.random((64, 784))
+    cae = ContractiveAutoencoder(hidden=(32,), lam=0.5).initialize(X)
+    cae.loss_and_grads(X)  # warm-up
+    tracemalloc.start()
     loss, grads = cae.loss_and_grads(X)
-    assert np.isfinite(loss) and all(g.ndim <= 2 for g in grads.values())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert np.isfinite(loss)
+    # a (64, 32, 784) float64 Jacobian alone would take 12.8 MB
+    assert peak < 0.25 * 64 * 32 * 784 * 8, peak
 
 
 # --------------------------------------------------------------------------- the model
