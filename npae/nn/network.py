@@ -167,12 +167,18 @@ class MLP:
             H_in, A, H = cache[l]
             if l in dH_hidden:
                 dH = dH_hidden[l] if dH is None else dH + dH_hidden[l]
+            if dH is None:
+                # Nothing flows into the layers above the first injected term:
+                # their gradient is zero, so there is nothing to add.
+                continue
             dA = layer.activation.backward(dH, A, H)  # (n, n_out)
             dH, dW, db = ops.dense_backward(
                 dA, H_in, self.weight(params, layer), need_dX=(need_dX or l > 0)
             )
             accumulate(grads, layer.W, dW.T if layer.transpose else dW)
             accumulate(grads, layer.b, db)
+        if dH is None and need_dX:
+            dH = np.zeros_like(cache[0][0])  # no term depended on the network at all
         return dH
 
 
