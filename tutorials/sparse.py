@@ -65,7 +65,8 @@ def filter_stats(W, side=8):
     """
     F = (W - W.mean(axis=0)).T.reshape(-1, side, side)
     energy = (F ** 2).sum(axis=(1, 2))
-    lag = (F[:, :, 1:] * F[:, :, :-1]).sum(axis=(1, 2)) + (F[:, 1:, :] * F[:, :-1, :]).sum(axis=(1, 2))
+    lag = ((F[:, :, 1:] * F[:, :, :-1]).sum(axis=(1, 2))  # horizontal neighbours
+           + (F[:, 1:, :] * F[:, :-1, :]).sum(axis=(1, 2)))  # vertical neighbours
     E = np.sort((F ** 2).reshape(len(F), -1), axis=1)[:, ::-1]
     return (float(np.median(lag / (2 * energy))),
             float(np.median(E[:, : side * side // 4].sum(axis=1) / energy)))
