@@ -1,0 +1,459 @@
+"""The concrete autoencoder: differentiable selection of k input features.
+
+Reference: A. Abid, M. F. Balin, J. Zou, *Concrete Autoencoders for
+Differentiable Feature Selection and Reconstruction*, ICML 2019
+(arXiv:1901.09346); the encyclopedia article *Autoencoder*, "Concrete
+autoencoder".  The relaxation is the concrete / Gumbel-softmax distribution
+(Maddison, Mnih & Teh 2017; Jang, Gu & Poole 2017).
+
+Objective (mean over the n rows of a batch)::
+
+    L(α, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(M x^(i))),
+    M_j = softmax((α_j + g_j) / T),   g_jl ~ Gumbel(0, 1) i.i.d.,   j = 1..k
+
+Symbols: x input row (d features); the encoder q_θ is the *concrete selector
+layer*, θ = α the (k, d) logits, one row per selector unit j; M the (k, d)
+matrix of relaxed one-hot rows, so z = M x holds k (relaxed) input features
+(z = X Mᵀ for a batch); T the temperature; p_φ the decoder MLP; ℓ the
+reconstruction loss.  One Gumbel draw g (k, d) is shared by the rows of a
+minibatch, as in the authors' implementation.
+
+As T → 0, M_j tends to the one-hot vector of argmax_l (α_jl + g_jl), a draw
+from the categorical distribution softmax(α_j) (the Gumbel-max trick), so
+training anneals T exponentially from ``temperature[0]`` to ``temperature[1]``
+over the epochs, T(e) = T0 (T_end / T0)^(e / (E − 1)) (Abid et al. §3).  At
+inference the selector is deterministic: unit j picks feature argmax_l α_jl,
+so ``transform(X) = X[:, selected_features_]``.
+
+Gradient of the selector (written out in :func:`concrete_weights_backward`):
+with s = (α + g)/T and M = softmax(s) row-wise,
+dL/dα_j = (1/T) M_j ⊙ (dL/dM_j − ⟨dL/dM_j, M_j⟩), and dL/dM = Σ_i dz^(i) x^(i)ᵀ,
+the sum over samples done by the ops of the chosen execution path.
+
+Uniqueness (Abid et al. §3, "several neurons may select the same feature"):
+npae reports it — ``n_unique_selected_`` — and by default keeps duplicates
+(a duplicate costs one of the k slots but is otherwise harmless).
+``unique=True`` resolves them at the end of training, greedily: units are
+taken in decreasing order of confidence max_l softmax(α_j)_l and each picks
+its most probable feature not yet taken.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .._validation import check_array, check_choice, check_positive
+from ..nn import MLP, get_activation, get_ops
+from ..nn.activations import SIGMOID
+from ..nn.losses import bernoulli_cross_entropy, squared_error
+from ..nn.network import accumulate
+from ..optim import make_optimizer
+from .base import BaseAutoencoder
+
+__all__ = ["ConcreteAutoencoder", "gumbel_noise", "concrete_weights",
+           "concrete_weights_backward", "temperature_schedule"]
+
+
+def gumbel_noise(rng, shape, dtype=np.float64):
+    """Standard Gumbel draws g = −log(−log u), u ~ U(0, 1), from ``rng``.
+
+    ``u`` is kept inside the open interval so that g is always finite.
+    """
+    tiny = np.finfo(np.float64).tiny
+    u = rng.uniform(tiny, 1.0, size=shape)  # [tiny, 1): log u < 0 and finite
+    return (-np.log(-np.log(u))).astype(dtype, copy=False)
+
+
+def concrete_weights(alpha, gumbel, temperature):
+    """Relaxed one-hot rows M = softmax((α + g) / T), row-wise.
+
+    Parameters
+    ----------
+    alpha : ndarray of shape (k, d)
+        Selector logits.
+    gumbel : ndarray of shape (k, d)
+        Gumbel noise (zeros for the noiseless softmax(α / T)).
+    temperature : float
+        T > 0.
+
+    Returns
+    -------
+    M : ndarray of shape (k, d)
+        Each row is a probability vector over the d features.
+    """
+    S = (alpha + gumbel) / temperature
+    S -= S.max(axis=1, keepdims=True)  # softmax is shift-invariant; exp stays <= 1
+    np.exp(S, out=S)
+    S /= S.sum(axis=1, keepdims=True)
+    return S
+
+
+def concrete_weights_backward(dM, M, temperature):
+    """dL/dα from dL/dM through M = softmax((α + g)/T) (the Jacobian of the softmax).
+
+    dL/dα_jl = (1/T) M_jl (dL/dM_jl − Σ_m dL/dM_jm M_jm).  The noise g
+    enters only through M (it is held fixed: the reparameterisation).
+
+    Parameters
+    ----------
+    dM, M : ndarrays of shape (k, d)
+    temperature : float
+
+    Returns
+    -------
+    dalpha : ndarray of shape (k, d)
+    """
+    inner = np.einsum("jl,jl->j", dM, M)[:, None]  # (k, 1)
+    return M * (dM - inner) / temperature
+
+
+def temperature_schedule(start, end, epochs):
+    """The exponential annealing T(e) = start (end/start)^(e/(epochs−1)), e = 0..epochs−1."""
+    if epochs <= 1:
+        return np.array([float(start)] * max(int(epochs), 0))
+    e = np.arange(epochs) / (epochs - 1)
+    return float(start) * (float(end) / float(start)) ** e
+
+
+class ConcreteAutoencoder(BaseAutoencoder):
+    """Concrete selector layer (k Gumbel-softmax units) followed by a decoder MLP.
+
+    Parameters
+    ----------
+    n_selected : int, default=50
+        k, the number of features to select.
+    hidden : int or tuple of int, default=(320, 320)
+        Decoder hidden sizes, k → 320 → 320 → d (the paper's decoder has two
+        hidden layers of 320 units).  ``()`` is a linear decoder.
+    activation : str, default="leaky_relu"
+        Decoder hidden units (leaky ReLU as in the paper).
+    output_activation : str or None, default=None
+        None: "identity" for loss="mse", "sigmoid" (fused) for loss="bce".
+    loss : {"mse", "bce"}, default="mse"
+    temperature : tuple (start, end), default=(10.0, 0.1)
+        T0 and T_end of the exponential annealing (the authors' released code;
+        the paper's text ends at 0.01).  Ending too cold too early freezes an
+        unconverged selector: at small T, M_j is one-hot and the softmax
+        Jacobian (hence dL/dα) vanishes, so the unit keeps a random feature.
+    unique : bool, default=False
+        Resolve duplicate selections after training (see the module notes).
+    weight_decay : float, default=0.0
+        On the decoder's weight matrices (α is not decayed).
+    init : {"auto", "glorot", "he"}, default="auto"
+        Decoder weights.  α starts from U(−r, r), r = sqrt(6/(k + d)).
+    optimizer : {"adam", "sgd", "momentum"} or optimizer object, default="adam"
+        L-BFGS is refused: the annealing schedule runs over minibatch epochs.
+    learning_rate : float, default=1e-3
+        Step size of the decoder.
+    selector_learning_rate : float, default=1e-2
+        Step size of the selector logits α (their own optimizer over their own
+        slice of the parameter buffer).  Larger than the decoder's because a
+        unit must build a logit gap of order log d over few steps: on 6,000
+        digits with one step size of 1e-3 for everything, softmax(α) was still
+        nearly uniform after 20 epochs (mean max probability < 0.01) and the
+        selection was no better than random pixels; with 1e-2 it converges
+        (Abid et al. train far longer, 300 epochs of 60,000 digits).
+    batch_size : int, default=128
+    epochs : int, default=50
+        The temperature reaches ``temperature[1]`` at the last epoch.
+    validation_data : array-like or None
+    random_state : int, Generator or None, default=0
+    dtype : {"float64", "float32"}, default="float64"
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    params_ : dict name -> ndarray
+        ``"selector.alpha"`` (k, d) then ``"decoder.l.W"``, ``"decoder.l.b"``.
+    selected_features_ : ndarray of int, shape (k,)
+        Column index chosen by each selector unit.
+    n_unique_selected_ : int
+        Number of distinct features among them.
+    temperature_ : float
+        The current temperature (T_end after ``fit``; T0 after ``initialize``);
+        ``loss_and_grads`` uses it.
+    fixed_features_ : ndarray or None
+        Set by :meth:`fit_fixed_features` (the selector was not learned).
+    history_ : dict of lists
+        Per epoch: "loss", "reconstruction", "temperature", "mean_max_prob"
+        (mean over units of max_l softmax(α_j)_l, which tends to 1 as the
+        selection converges — the paper's convergence diagnostic), "val_loss",
+        "time".
+
+    Examples
+    --------
+    >>> import numpy as np, npae
+    >>> X = np.random.default_rng(0).random((64, 10))
+    >>> cae = npae.ConcreteAutoencoder(n_selected=3, hidden=(8,), epochs=3).fit(X)
+    >>> cae.transform(X).shape, cae.selected_features_.shape
+    ((64, 3), (3,))
+    """
+
+    def __init__(self, n_selected=50, hidden=(320, 320), activation="leaky_relu",
+                 output_activation=None, loss="mse", temperature=(10.0, 0.1), unique=False,
+                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
+                 selector_learning_rate=1e-2, batch_size=128, epochs=50, validation_data=None,
+                 random_state=0, dtype="float64", verbose=False):
+        self.n_selected = n_selected
+        self.hidden = hidden
+        self.activation = activation
+        self.output_activation = output_activation
+        self.loss = loss
+        self.temperature = temperature
+        self.unique = unique
+        self.weight_decay = weight_decay
+        self.init = init
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.selector_learning_rate = selector_learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_data = validation_data
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+    # ----------------------------------------------------------- validation
+    def _temperatures(self):
+        try:
+            start, end = (float(t) for t in self.temperature)
+        except (TypeError, ValueError):
+            raise TypeError(f"temperature must be a pair (start, end) of numbers, got "
+                            f"{self.temperature!r}") from None
+        if not (np.isfinite(start) and np.isfinite(end) and start > 0 and end > 0):
+            raise ValueError(f"temperatures must be finite and > 0, got {self.temperature!r}")
+        return start, end
+
+    def _validate_hyperparameters(self):
+        super()._validate_hyperparameters()
+        if self.optimizer == "lbfgs":
+            raise ValueError(
+                "the concrete autoencoder anneals its temperature over minibatch epochs and "
+                "draws fresh Gumbel noise per batch; use optimizer='adam' (or 'sgd', 'momentum')"
+            )
+        check_positive(self.n_selected, "n_selected", integer=True)
+        check_positive(self.selector_learning_rate, "selector_learning_rate")
+        self._temperatures()
+        self._hidden_sizes()
+        self._output_activation()
+
+    def _hidden_sizes(self):
+        h = self.hidden
+        if isinstance(h, (int, np.integer)) and not isinstance(h, bool):
+            h = (h,)
+        try:
+            sizes = tuple(int(v) for v in h)
+        except (TypeError, ValueError):
+            raise TypeError(f"hidden must be an int or a tuple of ints, got {self.hidden!r}") \
+                from None
+        if sizes and min(sizes) < 1:
+            raise ValueError(f"hidden sizes must be positive, got {self.hidden!r}")
+        return sizes
+
+    def _output_activation(self):
+        check_choice(self.loss, "loss", {"mse", "bce"})
+        out = self.output_activation
+        if self.loss == "bce":
+            if out not in (None, "sigmoid"):
+                raise ValueError(
+                    "loss='bce' computes the Bernoulli likelihood from logits, so the output "
+                    f"activation is the sigmoid; got output_activation={out!r}"
+                )
+            return "sigmoid"
+        return "identity" if out is None else out
+
+    # ---------------------------------------------------------------- build
+    def _build(self, n_features, y=None):
+        k = int(self.n_selected)
+        if k > n_features:
+            raise ValueError(f"n_selected={k} exceeds the number of features ({n_features}); "
+                             "choose n_selected <= n_features")
+        hidden = self._hidden_sizes()
+        act = get_activation(self.activation)
+        last = "identity" if self.loss == "bce" else self._output_activation()
+        self.decoder_ = MLP.build("decoder", (k, *hidden, n_features),
+                                  [act] * len(hidden) + [last])
+        return {"selector.alpha": (k, n_features), **self.decoder_.param_shapes()}
+
+    def _init_params(self, rng):
+        k, d = int(self.n_selected), self.n_features_in_
+        fixed = getattr(self, "fixed_features_", None)
+        if fixed is not None:
+            # α with its maximum at the given features: argmax (inference) picks them.
+            alpha = np.zeros((k, d), dtype=self._dtype)
+            alpha[np.arange(k), fixed] = 1.0
+        else:
+            r = np.sqrt(6.0 / (k + d))
+            alpha = rng.uniform(-r, r, size=(k, d)).astype(self._dtype)
+        return {"selector.alpha": alpha, **self.decoder_.init_params(rng, self._dtype, self.init)}
+
+    def _initialize(self, X, y, rng):
+        super()._initialize(X, y, rng)
+        self.temperature_ = self._temperatures()[0]
+        self._set_selection()
+
+    def _code_size(self):
+        return int(self.n_selected)
+
+    # ----------------------------------------------------------------- loss
+    def _epoch_start(self, epoch):
+        start, end = self._temperatures()
+        self.temperature_ = float(temperature_schedule(start, end, self.epochs)[epoch])
+
+    def _reconstruction_loss(self, out, X):
+        if self.loss == "bce":
+            return bernoulli_cross_entropy(out, X)
+        return squared_error(out, X)
+
+    def _loss(self, params, X, y, rng, ops, grads):
+        alpha = params["selector.alpha"]
+        k = alpha.shape[0]
+        fixed = getattr(self, "fixed_features_", None)
+        T = self.temperature_
+        if fixed is None:
+            G = gumbel_noise(rng, alpha.shape, alpha.dtype)  # one draw per minibatch
+            M = concrete_weights(alpha, G, T)  # (k, d)
+        else:
+            M = np.zeros_like(alpha)
+            M[np.arange(k), fixed] = 1.0
+        # z^(i) = M x^(i): a dense layer with weight Mᵀ and no bias.
+        zero = np.zeros(k, dtype=X.dtype)
+        Z = ops.dense_forward(X, M.T, zero)  # (n, d) @ (d, k) -> (n, k)
+        out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
+        rec, dout = self._reconstruction_loss(out, X)
+        dZ = self.decoder_.backward(params, dec_cache, dout, grads, ops)  # (n, k)
+        if fixed is None:
+            # dL/dMᵀ = Σ_i x^(i) dz^(i)ᵀ (the dense layer's weight gradient).
+            _, dMT, _ = ops.dense_backward(dZ, X, M.T, need_dX=False)  # (d, n) @ (n, k)
+            dalpha = concrete_weights_backward(dMT.T, M, T)
+        else:
+            dalpha = np.zeros_like(alpha)  # the selector is held fixed
+        accumulate(grads, "selector.alpha", dalpha)  # in place: grads may view a flat buffer
+        return {"reconstruction": rec}
+
+    # ------------------------------------------------------------- training
+    def initialize(self, X, y=None):
+        """Validate ``X``, build the selector and decoder, draw initial parameters (T = T0)."""
+        self.fixed_features_ = None
+        return super().initialize(X, y)
+
+    def fit(self, X, y=None):
+        """Learn the selector and the decoder on ``X`` (``y`` is ignored).  Returns self."""
+        self.fixed_features_ = None
+        super().fit(X, y)
+        self._set_selection()
+        return self
+
+    def fit_fixed_features(self, X, features):
+        """Train only the decoder on the given columns ``X[:, features]``.
+
+        The baseline the learned selector must beat: the same decoder, loss,
+        optimizer, epochs and seed, with the selector held at the one-hot rows
+        of ``features`` (e.g. k random pixels).  Afterwards the model behaves
+        like a fitted concrete autoencoder whose ``selected_features_`` are
+        ``features``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        features : array-like of int, shape (n_selected,)
+
+        Returns
+        -------
+        self
+        """
+        Xa = check_array(X, dtype=self._dtype)
+        features = np.asarray(features)
+        if features.shape != (int(self.n_selected),) or not np.issubdtype(features.dtype,
+                                                                        np.integer):
+            raise ValueError(f"features must be {self.n_selected} integer column indices "
+                             f"(n_selected), got an array of shape {features.shape} and dtype "
+                             f"{features.dtype}")
+        if features.min() < 0 or features.max() >= Xa.shape[1]:
+            raise ValueError(f"features must lie in [0, {Xa.shape[1] - 1}], got values in "
+                             f"[{features.min()}, {features.max()}]")
+        self.fixed_features_ = features.astype(np.int64)
+        super().fit(Xa)
+        self._set_selection()
+        return self
+
+    def _make_optimizers(self):
+        # Two optimizers, each over its own contiguous slice: α | decoder.
+        sel = self._flat.slice_of(["selector.alpha"])
+        self._slices = (sel, slice(sel.stop, self._flat.size))
+        if hasattr(self.optimizer, "step"):
+            selector = copy.deepcopy(self.optimizer)
+            if hasattr(selector, "learning_rate"):
+                selector.learning_rate = self.selector_learning_rate
+            self._optimizers = (selector, copy.deepcopy(self.optimizer))
+        else:
+            self._optimizers = (make_optimizer(self.optimizer, self.selector_learning_rate),
+                                make_optimizer(self.optimizer, self.learning_rate))
+
+    def _train_step(self, Xb, yb, rng, grads):
+        grads.flat.fill(0.0)
+        terms = self._objective(self.params_, Xb, yb, rng, get_ops(True), grads.views)
+        theta = self._flat.flat
+        for opt, s in zip(self._optimizers, self._slices):
+            opt.step(theta[s], grads.flat[s])
+        return terms
+
+    def _record(self, epoch, terms, val, seconds):
+        super()._record(epoch, terms, val, seconds)
+        P = concrete_weights(self.params_["selector.alpha"], 0.0, 1.0)  # softmax(α)
+        self.history_.setdefault("temperature", []).append(float(self.temperature_))
+        self.history_.setdefault("mean_max_prob", []).append(float(P.max(axis=1).mean()))
+
+    # ------------------------------------------------------------ selection
+    def _selection(self, alpha):
+        """Feature index of each unit: argmax_l α_jl (or the greedy distinct choice)."""
+        fixed = getattr(self, "fixed_features_", None)
+        if fixed is not None:
+            return fixed.copy()
+        if not self.unique:
+            return np.argmax(alpha, axis=1)
+        P = concrete_weights(alpha, 0.0, 1.0)  # softmax(α), (k, d)
+        chosen = np.empty(alpha.shape[0], dtype=np.int64)
+        taken = np.zeros(alpha.shape[1], dtype=bool)
+        for j in np.argsort(-P.max(axis=1), kind="stable"):
+            p = np.where(taken, -np.inf, P[j])
+            chosen[j] = int(np.argmax(p))
+            taken[chosen[j]] = True
+        return chosen
+
+    def _set_selection(self):
+        self.selected_features_ = self._selection(self.params_["selector.alpha"])
+        self.n_unique_selected_ = int(np.unique(self.selected_features_).size)
+
+    def selection_probabilities(self):
+        """softmax(α) row-wise: each unit's distribution over the features, (k, d)."""
+        self._check_fitted()
+        return concrete_weights(self.params_["selector.alpha"], 0.0, 1.0)
+
+    # ------------------------------------------------------------ inference
+    def _encode(self, params, X):
+        # The deterministic selector: the one-hot rows of the chosen features.
+        return X[:, self._selection(params["selector.alpha"])]
+
+    def _decode(self, params, Z):
+        out = self.decoder_.forward(params, Z, get_ops(True))[0]
+        if self.loss == "bce":
+            out = SIGMOID.forward(out)
+        return out
+
+    # ------------------------------------------------------------ save/load
+    def _extra_state(self):
+        state = {"temperature_": np.array(self.temperature_),
+                 "selected_features_": np.asarray(self.selected_features_)}
+        if getattr(self, "fixed_features_", None) is not None:
+            state["fixed_features_"] = self.fixed_features_
+        return state
+
+    def _set_extra_state(self, state):
+        self.temperature_ = float(state["temperature_"])
+        self.selected_features_ = np.asarray(state["selected_features_"], dtype=np.int64)
+        self.n_unique_selected_ = int(np.unique(self.selected_features_).size)
+        fixed = state.get("fixed_features_")
+        self.fixed_features_ = None if fixed is None else np.asarray(fixed, dtype=np.int64)
