@@ -268,3 +268,71 @@ def histograms(samples, bins=30, xlabel="value", title=None, path=None, targets=
         ax.set_title(title)
     save(fig, path)
     return fig
+
+
+def codes_vs_prior(codes, prior_samples, labels=None, titles=("prior samples z ~ p(z)",
+                   "codes z = q(x)"), suptitle=None, path=None, s=3):
+    """Prior draws beside the encoder's codes on the same axes (adversarial AE,
+    Makhzani et al. 2015, Fig. 2): the adversary should make the right panel look
+    like the left one.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n, >= 2)
+        Only the first two coordinates are drawn.
+    prior_samples : ndarray of shape (m, >= 2)
+    labels : ndarray of shape (n,), optional
+        Colours the codes by class.
+    """
+    plt = _plt()
+    Z, P = np.asarray(codes)[:, :2], np.asarray(prior_samples)[:, :2]
+    both = np.vstack([Z, P])
+    lo, hi = np.percentile(both, 0.5, axis=0), np.percentile(both, 99.5, axis=0)
+    pad = 0.05 * (hi - lo)
+    fig, axes = plt.subplots(1, 2, figsize=(8.6, 4.0))
+    axes[0].scatter(P[:, 0], P[:, 1], s=s, alpha=0.5, c="0.3")
+    latent_scatter(Z, labels, ax=axes[1], s=s)
+    for ax, t in zip(axes, titles):
+        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        ax.set_xlabel("z1")
+        ax.set_ylabel("z2")
+        ax.set_title(t)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    save(fig, path)
+    return fig
+
+
+def selected_features(features, image_shape=None, background=None, title=None, path=None):
+    """Selected input features drawn on the image grid (concrete AE, Abid et al. 2019, Fig. 3).
+
+    Parameters
+    ----------
+    features : array of int
+        Flat pixel indices (a feature picked twice is drawn once).
+    image_shape : (h, w), optional
+        Default: a square grid of ``background``'s size, or 28×28.
+    background : ndarray of shape (h * w,), optional
+        E.g. the mean training image, drawn in grey beneath the selection.
+    """
+    plt = _plt()
+    if image_shape is None:
+        image_shape = _square(np.asarray(background).size) if background is not None else (28, 28)
+    h, w = image_shape
+    features = np.asarray(features, dtype=int)
+    mask = np.zeros(h * w, dtype=bool)
+    mask[features] = True
+    fig, ax = plt.subplots(figsize=(3.6, 3.6))
+    bg = np.zeros(h * w) if background is None else np.asarray(background, dtype=float)
+    ax.imshow(bg.reshape(h, w), cmap="gray", vmin=0, vmax=max(float(bg.max()), 1e-12) * 1.5)
+    overlay = np.zeros((h, w, 4))
+    overlay[..., 0] = 1.0
+    overlay[..., 3] = mask.reshape(h, w) * 0.9
+    ax.imshow(overlay)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title or f"{int(mask.sum())} selected pixels")
+    save(fig, path)
+    return fig
