@@ -282,3 +282,27 @@ def test_lbfgs_divergence_or_success_never_leaves_non_finite_parameters():
             assert "smaller learning_rate" in str(exc)
         else:
             assert all(np.all(np.isfinite(v)) for v in ae.params_.values())
+
+
+@pytest.mark.parametrize("kwargs,exc,pattern", [
+    (dict(hidden=(3.7,)), TypeError, r"hidden must be an int or a tuple of ints, got \(3.7,\)"),
+    (dict(hidden="64"), TypeError, r"hidden must be an int or a tuple of ints, got '64'"),
+    (dict(hidden=True), TypeError, r"hidden must be an int or a tuple of ints, got True"),
+    (dict(hidden=None), TypeError, r"hidden must be an int or a tuple of ints, got None"),
+    (dict(hidden=(4,), decoder_hidden="wide"), TypeError,
+     r"decoder_hidden must be an int or a tuple of ints, got 'wide'"),
+    (dict(hidden=(4,), decoder_hidden=(2.5,)), TypeError,
+     r"decoder_hidden must be an int or a tuple of ints, got \(2.5,\)"),
+])
+def test_layer_sizes_are_never_silently_rounded_or_split(X, kwargs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        Autoencoder(**kwargs).initialize(X)
+
+
+def test_layer_sizes_accept_ints_lists_and_integer_arrays(X):
+    shapes = lambda ae: [v.shape for k, v in ae.params_.items() if k.endswith("W")]  # noqa: E731
+    expected = [(4, 3), (3, 2), (2, 3), (3, 4)]
+    assert shapes(Autoencoder(hidden=[3, 2]).initialize(X)) == expected
+    assert shapes(Autoencoder(hidden=np.array([3, 2])).initialize(X)) == expected
+    assert shapes(Autoencoder(hidden=(3, 2), decoder_hidden=3).initialize(X)) == expected
+    assert shapes(Autoencoder(hidden=np.int64(2), decoder_hidden=()).initialize(X)) == [(4, 2), (2, 4)]

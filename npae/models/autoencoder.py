@@ -19,6 +19,9 @@ relation to PCA).
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Iterable
+
 import numpy as np
 
 from .._validation import check_choice
@@ -27,6 +30,23 @@ from ..nn.losses import bernoulli_cross_entropy, squared_error
 from .base import BaseAutoencoder
 
 __all__ = ["Autoencoder"]
+
+
+def _layer_tuple(value, name):
+    """Layer sizes as a tuple of ints, from an int or a sequence of ints.
+
+    Never rounds (3.7) or splits ("64" -> 6, 4) silently: anything but
+    integers is a TypeError.
+    """
+    def is_int(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    items = (value,) if is_int(value) else value
+    if not isinstance(value, (str, bytes)) and isinstance(items, Iterable):
+        items = tuple(items)
+        if all(is_int(v) for v in items):
+            return tuple(int(v) for v in items)
+    raise TypeError(f"{name} must be an int or a tuple of ints, got {value!r}")
 
 
 class Autoencoder(BaseAutoencoder):
@@ -107,17 +127,13 @@ class Autoencoder(BaseAutoencoder):
     # ---------------------------------------------------------------- build
     def _layer_sizes(self):
         """(encoder hidden sizes, decoder hidden sizes), validated."""
-        hidden = (self.hidden,) if isinstance(self.hidden, (int, np.integer)) else self.hidden
-        try:
-            hidden = tuple(int(h) for h in hidden)
-        except (TypeError, ValueError):
-            raise TypeError(f"hidden must be an int or a tuple of ints, got {self.hidden!r}")
+        hidden = _layer_tuple(self.hidden, "hidden")
         if not hidden or min(hidden) < 1:
             raise ValueError(f"hidden must hold at least one positive layer size, got {self.hidden!r}")
         if self.decoder_hidden is None:
             dec = hidden[-2::-1]
         else:
-            dec = tuple(int(h) for h in self.decoder_hidden)
+            dec = _layer_tuple(self.decoder_hidden, "decoder_hidden")
             if dec and min(dec) < 1:
                 raise ValueError(f"decoder_hidden sizes must be positive, got {self.decoder_hidden!r}")
         if self.tied and dec != hidden[-2::-1]:
