@@ -69,6 +69,18 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
             f"{name} has {arr.shape[1]} features, but the model was fitted with "
             f"{n_features}; pass data with the same columns as at fit time"
         )
+    if np.issubdtype(arr.dtype, np.floating) and \
+            np.finfo(arr.dtype).max > np.finfo(dtype).max and np.all(np.isfinite(arr)):
+        # A downcast (float64 data, float32 model): finite values beyond its
+        # range would become inf in the cast; name that, not "infinite values".
+        big = float(np.max(np.abs(arr)))
+        limit = float(np.finfo(dtype).max)
+        if big > limit:
+            raise ValueError(
+                f"{name} has values up to {big:.2g} in absolute value, too large for "
+                f"{np.dtype(dtype).name} (max {limit:.2g}); rescale the data or use "
+                "dtype='float64'"
+            )
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if not np.all(np.isfinite(arr)):
         bad = int(np.sum(~np.isfinite(arr)))

@@ -306,3 +306,14 @@ def test_layer_sizes_accept_ints_lists_and_integer_arrays(X):
     assert shapes(Autoencoder(hidden=np.array([3, 2])).initialize(X)) == expected
     assert shapes(Autoencoder(hidden=(3, 2), decoder_hidden=3).initialize(X)) == expected
     assert shapes(Autoencoder(hidden=np.int64(2), decoder_hidden=()).initialize(X)) == [(4, 2), (2, 4)]
+
+
+def test_finite_values_too_large_for_float32_are_named_as_such():
+    X = np.random.default_rng(0).random((5, 3))
+    X[0, 0] = 1e39  # finite in float64, inf once cast to float32
+    with np.errstate(over="raise"):  # and no overflow in the cast itself
+        with pytest.raises(ValueError, match=r"X has values up to 1e\+39 in absolute value, too "
+                                             r"large for float32 \(max 3.4e\+38\); rescale the "
+                                             r"data or use dtype='float64'"):
+            Autoencoder(dtype="float32").fit(X)
+    Autoencoder(hidden=(2,), epochs=1, dtype="float64").fit(X * 1e-30)  # fine in float64
