@@ -331,7 +331,12 @@ class BaseAutoencoder:
     def inverse_transform(self, Z):
         """Decoder p_φ(z): codes -> reconstructions.  (n, code_size) -> (n, d)"""
         self._check_fitted()
-        Z = check_array(Z, name="Z", dtype=self._dtype, n_features=self.code_size_)
+        Z = check_array(Z, name="Z", dtype=self._dtype)
+        if Z.shape[1] != self.code_size_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but this model's codes have {self.code_size_} "
+                "(its code size); pass codes as returned by transform()"
+            )
         return self._decode(self.params_, Z)
 
     def reconstruct(self, X):
