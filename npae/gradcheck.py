@@ -250,7 +250,8 @@ def check_gradients(model, X, y=None, rng=0, vectorized=True, eps=1e-5, tol=1e-7
     model : npae estimator
     X, y : data (and labels) for the loss
     rng : int
-        Seed for the loss's random draws.
+        Seed for the loss's random draws (not None, not a Generator: every
+        evaluation must see the same draws).
     vectorized : bool
         Check the batch path (True) or the per-example reference path.
     eps, tol, max_entries : see :func:`check_gradient`
@@ -263,8 +264,11 @@ def check_gradients(model, X, y=None, rng=0, vectorized=True, eps=1e-5, tol=1e-7
     """
     if not hasattr(model, "params_"):
         raise ValueError("initialize the model first: model.initialize(X) (or fit it)")
-    if isinstance(rng, np.random.Generator):
-        raise TypeError("pass an int seed so that every evaluation sees the same draws")
+    if rng is None or isinstance(rng, np.random.Generator):
+        # A Generator advances and None draws fresh entropy at every loss
+        # evaluation: the finite differences would compare different noise.
+        raise TypeError(f"pass an int seed so that every evaluation sees the same draws, "
+                        f"got {type(rng).__name__}")
     names = list(model.params_) if params is None else list(params)
 
     def fun(_):

@@ -247,8 +247,11 @@ def test_random_draws_are_held_fixed(X):
     for vectorized in (True, False):
         report = check_gradients(ae, X, rng=7, vectorized=vectorized)
         assert report.passed, report
-    with pytest.raises(TypeError, match="pass an int seed"):
+    with pytest.raises(TypeError, match="pass an int seed .*got Generator"):
         check_gradients(ae, X, rng=np.random.default_rng(7))
+    # None would draw fresh noise at every evaluation: refused, not a silent FAIL.
+    with pytest.raises(TypeError, match="pass an int seed .*got NoneType"):
+        check_gradients(ae, X, rng=None)
 
 
 def test_subset_of_parameters_and_sampling_of_large_tensors():
