@@ -137,3 +137,10 @@ def test_tutorial_quick(tmp_path):
         assert (tmp_path / f"denoise_{noise}.png").stat().st_size > 1000
         assert np.isfinite(res["errors"][noise]["dae"])
     assert (tmp_path / "filters_dae.png").stat().st_size > 1000
+
+
+def test_sklearn_clone_and_repr():
+    clone = pytest.importorskip("sklearn.base").clone
+    m = npae.DenoisingAutoencoder(noise="gaussian", noise_level=0.1)
+    assert clone(m).get_params() == m.get_params()
+    assert repr(m) == "DenoisingAutoencoder(noise='gaussian', noise_level=0.1)"

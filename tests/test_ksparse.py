@@ -178,3 +178,10 @@ def test_tutorial_quick(tmp_path):
     res = mod["main"](["--quick", "--quiet", "--out", str(tmp_path)])
     assert res["nonzeros_train"] == res["k"] and res["nonzeros_encode"] == res["alpha_k"]
     assert (tmp_path / "filters_ksparse.png").stat().st_size > 1000
+
+
+def test_sklearn_clone_and_repr():
+    clone = pytest.importorskip("sklearn.base").clone
+    m = npae.KSparseAutoencoder(k=5, alpha=3.0, selection="magnitude")
+    assert clone(m).get_params() == m.get_params()
+    assert repr(m) == "KSparseAutoencoder(k=5, alpha=3.0, selection='magnitude')"

@@ -298,3 +298,10 @@ def test_tutorial_quick(tmp_path):
     assert res["h2o_gap_sparse"] < res["h2o_gap_plain"]
     for name in ("filters_sparse.png", "filters_plain.png", "mean_activation_hist.png"):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_sklearn_clone_and_repr():
+    clone = pytest.importorskip("sklearn.base").clone
+    m = npae.SparseAutoencoder(penalty="l1", rho=0.1, beta=0.5, sparse_layers="code")
+    assert clone(m).get_params() == m.get_params()
+    assert repr(m) == "SparseAutoencoder(penalty='l1', rho=0.1, beta=0.5, sparse_layers='code')"

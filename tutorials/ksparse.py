@@ -60,7 +60,7 @@ def main(argv=None):
     z = np.array([[0.5, 2.0, 0.5, -3.0, 0.1]])
     for k, sel in ((2, "value"), (3, "value"), (2, "magnitude")):
         mask = k_sparse_mask(z, k, sel)
-        say(f"   z = {z[0]}, k = {k}, by {sel:<9}: f_k(z) = {(z * mask)[0]}")
+        say(f"   z = {z[0]}, k = {k}, by {sel:<9}: f_k(z) = {np.where(mask, z, 0.0)[0]}")
     say("   With k = 3 the two 0.5's tie for the last place: the lower index wins.")
 
     X, _ = load_digits()
