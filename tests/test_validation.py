@@ -61,7 +61,7 @@ def test_wrong_feature_count_at_transform_time(fitted, X):
                    fitted.score_samples, fitted.loss_and_grads, fitted.loss_terms):
         with pytest.raises(ValueError, match=msg):
             method(np.zeros((3, 5)))
-    with pytest.raises(ValueError, match=r"Z has 3 columns, but this model's codes have 2 \(its "
+    with pytest.raises(ValueError, match=r"Z has 3 features \(columns\), but this model's codes have 2 \(its "
                                          r"code size\); pass codes as returned by transform\(\)"):
         fitted.inverse_transform(np.zeros((3, 3)))
 

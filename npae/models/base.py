@@ -334,7 +334,8 @@ class BaseAutoencoder:
         Z = check_array(Z, name="Z", dtype=self._dtype)
         if Z.shape[1] != self.code_size_:
             raise ValueError(
-                f"Z has {Z.shape[1]} columns, but this model's codes have {self.code_size_} "
+                f"Z has {Z.shape[1]} features (columns), but this model's codes have "
+                f"{self.code_size_} "
                 "(its code size); pass codes as returned by transform()"
             )
         return self._decode(self.params_, Z)
