@@ -11,6 +11,8 @@ autoencoder) gives each its own contiguous slice of the buffer.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import scipy.optimize
 
@@ -93,9 +95,16 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 
 
 def make_optimizer(name, learning_rate, **kwargs):
-    """An optimizer by name ("sgd", "momentum", "adam") or pass an instance through."""
+    """An optimizer by name ("sgd", "momentum", "adam"), or a fresh copy of an instance.
+
+    An instance (anything with a ``step`` method) is a template with its own
+    settings (``learning_rate`` is then ignored): each call returns a deep
+    copy, so that a model never mutates the object given as its
+    hyperparameter, a refit starts from a fresh state, and two parts of a
+    model trained separately never share moment estimates.
+    """
     if hasattr(name, "step"):
-        return name
+        return copy.deepcopy(name)
     if name not in OPTIMIZERS:
         raise ValueError(
             f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)} or 'lbfgs'"

@@ -105,8 +105,15 @@ def test_step_updates_in_place():
 def test_make_optimizer():
     assert isinstance(make_optimizer("adam", 0.3), Adam)
     assert make_optimizer("sgd", 0.3).learning_rate == 0.3
-    mine = Momentum(0.1)
-    assert make_optimizer(mine, 0.5) is mine
+    # An instance is a template: each call returns a fresh copy with its own state,
+    # so a model never mutates its hyperparameter and two parts never share state.
+    mine = Momentum(0.1, momentum=0.7, nesterov=True)
+    a, b = make_optimizer(mine, 0.5), make_optimizer(mine, 0.5)
+    assert type(a) is Momentum and a is not mine and a is not b
+    assert (a.learning_rate, a.momentum, a.nesterov) == (0.1, 0.7, True)
+    a.step(np.zeros(3), np.ones(3))
+    b.step(np.zeros(5), np.ones(5))  # different length: separate state
+    assert mine.velocity is None and a.velocity.shape == (3,)
     with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop'; expected one of "
                                          r"\['adam', 'momentum', 'sgd'\] or 'lbfgs'"):
         make_optimizer("rmsprop", 0.1)
