@@ -43,6 +43,22 @@ def test_first_and_second_derivative_match_central_differences(name):
                                rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_derivatives_at_extreme_inputs(name):
+    # f' and f'' keep matching the differences where the units saturate
+    # (|a| = 50 ... 1e3), with warnings turned into errors.
+    act = ACTIVATIONS[name]
+    a = np.array([-1e3, -700.0, -100.0, -50.0, -20.0, 20.0, 50.0, 100.0, 700.0, 1e3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = act.grad(a, act.forward(a))
+        g2 = act.grad2(a, act.forward(a))
+        # atol: the differences of a unit bounded by 1 carry round-off ~u/h = 2e-11.
+        np.testing.assert_allclose(g, central(act.forward, a), rtol=1e-6, atol=1e-10)
+        np.testing.assert_allclose(g2, central(lambda x: act.grad(x, act.forward(x)), a),
+                                   rtol=1e-6, atol=1e-10)
+
+
 @pytest.mark.parametrize("name", SMOOTH)
 @given(a=st.lists(st.floats(-30, 30), min_size=1, max_size=8))
 def test_derivatives_at_random_points(name, a):
