@@ -214,3 +214,27 @@ def test_object_arrays_are_refused_never_unpickled(saved, tmp_path):
 def test_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         npae.load(tmp_path / "nope.npz")
+
+
+def test_npy_file_and_inconsistent_metadata_give_clear_errors(tmp_path):
+    import json
+
+    import npae
+
+    npy = tmp_path / "x.npy"
+    np.save(npy, np.zeros(3))
+    with pytest.raises(ValueError, match="single array"):
+        npae.load(npy)
+    X = np.random.default_rng(0).random((6, 4))
+    good = tmp_path / "m.npz"
+    npae.Autoencoder(hidden=(2,), epochs=1).fit(X).save(good)
+    with np.load(good, allow_pickle=False) as d:
+        arrays = {k: d[k] for k in d.files}
+    meta = json.loads(str(arrays["__meta__"]))
+    meta["hyperparameters"]["no_such_option"] = 1  # written by some other version
+    del meta["n_features_in"]
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **arrays)
+    with pytest.raises(ValueError, match="damaged or inconsistent"):
+        npae.load(bad)

@@ -137,12 +137,16 @@ class BaseAutoencoder:
 
     def _initialize(self, X, y, rng):
         self.n_features_in_ = X.shape[1]
-        shapes = self._build(X.shape[1], y)
+        self._allocate(self._build(X.shape[1], y), self._init_params(rng))
+        self.history_ = {"loss": [], "val_loss": [], "time": []}
+
+    def _allocate(self, shapes, values):
+        """Put ``values`` (dict name -> array, keys of ``shapes``) in one flat buffer;
+        ``params_`` are named views into it (see :mod:`npae.nn.params`)."""
         self._flat = FlatParams(shapes, self._dtype)
-        self._flat.assign(self._init_params(rng))
+        self._flat.assign(values)
         self.params_ = self._flat.views
         self._weight_names = [k for k in shapes if k.endswith(".W")]
-        self.history_ = {"loss": [], "val_loss": [], "time": []}
 
     # ------------------------------------------------------------ objective
     def _objective(self, params, X, y, rng, ops, grads):
@@ -469,8 +473,7 @@ def load(path):
         by a newer format version.
     """
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        data = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError, EOFError
@@ -478,6 +481,14 @@ def load(path):
             f"{path!s} is not a readable npae model file ({type(exc).__name__}: {exc}); "
             "it may be truncated or not saved by npae's save()"
         ) from exc
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path!s} is not a readable npae model file: it holds a single "
+                         "array (.npy), not the .npz archive that model.save() writes")
+    try:
+        with data:
+            arrays = {k: data[k] for k in data.files}
+    except Exception as exc:  # a damaged member of the archive
+        raise ValueError(f"{path!s} is damaged ({type(exc).__name__}: {exc})") from exc
     if "__meta__" not in arrays:
         raise ValueError(f"{path!s} is an .npz file but not an npae model (no metadata)")
     try:
@@ -498,15 +509,17 @@ def load(path):
         cls = getattr(npae, meta["class"], None) if meta["class"] in npae._LAZY else None
     if cls is None:
         raise ValueError(f"{path!s} holds an unknown model class {meta['class']!r}")
-    model = cls(**{k: _from_json(v) for k, v in meta["hyperparameters"].items()})
-    params = {k[len("param:"):]: v for k, v in arrays.items() if k.startswith("param:")}
-    state = {k[len("state:"):]: v for k, v in arrays.items() if k.startswith("state:")}
-    model._set_extra_state(state)
-    model.n_features_in_ = int(meta["n_features_in"])
-    shapes = model._build(model.n_features_in_, None)
-    model._flat = FlatParams(shapes, model._dtype)
-    model._flat.assign(params)
-    model.params_ = model._flat.views
-    model._weight_names = [k for k in shapes if k.endswith(".W")]
-    model.history_ = {k: list(v) for k, v in meta.get("history", {}).items()}
+    try:
+        model = cls(**{k: _from_json(v) for k, v in meta["hyperparameters"].items()})
+        params = {k[len("param:"):]: v for k, v in arrays.items() if k.startswith("param:")}
+        state = {k[len("state:"):]: v for k, v in arrays.items() if k.startswith("state:")}
+        model._set_extra_state(state)
+        model.n_features_in_ = int(meta["n_features_in"])
+        model._allocate(model._build(model.n_features_in_, None), params)
+        model.history_ = {k: list(v) for k, v in meta.get("history", {}).items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(
+            f"{path!s}: the model file is damaged or inconsistent ({type(exc).__name__}: "
+            f"{exc}); save the model again with this npae version"
+        ) from exc
     return model
