@@ -463,6 +463,13 @@ def _from_json(value):
     return value
 
 
+def _unreadable(path, exc):
+    return ValueError(
+        f"{path!s} is not a readable npae model file ({type(exc).__name__}: {exc}); "
+        "it may be truncated or not saved by npae's save()"
+    )
+
+
 def load(path):
     """Load a model saved with ``save``.  Never unpickles anything.
 
@@ -477,18 +484,15 @@ def load(path):
     except FileNotFoundError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError, EOFError
-        raise ValueError(
-            f"{path!s} is not a readable npae model file ({type(exc).__name__}: {exc}); "
-            "it may be truncated or not saved by npae's save()"
-        ) from exc
+        raise _unreadable(path, exc) from exc
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise ValueError(f"{path!s} is not a readable npae model file: it holds a single "
                          "array (.npy), not the .npz archive that model.save() writes")
     try:
         with data:
             arrays = {k: data[k] for k in data.files}
-    except Exception as exc:  # a damaged member of the archive
-        raise ValueError(f"{path!s} is damaged ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # a damaged member, or an object array (pickle refused)
+        raise _unreadable(path, exc) from exc
     if "__meta__" not in arrays:
         raise ValueError(f"{path!s} is an .npz file but not an npae model (no metadata)")
     try:
