@@ -405,6 +405,22 @@ class PCA:
             )
         return Z @ self.components_ + self.mean_
 
+    def reconstruct(self, X):
+        """Project ``X`` on the principal subspace and back (as ``Autoencoder.reconstruct``).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_hat : ndarray, shape (n_samples, n_features)
+            ``inverse_transform(transform(X))``.
+        """
+        X = self._check_X(X)
+        # (n, d) @ (d, k) -> (n, k) codes; (n, k) @ (k, d) -> (n, d)
+        return ((X - self.mean_) @ self.components_.T) @ self.components_ + self.mean_
+
     def reconstruction_error(self, X, per_feature=False):
         r"""Squared reconstruction error of each sample, averaged over features.
 

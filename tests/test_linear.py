@@ -116,6 +116,7 @@ class TestPCA:
         err = pca.reconstruction_error(X)
         assert err.shape == (len(X),)
         np.testing.assert_allclose(err, np.mean((X - X_hat) ** 2, axis=1), rtol=1e-10)
+        np.testing.assert_allclose(pca.reconstruct(X), X_hat, rtol=1e-12, atol=1e-12)
         per = pca.reconstruction_error(X, per_feature=True)
         assert per.shape == X.shape
         np.testing.assert_allclose(per, (X - X_hat) ** 2, rtol=1e-10, atol=1e-14)
