@@ -1,9 +1,15 @@
-"""Shared test configuration: a hypothesis profile without deadlines.
+"""Shared test configuration.
 
-Gradient checks run the per-example reference path, whose first call can be
-slow on a loaded machine; examples are kept small instead of timed.
+- A hypothesis profile without deadlines: gradient checks run the per-example
+  reference path, whose first call can be slow on a loaded machine; examples
+  are kept small instead of timed.
+- One BLAS thread for the whole session (through threadpoolctl, a test
+  dependency): the tests multiply small matrices, for which a second thread
+  only adds synchronisation, and on a busy 2-core machine multi-threaded BLAS
+  made some modules 5–50× slower.  Benchmarks choose their own thread counts.
 """
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -12,3 +18,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("npae")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_blas_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # still correct, only slower on a loaded machine
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
