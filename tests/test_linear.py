@@ -22,20 +22,6 @@ from npae.linear import (
 FAST = settings(max_examples=40, deadline=None)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Run single-threaded BLAS: these matrices are small (at most 400 x 196), where
-    threads buy nothing, and on a loaded 2-core machine OpenBLAS threads spinning
-    against each other made the L-BFGS fits 10-20x slower."""
-    try:
-        import threadpoolctl
-    except ImportError:  # optional: without it the tests are only slower
-        yield
-        return
-    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 def make_data(n=200, d=6, seed=0, scales=(5.0, 3.0, 2.0, 1.2, 0.6, 0.3), shift=3.0):
     """Anisotropic data with well separated covariance eigenvalues, not centred."""
     rng = np.random.default_rng(seed)
