@@ -147,8 +147,8 @@ def main(argv=None):
         torch = None
 
     lines = []
-    header = (f"| dtype | npae reference (epoch, est.) | npae batch | GEMM-only bound | PyTorch CPU "
-              f"| batch / GEMM | batch / PyTorch |")
+    header = ("| dtype | npae reference (epoch, est.) | npae batch | GEMM-only bound | PyTorch CPU "
+              "| batch / GEMM | batch / PyTorch |")
     lines += [header, "|---|---|---|---|---|---|---|"]
     for dtype in (np.float32, np.float64):
         X = X_all.astype(dtype)

@@ -91,17 +91,6 @@ def encoders(draw, max_layers=3, acts=SMOOTH):
     return d, widths, activations, n, lam, seed
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """The products here are small: on a busy 2-core machine a second BLAS
-    thread only adds synchronisation (one digits test went from 0.7 s to 34 s)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -21,17 +21,6 @@ LEVELS = {"masking": st.floats(0.0, 0.9), "gaussian": st.floats(0.0, 1.0),
           "salt_and_pepper": st.floats(0.0, 0.9)}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """The products here are small: on a busy 2-core machine a second BLAS thread
-    only adds synchronisation (the L-BFGS filter test went from 1.3 s to 20 s)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 
 @FAST

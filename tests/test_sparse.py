@@ -25,17 +25,6 @@ HERE = os.path.dirname(__file__)
 FAST = settings(max_examples=20, deadline=None)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """The products here are small: on a busy 2-core machine a second BLAS thread
-    only adds synchronisation (the L-BFGS filter test went from 1.3 s to 20 s)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 
 def digits():

@@ -22,7 +22,6 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
-import numpy as np
 
 from .._validation import check_choice
 from ..nn import MLP, get_activation, get_ops

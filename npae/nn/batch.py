@@ -7,7 +7,6 @@ written once against either (see :func:`npae.nn.get_ops`).
 
 from __future__ import annotations
 
-import numpy as np
 
 VECTORIZED = True
 
