@@ -41,12 +41,23 @@ own parameters.  :meth:`AdversarialAutoencoder.phase_loss_and_grads` returns
 each phase's loss and its full gradient, so every phase — including the
 encoder-through-discriminator path — can be checked on its own.
 
-Supervised variant (Makhzani et al. §5, "incorporating label information"):
+Supervised variant (Makhzani et al. §2.3, "incorporating label information in
+the adversarial regularization"):
 ``fit(X, y)`` with ``prior="mixture"`` gives one mixture component per class;
 the discriminator also receives the one-hot label, prior samples of row i come
 from component y_i, and the encoder is thereby pushed to map class c onto
 component c.  (The paper's extra "unlabelled" class is not implemented: every
 row needs its label.)
+
+Adversarial training is fragile; what was measured on 6,000 digits with 2-D
+codes (``benchmarks/results/aae_concrete.md``): with the defaults the Gaussian
+and uniform priors are matched within 20 epochs (discriminator at chance); the
+discriminator must be slower than the encoder (with the generator also at
+2e-4 it wins and the codes drift away); a mixture prior needs a much longer
+game (after 60 epochs the codes still fill the ring's hole); and with labels
+a digit whose codes first settle near another digit's component tends to stay
+there, so the supervised variant can end with a partly permuted assignment,
+more often on small data.
 """
 
 from __future__ import annotations
@@ -120,19 +131,24 @@ def generator_loss(logits_code):
 def rbf_mmd2(A, B, bandwidth=None):
     """Unbiased squared maximum mean discrepancy with a Gaussian (RBF) kernel.
 
-    MMD² = E k(a, a') + E k(b, b') − 2 E k(a, b),  k(u, v) = exp(−‖u − v‖² / (2 h²)),
+    MMD² = E k(a, a') + E k(b, b') − 2 E k(a, b),  k(u, v) = Σ_h exp(−‖u − v‖² / (2 h²)),
     with the U-statistic (diagonal terms left out) for the first two means
     (Gretton et al. 2012).  Near 0 when A and B come from the same distribution
     (it can be slightly negative); used to measure how close the codes q(z)
-    are to the prior p(z).
+    are to the prior p(z).  One bandwidth of the order of the data's spread only
+    sees coarse differences (mean, covariance); a sum of kernels over several
+    bandwidths (``bandwidth="multiscale"``) also sees finer structure, such as
+    codes that fill the gaps between the components of a mixture prior.
 
     Parameters
     ----------
     A : ndarray of shape (n, k)
     B : ndarray of shape (m, k)
-    bandwidth : float or None
-        h; None uses the median pairwise distance within ``B`` (pass the prior
-        samples as B so that the yardstick does not move with the codes).
+    bandwidth : float, sequence of float, "median", "multiscale" or None
+        h.  None or "median": the median pairwise distance m_B within ``B``
+        (pass the prior samples as B so that the yardstick does not move with
+        the codes); "multiscale": the kernels of h = m_B × (1/8, 1/4, 1/2, 1, 2)
+        summed.
 
     Returns
     -------
@@ -150,17 +166,25 @@ def rbf_mmd2(A, B, bandwidth=None):
         d = np.sum(U * U, 1)[:, None] + np.sum(V * V, 1)[None, :] - 2.0 * U @ V.T
         return np.maximum(d, 0.0)
 
-    dBB = sq(B, B)
-    if bandwidth is None:
-        bandwidth = float(np.sqrt(np.median(dBB[np.triu_indices(len(B), 1)])))
-    check_positive(bandwidth, "bandwidth")
-    g = 1.0 / (2.0 * bandwidth**2)
+    dAA, dBB, dAB = sq(A, A), sq(B, B), sq(A, B)
+    if bandwidth is None or isinstance(bandwidth, str):
+        check_choice("median" if bandwidth is None else bandwidth, "bandwidth",
+                     {"median", "multiscale"})
+        med = float(np.sqrt(np.median(dBB[np.triu_indices(len(B), 1)])))
+        widths = [med] if bandwidth in (None, "median") else \
+            [med * f for f in (0.125, 0.25, 0.5, 1.0, 2.0)]
+    else:
+        widths = [bandwidth] if np.ndim(bandwidth) == 0 else list(bandwidth)
+    for h in widths:
+        check_positive(h, "bandwidth")
     n, m = len(A), len(B)
-    kAA = np.exp(-g * sq(A, A))
-    kBB = np.exp(-g * dBB)
-    kAB = np.exp(-g * sq(A, B))
-    return float((kAA.sum() - np.trace(kAA)) / (n * (n - 1))
-                 + (kBB.sum() - np.trace(kBB)) / (m * (m - 1)) - 2.0 * kAB.mean())
+    total = 0.0
+    for h in widths:
+        g = 1.0 / (2.0 * h**2)
+        kAA, kBB, kAB = np.exp(-g * dAA), np.exp(-g * dBB), np.exp(-g * dAB)
+        total += ((kAA.sum() - np.trace(kAA)) / (n * (n - 1))
+                  + (kBB.sum() - np.trace(kBB)) / (m * (m - 1)) - 2.0 * kAB.mean())
+    return float(total)
 
 
 class AdversarialAutoencoder(BaseAutoencoder):
@@ -377,7 +401,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
                                   [act] * len(hidden) + [self.code_activation])
         self.decoder_ = MLP.build("decoder", (k, *dec, n_features),
                                   [act] * len(dec) + [dec_last])
-        # The supervised discriminator sees [z, one-hot(y)] (Makhzani et al. Fig. 5).
+        # The supervised discriminator sees [z, one-hot(y)] (Makhzani et al. §2.3).
         n_in = k + (self.prior_components if getattr(self, "supervised_", False) else 0)
         self.discriminator_ = MLP.build(
             "discriminator", (n_in, *dis, 1),
