@@ -306,7 +306,7 @@ def codes_vs_prior(codes, prior_samples, labels=None, titles=("prior samples z ~
 
 
 def selected_features(features, image_shape=None, background=None, title=None, path=None):
-    """Selected input features drawn on the image grid (concrete AE, Abid et al. 2019, Fig. 3).
+    """Selected input features drawn on the image grid (concrete AE, Abid et al. 2019).
 
     Parameters
     ----------
