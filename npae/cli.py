@@ -37,6 +37,11 @@ FAMILIES = {
 }
 
 
+#: gradcheck's default configuration is small (hidden=(8, 4)); these families
+#: need a matching setting of their own.
+_SMALL = {"ksparse": {"k": 2}, "concrete": {"n_selected": 10}}
+
+
 def _model_class(name):
     import npae
 
@@ -185,7 +190,7 @@ def cmd_fit(args):
 def cmd_gradcheck(args):
     from .gradcheck import check_gradients
 
-    settings = {"hidden": (8, 4), "activation": "tanh"}
+    settings = {"hidden": (8, 4), "activation": "tanh", **_SMALL.get(args.model, {})}
     settings.update(_parse_settings(args.set))
     settings["dtype"] = "float64"
     model = _make_model(args.model, settings)

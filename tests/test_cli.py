@@ -71,3 +71,12 @@ def test_speed_benchmark_smoke(tmp_path):
         sys.argv = argv
     text = (tmp_path / "speed.md").read_text()
     assert "float32" in text and "float64" in text
+
+
+@pytest.mark.parametrize("model", list(cli.FAMILIES))
+def test_gradcheck_command_for_every_family(model, capsys):
+    """Every family passes the command-line gradient check on real digits."""
+    code = cli.main(["gradcheck", model, "--n-samples", "3", "--max-entries", "15"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "PASSED" in out
