@@ -12,7 +12,8 @@ import os
 import numpy as np
 
 __all__ = ["image_tiles", "reconstructions", "latent_scatter", "loss_curves", "save",
-           "curves"]
+           "curves", "latent_panels", "manifold_grid", "histograms", "codes_vs_prior",
+           "selected_features"]
 
 
 def _plt():

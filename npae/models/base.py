@@ -508,10 +508,6 @@ def load(path):
         )
     cls = _REGISTRY.get(meta["class"])
     if cls is None:
-        import npae  # the families are imported lazily; importing the name registers it
-
-        cls = getattr(npae, meta["class"], None) if meta["class"] in npae._LAZY else None
-    if cls is None:
         raise ValueError(f"{path!s} holds an unknown model class {meta['class']!r}")
     try:
         model = cls(**{k: _from_json(v) for k, v in meta["hyperparameters"].items()})
