@@ -115,6 +115,31 @@ def time_torch(X, dtype):
     return time.perf_counter() - t0
 
 
+def time_phases(X, dtype, repeats=3):
+    """Where a batch-path epoch goes: gather, zeroing, forward+backward, optimizer step (ms)."""
+    model = make_model(dtype).initialize(X)
+    grads = model._flat.zeros_like()
+    model._make_optimizers()
+    ops = get_ops(True)
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(len(X))
+    total = {"gather": 0.0, "zero grads": 0.0, "forward+backward": 0.0, "optimizer": 0.0}
+    for _ in range(repeats):
+        for s in range(0, len(X), BATCH):
+            t0 = time.perf_counter()
+            Xb = X[perm[s:s + BATCH]]
+            t1 = time.perf_counter()
+            grads.flat.fill(0.0)
+            t2 = time.perf_counter()
+            model._objective(model.params_, Xb, None, rng, ops, grads.views)
+            t3 = time.perf_counter()
+            model._optimizer.step(model._flat.flat, grads.flat)
+            t4 = time.perf_counter()
+            for k, dt in zip(total, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                total[k] += dt
+    return {k: 1000 * v / repeats for k, v in total.items()}, model._flat.size
+
+
 def blas_info():
     try:
         from threadpoolctl import threadpool_info
@@ -132,6 +157,8 @@ def main(argv=None):
     parser.add_argument("--reference-rows", type=int, default=1000,
                         help="rows timed on the (slow) reference path; scaled to a full epoch")
     parser.add_argument("--out", default=None, help="write the markdown table here")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time the phases of a batch-path epoch")
     args = parser.parse_args(argv)
 
     X_all, _ = load_mnist()
@@ -146,7 +173,7 @@ def main(argv=None):
     except ImportError:
         torch = None
 
-    lines = []
+    lines, verdicts = [], []
     header = ("| dtype | npae reference (epoch, est.) | npae batch | GEMM-only bound | PyTorch CPU "
               "| batch / GEMM | batch / PyTorch |")
     lines += [header, "|---|---|---|---|---|---|---|"]
@@ -167,6 +194,12 @@ def main(argv=None):
         rt = f"{med['batch'] / med['torch']:.2f}x" if torch is not None else "n/a"
         lines.append(f"| {name} | {med['ref']:.1f} s | {med['batch']:.3f} s | {med['gemm']:.3f} s "
                      f"| {tcol} | {med['batch'] / med['gemm']:.2f}x | {rt} |")
+        verdicts.append(
+            f"- {name}: batch path {med['batch'] / med['gemm']:.2f}× the GEMM-only bound "
+            f"(target ≤ 2.5×: {'met' if med['batch'] <= 2.5 * med['gemm'] else 'NOT met'})"
+            + ("" if torch is None else
+               f"; {med['batch'] / med['torch']:.2f}× PyTorch's epoch time (target ≤ 1: "
+               f"{'met' if med['batch'] <= med['torch'] else 'NOT met'})"))
         print(lines[-1], flush=True)
 
     env = [f"- rows: {len(X_all)} × 784, batch {BATCH}, 784-256-64-256-784 sigmoid, Adam; "
@@ -176,7 +209,23 @@ def main(argv=None):
            f"- PyTorch: {torch_version + f' ({torch_threads} threads)' if torch else 'not installed'}",
            f"- machine: {platform.machine()}, {os.cpu_count()} cores; "
            f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"]
-    text = "\n".join(lines + [""] + env)
+    if args.phases:
+        env.append("")
+        env.append("| dtype | " + " | ".join(["gather", "zero grads", "forward+backward",
+                                              "optimizer (Adam)"]) + " | parameters |")
+        env.append("|---|---|---|---|---|---|")
+        for dtype in (np.float32, np.float64):
+            ms, size = time_phases(X_all.astype(dtype), dtype, repeats)
+            env.append(f"| {np.dtype(dtype).name} | " + " | ".join(f"{v:.1f} ms" for v in ms.values())
+                       + f" | {size} |")
+        env.append("(milliseconds per epoch, mean over the repeats)")
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    command = " ".join(["python benchmarks/speed.py", *(argv if argv is not None else sys.argv[1:])])
+    if coretype is None:
+        command = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE " + command
+    title = ["# Speed: one epoch of the basic autoencoder, npae vs GEMM bound vs PyTorch", "",
+             f"Command: `{command}`", ""]
+    text = "\n".join(title + lines + [""] + verdicts + [""] + env)
     print()
     print(text)
     if args.out:

@@ -1,0 +1,52 @@
+"""Assemble benchmarks/RESULTS.md from the per-topic files in benchmarks/results/.
+
+Each benchmark script writes its own file there (with the command that produced
+it); this script only concatenates them in a fixed order under one index.
+
+    python benchmarks/collect_results.py
+"""
+
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ORDER = [
+    ("speed.md", "Speed of the core (issue 2)"),
+    ("speed_openblas_autodetect.md", "Speed with OpenBLAS's own kernel choice"),
+    ("dimreduction.md", "PCA vs linear and nonlinear autoencoders (issue 3)"),
+    ("regularized.md", "Sparse, k-sparse, denoising, contractive: cost and the h2o comparisons (issue 4)"),
+    ("contractive.md", "The contractive penalty's cost (issue 4)"),
+    ("vae.md", "VAE and CL-VAE (issue 5)"),
+    ("aae_concrete.md", "Adversarial and concrete autoencoders (issue 5)"),
+    ("applications.md", "Applications: anomaly detection, clustering, retrieval"),
+]
+
+
+def main():
+    parts = ["# npae benchmark results\n",
+             "Measured figures, each with the command that produced it. Timings are medians of "
+             "interleaved runs in one process; ratios are of medians from the same run. These "
+             "2-core machines are noisy and were sometimes shared while a run took place: each "
+             "section says so where it matters. Regenerate this file with "
+             "`python benchmarks/collect_results.py` after re-running a benchmark.\n"]
+    parts += [f"{i + 1}. [{title}](#{i + 1}-{name[:-3].replace('_', '-')})"
+              for i, (name, title) in enumerate(ORDER)
+              if os.path.exists(os.path.join(HERE, "results", name))]
+    parts.append("")
+    for i, (name, title) in enumerate(ORDER):
+        path = os.path.join(HERE, "results", name)
+        if not os.path.exists(path):
+            continue
+        with open(path) as fh:
+            body = fh.read().strip().splitlines()
+        # Demote the file's own headings one level under our numbered section.
+        body = ["#" + line if line.startswith("#") else line for line in body]
+        parts.append(f'<a id="{i + 1}-{name[:-3].replace("_", "-")}"></a>\n')
+        parts.append(f"## {i + 1}. {title}\n")
+        parts.append("\n".join(body) + "\n")
+    with open(os.path.join(HERE, "RESULTS.md"), "w") as fh:
+        fh.write("\n".join(parts))
+    print(f"wrote {os.path.join(HERE, 'RESULTS.md')}")
+
+
+if __name__ == "__main__":
+    main()
