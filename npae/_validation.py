@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
 __all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_rng",
-           "check_labels", "check_positive", "check_choice"]
+           "check_labels", "check_positive", "check_choice", "check_layer_sizes"]
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -143,3 +144,24 @@ def check_choice(value, name, choices):
     if value not in choices:
         raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(choices)}")
     return value
+
+
+def check_layer_sizes(value, name, allow_empty=False):
+    """Layer sizes as a tuple of positive ints, from an int or a sequence of ints.
+
+    Never rounds (3.7) or splits ("64" -> 6, 4) silently: anything but
+    integers is a TypeError.  ``allow_empty`` accepts ``()`` (no hidden layer).
+    """
+    def is_int(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    items = (value,) if is_int(value) else value
+    if isinstance(value, (str, bytes)) or not isinstance(items, Iterable) \
+            or not all(is_int(v) for v in tuple(items)):
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {value!r}")
+    sizes = tuple(int(v) for v in items)
+    if not allow_empty and (not sizes or min(sizes) < 1):
+        raise ValueError(f"{name} must hold at least one positive layer size, got {value!r}")
+    if sizes and min(sizes) < 1:
+        raise ValueError(f"{name} sizes must be positive, got {value!r}")
+    return sizes

@@ -318,3 +318,16 @@ def test_finite_values_too_large_for_float32_are_named_as_such():
                                              r"data or use dtype='float64'"):
             Autoencoder(dtype="float32").fit(X)
     Autoencoder(hidden=(2,), epochs=1, dtype="float64").fit(X * 1e-30)  # fine in float64
+
+
+@pytest.mark.parametrize("cls", ["Autoencoder", "VariationalAutoencoder", "AdversarialAutoencoder",
+                                 "ConcreteAutoencoder"])
+@pytest.mark.parametrize("hidden, exc", [((3.7,), TypeError), ("64", TypeError),
+                                         ((4, 0), ValueError)])
+def test_every_family_parses_layer_sizes_the_same_strict_way(cls, hidden, exc):
+    """One parser (npae._validation.check_layer_sizes): nothing is rounded or split."""
+    import npae
+
+    X = np.random.default_rng(0).random((6, 5))
+    with pytest.raises(exc, match="hidden"):
+        getattr(npae, cls)(hidden=hidden, epochs=1).fit(X)

@@ -66,8 +66,8 @@ import copy
 
 import numpy as np
 
-from .._validation import (check_array, check_choice, check_labels, check_positive,
-                           check_rng)
+from .._validation import (check_array, check_choice, check_labels, check_layer_sizes,
+                           check_positive, check_rng)
 from ..nn import MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
 from ..nn.losses import bernoulli_cross_entropy, squared_error
@@ -329,10 +329,10 @@ class AdversarialAutoencoder(BaseAutoencoder):
                 "prior='mixture' places its components on a circle in the first two code "
                 f"dimensions and needs latent_dim >= 2, got latent_dim={self.latent_dim}"
             )
-        _sizes(self.hidden, "hidden", allow_empty=True)
-        _sizes(self.discriminator_hidden, "discriminator_hidden", allow_empty=True)
+        check_layer_sizes(self.hidden, "hidden", allow_empty=True)
+        check_layer_sizes(self.discriminator_hidden, "discriminator_hidden", allow_empty=True)
         if self.decoder_hidden is not None:
-            _sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
+            check_layer_sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
         self._output_activation()
 
     def _validate_y(self, y, n_samples, fitting=False):
@@ -377,23 +377,11 @@ class AdversarialAutoencoder(BaseAutoencoder):
         return idx
 
     # ---------------------------------------------------------------- build
-    def _output_activation(self):
-        check_choice(self.loss, "loss", {"mse", "bce"})
-        out = self.output_activation
-        if self.loss == "bce":
-            if out not in (None, "sigmoid"):
-                raise ValueError(
-                    "loss='bce' computes the Bernoulli likelihood from logits, so the output "
-                    f"activation is the sigmoid; got output_activation={out!r}"
-                )
-            return "sigmoid"
-        return "identity" if out is None else out
-
     def _build(self, n_features, y=None):
-        hidden = _sizes(self.hidden, "hidden", allow_empty=True)
+        hidden = check_layer_sizes(self.hidden, "hidden", allow_empty=True)
         dec = hidden[::-1] if self.decoder_hidden is None else \
-            _sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
-        dis = _sizes(self.discriminator_hidden, "discriminator_hidden", allow_empty=True)
+            check_layer_sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
+        dis = check_layer_sizes(self.discriminator_hidden, "discriminator_hidden", allow_empty=True)
         k = int(self.latent_dim)
         act = get_activation(self.activation)
         dec_last = "identity" if self.loss == "bce" else self._output_activation()
@@ -682,15 +670,3 @@ class AdversarialAutoencoder(BaseAutoencoder):
         self.supervised_ = bool(state.get("supervised_", False))
         self.classes_ = np.asarray(state.get("classes_", np.zeros(0, np.int64)), dtype=np.int64)
 
-
-def _sizes(value, name, allow_empty=False):
-    """Layer sizes as a tuple of positive ints (an int is one layer)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = (value,)
-    try:
-        sizes = tuple(int(h) for h in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an int or a tuple of ints, got {value!r}") from None
-    if (not sizes and not allow_empty) or (sizes and min(sizes) < 1):
-        raise ValueError(f"{name} must hold positive layer sizes, got {value!r}")
-    return sizes

@@ -19,33 +19,15 @@ relation to PCA).
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Iterable
 
 
-from .._validation import check_choice
+from .._validation import check_layer_sizes
 from ..nn import MLP, get_activation, get_ops
 from ..nn.losses import bernoulli_cross_entropy, squared_error
 from .base import BaseAutoencoder
 
 __all__ = ["Autoencoder"]
 
-
-def _layer_tuple(value, name):
-    """Layer sizes as a tuple of ints, from an int or a sequence of ints.
-
-    Never rounds (3.7) or splits ("64" -> 6, 4) silently: anything but
-    integers is a TypeError.
-    """
-    def is_int(v):
-        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-    items = (value,) if is_int(value) else value
-    if not isinstance(value, (str, bytes)) and isinstance(items, Iterable):
-        items = tuple(items)
-        if all(is_int(v) for v in items):
-            return tuple(int(v) for v in items)
-    raise TypeError(f"{name} must be an int or a tuple of ints, got {value!r}")
 
 
 class Autoencoder(BaseAutoencoder):
@@ -126,31 +108,14 @@ class Autoencoder(BaseAutoencoder):
     # ---------------------------------------------------------------- build
     def _layer_sizes(self):
         """(encoder hidden sizes, decoder hidden sizes), validated."""
-        hidden = _layer_tuple(self.hidden, "hidden")
-        if not hidden or min(hidden) < 1:
-            raise ValueError(f"hidden must hold at least one positive layer size, got {self.hidden!r}")
+        hidden = check_layer_sizes(self.hidden, "hidden")
         if self.decoder_hidden is None:
             dec = hidden[-2::-1]
         else:
-            dec = _layer_tuple(self.decoder_hidden, "decoder_hidden")
-            if dec and min(dec) < 1:
-                raise ValueError(f"decoder_hidden sizes must be positive, got {self.decoder_hidden!r}")
+            dec = check_layer_sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
         if self.tied and dec != hidden[-2::-1]:
             raise ValueError("tied=True needs a mirrored decoder; leave decoder_hidden=None")
         return hidden, dec
-
-    def _output_activation(self):
-        check_choice(self.loss, "loss", {"mse", "bce"})
-        out = self.output_activation
-        if self.loss == "bce":
-            if out not in (None, "sigmoid"):
-                raise ValueError(
-                    f"loss='bce' computes the Bernoulli likelihood from logits, so the output "
-                    f"activation is the sigmoid; got output_activation={out!r}. Leave it None "
-                    "or use loss='mse'."
-                )
-            return "sigmoid"
-        return "identity" if out is None else out
 
     def _build(self, n_features, y=None):
         hidden, dec = self._layer_sizes()

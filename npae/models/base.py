@@ -93,6 +93,22 @@ class BaseAutoencoder:
             raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
         return _DTYPES[key]
 
+    def _output_activation(self):
+        """The reconstruction's activation for families with ``loss`` and
+        ``output_activation``: None means "identity" for "mse" and "sigmoid"
+        for "bce" — the only valid choice there, as the loss takes logits."""
+        check_choice(self.loss, "loss", {"mse", "bce"})
+        out = self.output_activation
+        if self.loss == "bce":
+            if out not in (None, "sigmoid"):
+                raise ValueError(
+                    f"loss='bce' computes the Bernoulli likelihood from logits, so the output "
+                    f"activation is the sigmoid; got output_activation={out!r}. Leave it None "
+                    "or use loss='mse'."
+                )
+            return "sigmoid"
+        return "identity" if out is None else out
+
     def _needs_unit_interval(self):
         """True when the targets must lie in [0, 1] (Bernoulli likelihood)."""
         return getattr(self, "loss", None) == "bce"

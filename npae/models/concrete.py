@@ -44,7 +44,7 @@ import copy
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_positive
+from .._validation import check_array, check_layer_sizes, check_positive
 from ..nn import MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
 from ..nn.losses import bernoulli_cross_entropy, squared_error
@@ -240,29 +240,7 @@ class ConcreteAutoencoder(BaseAutoencoder):
         self._output_activation()
 
     def _hidden_sizes(self):
-        h = self.hidden
-        if isinstance(h, (int, np.integer)) and not isinstance(h, bool):
-            h = (h,)
-        try:
-            sizes = tuple(int(v) for v in h)
-        except (TypeError, ValueError):
-            raise TypeError(f"hidden must be an int or a tuple of ints, got {self.hidden!r}") \
-                from None
-        if sizes and min(sizes) < 1:
-            raise ValueError(f"hidden sizes must be positive, got {self.hidden!r}")
-        return sizes
-
-    def _output_activation(self):
-        check_choice(self.loss, "loss", {"mse", "bce"})
-        out = self.output_activation
-        if self.loss == "bce":
-            if out not in (None, "sigmoid"):
-                raise ValueError(
-                    "loss='bce' computes the Bernoulli likelihood from logits, so the output "
-                    f"activation is the sigmoid; got output_activation={out!r}"
-                )
-            return "sigmoid"
-        return "identity" if out is None else out
+        return check_layer_sizes(self.hidden, "hidden", allow_empty=True)
 
     # ---------------------------------------------------------------- build
     def _build(self, n_features, y=None):

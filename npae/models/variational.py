@@ -41,12 +41,12 @@ raises a ``RuntimeWarning``; it never happens silently.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import check_array, check_choice, check_positive, check_rng
+from .._validation import (check_array, check_choice, check_layer_sizes, check_positive,
+                           check_rng)
 from ..nn import MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
 from ..nn.losses import LOG_2PI, bernoulli_cross_entropy, gaussian_nll, per_sample_bernoulli
@@ -167,14 +167,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         self._hidden_sizes()
 
     def _hidden_sizes(self):
-        hidden = (self.hidden,) if isinstance(self.hidden, numbers.Integral) else self.hidden
-        try:
-            hidden = tuple(int(h) for h in hidden)
-        except (TypeError, ValueError):
-            raise TypeError(f"hidden must be an int or a tuple of ints, got {self.hidden!r}")
-        if hidden and min(hidden) < 1:
-            raise ValueError(f"hidden layer sizes must be positive, got {self.hidden!r}")
-        return hidden
+        return check_layer_sizes(self.hidden, "hidden", allow_empty=True)
 
     def _needs_unit_interval(self):
         return self.likelihood == "bernoulli"
