@@ -35,6 +35,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import blas_info  # noqa: E402
 
 import npae  # noqa: E402
 from npae.datasets import load_mnist  # noqa: E402
@@ -114,15 +117,6 @@ def predicted_ratio(d, hidden, syrk=True):
     extra += 6 * k * sum(a * b for a, b in zip(sizes[1:-1], sizes[2:-1]))  # chain, layers 2..L-1
     return (plain + extra) / plain
 
-
-def blas_info():
-    try:
-        from threadpoolctl import threadpool_info
-
-        return "; ".join(f"{i['internal_api']} {i.get('version')} threads={i['num_threads']}"
-                         for i in threadpool_info())
-    except ImportError:
-        return "threadpoolctl not installed"
 
 
 def main(argv=None):

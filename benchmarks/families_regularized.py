@@ -53,6 +53,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import blas_info  # noqa: E402
 
 import npae  # noqa: E402
 from npae.datasets import load_mnist, train_test_split  # noqa: E402
@@ -164,15 +167,6 @@ def part2_h2o(X_all, epochs, say):
     row(name, npae.Autoencoder(**kw), "0.020")
     return rows, len(Xtr), len(Xva)
 
-
-def blas_info():
-    try:
-        from threadpoolctl import threadpool_info
-
-        return "; ".join(f"{i['internal_api']} {i.get('version')} threads={i['num_threads']}"
-                         for i in threadpool_info())
-    except ImportError:
-        return "threadpoolctl not installed"
 
 
 def main(argv=None):

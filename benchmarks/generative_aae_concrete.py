@@ -30,20 +30,15 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import blas_info  # noqa: E402
 
 import npae  # noqa: E402
 from npae.datasets import load_mnist, train_test_split  # noqa: E402
 from npae.models.adversarial import AdversarialAutoencoder, rbf_mmd2  # noqa: E402
 from npae.models.concrete import ConcreteAutoencoder  # noqa: E402
 
-
-def blas_info():
-    try:
-        from threadpoolctl import threadpool_info
-        return "; ".join(f"{i['internal_api']} {i.get('version')} threads={i['num_threads']}"
-                         for i in threadpool_info())
-    except ImportError:
-        return "threadpoolctl not installed"
 
 
 def border_fraction(features, side=28, width=3):

@@ -29,6 +29,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import blas_info  # noqa: E402
 
 import npae  # noqa: E402
 from npae.datasets import load_mnist  # noqa: E402
@@ -139,15 +142,6 @@ def time_phases(X, dtype, repeats=3):
                 total[k] += dt
     return {k: 1000 * v / repeats for k, v in total.items()}, model._flat.size
 
-
-def blas_info():
-    try:
-        from threadpoolctl import threadpool_info
-
-        return "; ".join(f"{i['internal_api']} {i.get('version')} {i.get('architecture')} "
-                         f"threads={i['num_threads']}" for i in threadpool_info())
-    except ImportError:
-        return "threadpoolctl not installed"
 
 
 def main(argv=None):
