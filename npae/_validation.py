@@ -20,7 +20,7 @@ class TrainingDivergedError(FloatingPointError):
 
 
 def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval=False,
-                min_samples=1):
+                min_samples=1, bernoulli_setting=("loss='bce'", "use loss='mse'")):
     """Validate a 2-D numeric data matrix and return it as a C-contiguous ``dtype`` array.
 
     Parameters
@@ -34,6 +34,9 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
         Expected number of columns (the one seen at fit time).
     unit_interval : bool
         Require values in [0, 1] (targets of a Bernoulli likelihood).
+    bernoulli_setting : (str, str)
+        The model setting that asks for the Bernoulli likelihood and the
+        remedy to suggest, for the error message.
     min_samples : int
 
     Raises
@@ -91,8 +94,8 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
     if unit_interval and (arr.min() < 0 or arr.max() > 1):
         raise ValueError(
             f"{name} has values in [{arr.min():.4g}, {arr.max():.4g}], but a Bernoulli "
-            f"likelihood (loss='bce') needs targets in [0, 1]; rescale the data (e.g. "
-            f"divide pixel values by 255) or use loss='mse'"
+            f"likelihood ({bernoulli_setting[0]}) needs targets in [0, 1]; rescale the data "
+            f"(e.g. divide pixel values by 255) or {bernoulli_setting[1]}"
         )
     return arr
 

@@ -109,6 +109,10 @@ class BaseAutoencoder:
             return "sigmoid"
         return "identity" if out is None else out
 
+    #: the setting that selects the Bernoulli likelihood, and the remedy the
+    #: [0, 1] error suggests (families with another hyperparameter override it)
+    _bernoulli_setting = ("loss='bce'", "use loss='mse'")
+
     def _needs_unit_interval(self):
         """True when the targets must lie in [0, 1] (Bernoulli likelihood)."""
         return getattr(self, "loss", None) == "bce"
@@ -116,7 +120,8 @@ class BaseAutoencoder:
     def _validate_X(self, X, name="X", fitting=False):
         n_features = None if fitting else self.n_features_in_
         return check_array(X, name=name, dtype=self._dtype, n_features=n_features,
-                           unit_interval=self._needs_unit_interval())
+                           unit_interval=self._needs_unit_interval(),
+                           bernoulli_setting=self._bernoulli_setting)
 
     def _validate_y(self, y, n_samples, fitting=False):
         """Labels: ignored by unsupervised families (overridden by labelled ones)."""

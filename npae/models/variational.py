@@ -45,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import (check_array, check_choice, check_layer_sizes, check_positive,
+from .._validation import (check_choice, check_layer_sizes, check_positive,
                            check_rng)
 from ..nn import MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
@@ -169,20 +169,10 @@ class VariationalAutoencoder(BaseAutoencoder):
     def _hidden_sizes(self):
         return check_layer_sizes(self.hidden, "hidden", allow_empty=True)
 
+    _bernoulli_setting = ("likelihood='bernoulli'", "use likelihood='gaussian'")
+
     def _needs_unit_interval(self):
         return self.likelihood == "bernoulli"
-
-    def _validate_X(self, X, name="X", fitting=False):
-        X = check_array(X, name=name, dtype=self._dtype,
-                        n_features=None if fitting else self.n_features_in_)
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                f"{name} has values in [{X.min():.4g}, {X.max():.4g}], but "
-                "likelihood='bernoulli' reads each feature as a probability and needs "
-                "values in [0, 1]; rescale the data (e.g. divide pixel values by 255) "
-                "or use likelihood='gaussian'"
-            )
-        return X
 
     # ---------------------------------------------------------------- build
     def _build(self, n_features, y=None):
