@@ -17,16 +17,11 @@ from npae import AdversarialAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
 from npae.models import adversarial as adv
 from npae.models.adversarial import discriminator_loss, generator_loss, rbf_mmd2
+from helpers import rel_diff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOOTH = ("tanh", "sigmoid", "softplus")
 FAST = settings(max_examples=20, deadline=None)
-
-
-def rel_diff(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-300)
-    return float(np.abs(a - b).max() / scale)
 
 
 @st.composite

@@ -21,30 +21,9 @@ from npae.metrics import gaussian_mixture, kmeans, v_measure
 from npae.models import clvae
 from npae.models._gaussian import kl_standard_normal
 from npae.models.clvae import DEFAULT_SEPARATION, default_prior_means, kl_to_class_prior
+from helpers import rel_diff, assert_paths_agree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def rel_diff(a, b, floor=1e-300):
-    """max |a − b| / max(|a|, |b|, floor)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    scale = max(np.max(np.abs(a)), np.max(np.abs(b)), floor)
-    return float(np.max(np.abs(a - b)) / scale)
-
-
-def assert_paths_agree(gb, gr):
-    """Reference == batch gradients to 1e-12 relative, per tensor.
-
-    A tensor's gradient is a sum over samples; when its terms cancel down to
-    far less than the gradient elsewhere, the two summation orders differ by
-    round-off of the *terms*.  The scale is therefore floored at 1e-3 of the
-    largest gradient entry of the model (round-off of a 1e-3-sized term is
-    still caught at 1e-15 absolute).
-    """
-    assert set(gb) == set(gr)
-    top = max(float(np.max(np.abs(g))) for g in gb.values())
-    for name in gb:
-        assert rel_diff(gb[name], gr[name], floor=1e-3 * top) < 1e-12, name
 
 
 def general_gaussian_kl(m0, S0, m1, S1):

@@ -17,15 +17,10 @@ from npae.gradcheck import check_gradient, check_gradients
 from npae.models import concrete as cm
 from npae.models.concrete import (concrete_weights, concrete_weights_backward, gumbel_noise,
                                   temperature_schedule)
+from helpers import rel_diff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOOTH = ("tanh", "sigmoid", "softplus")
-
-
-def rel_diff(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-300)
-    return float(np.abs(a - b).max() / scale)
 
 
 # ---------------------------------------------------------------------------
