@@ -8,7 +8,8 @@ from collections.abc import Iterable
 import numpy as np
 
 __all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_rng",
-           "check_labels", "check_positive", "check_choice", "check_layer_sizes"]
+           "check_labels", "check_positive", "check_choice", "check_layer_sizes", "check_int",
+           "check_real"]
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -130,6 +131,31 @@ def check_rng(rng):
         f"expected an int seed, None or a np.random.Generator, got {type(rng).__name__}; "
         "the legacy np.random.RandomState is not supported"
     )
+
+
+def check_int(name, value, minimum=None, maximum=None):
+    """An integer (not a bool, not a float that happens to be whole) within bounds -> int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_real(name, value, low=None, high=None, low_open=False, high_open=False):
+    """A finite real number (not a bool, not a string) within bounds -> float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
+            or not np.isfinite(value):
+        raise TypeError(f"{name} must be a finite real number, got {value!r}")
+    value = float(value)
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
 
 
 def check_positive(value, name, *, integer=False, allow_zero=False):

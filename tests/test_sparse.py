@@ -150,7 +150,7 @@ def test_model_gradients_every_parameter_both_paths(sizes, penalty, activation, 
                                    weight_decay=wd, random_state=seed).initialize(X)
     if penalty in ("l1", "activity"):  # stay away from the |·| kinks
         _, cache = model.encoder_.forward(model.params_, X, batch)
-        Hs = [cache[l][2] for l, _ in model._penalised_layers()]
+        Hs = [cache[l].H for l, _ in model._penalised_layers()]
         gaps = [np.abs(H.mean(0) - rho) if penalty == "l1" else np.abs(H) for H in Hs]
         assume(min(g.min() for g in gaps) > 1e-4)
     for vectorized in (True, False):

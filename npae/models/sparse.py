@@ -187,7 +187,7 @@ class SparseAutoencoder(Autoencoder):
         rec, dout = self._reconstruction_loss(out, X)
         sparsity, dH_hidden = 0.0, {}
         for l, act in self._penalised_layers():
-            H = enc_cache[l][2]  # activations h_l of encoder layer l, (n, h_l)
+            H = enc_cache[l].H  # activations h_l of encoder layer l, (n, h_l)
             value, dH_hidden[l] = self._layer_penalty(H, act, ops)
             sparsity += value
         dZ = self.decoder_.backward(params, dec_cache, dout, grads, ops)
@@ -215,4 +215,4 @@ class SparseAutoencoder(Autoencoder):
         X = self._validate_X(X)
         ops = get_ops(True)
         _, cache = self.encoder_.forward(self.params_, X, ops)
-        return [ops.mean_over_samples(cache[l][2]) for l, _ in self._penalised_layers()]
+        return [ops.mean_over_samples(cache[l].H) for l, _ in self._penalised_layers()]

@@ -8,9 +8,9 @@ observation at a time).  :func:`get_ops` picks one.
 
 from . import batch, reference
 from .activations import ACTIVATIONS, Activation, get_activation
-from .network import MLP, Layer
+from .network import MLP, Layer, LayerCache
 
-__all__ = ["get_ops", "batch", "reference", "MLP", "Layer", "Activation",
+__all__ = ["get_ops", "batch", "reference", "MLP", "Layer", "LayerCache", "Activation",
            "ACTIVATIONS", "get_activation"]
 
 

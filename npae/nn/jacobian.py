@@ -381,7 +381,7 @@ def contractive_penalty(mlp, params, X, lam, ops, grads=None, cache=None, dA=Non
     if not np.isfinite(lam) or lam < 0:
         raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
     cache = _forward_if_needed(mlp, params, X, ops, cache)
-    n = cache[0][0].shape[0]
+    n = cache[0].H_in.shape[0]
     scale = lam / n
     values, adj = _penalty(mlp, params, cache, scale, ops, grads, method)
     value = lam * float(ops.mean_over_samples(values))

@@ -15,13 +15,14 @@ encoder's weights.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .activations import Activation, get_activation
 from .init import init_weight
 
-__all__ = ["Layer", "MLP"]
+__all__ = ["Layer", "LayerCache", "MLP"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,19 @@ class Layer:
     n_in: int
     n_out: int
     transpose: bool = False
+
+
+class LayerCache(NamedTuple):
+    """What the forward pass of one layer keeps for its backward pass.
+
+    H_in : (n, n_in) the layer's input;  A : (n, n_out) its pre-activation
+    A = H_in W + b;  H : (n, n_out) its activation f(A).  Read it by name
+    (``cache[l].H``), as CS231n's ``out, cache = layer_forward(...)``.
+    """
+
+    H_in: np.ndarray
+    A: np.ndarray
+    H: np.ndarray
 
 
 class MLP:
@@ -135,14 +149,14 @@ class MLP:
         -------
         H : ndarray of shape (n, n_out)
             Output of the last activation.
-        cache : list of (H_in, A, H) per layer
+        cache : list of :class:`LayerCache` (H_in, A, H), one per layer
         """
         cache = []
         H = X
         for layer in self.layers:
             A = ops.dense_forward(H, self.weight(params, layer), params[layer.b])
             H_in, H = H, layer.activation.forward(A)
-            cache.append((H_in, A, H))
+            cache.append(LayerCache(H_in, A, H))
         return H, cache
 
     def backward(self, params, cache, dH, grads, ops, need_dX=True, dH_hidden=None):
@@ -178,7 +192,7 @@ class MLP:
             accumulate(grads, layer.W, dW.T if layer.transpose else dW)
             accumulate(grads, layer.b, db)
         if dH is None and need_dX:
-            dH = np.zeros_like(cache[0][0])  # no term depended on the network at all
+            dH = np.zeros_like(cache[0].H_in)  # no term depended on the network at all
         return dH
 
 
