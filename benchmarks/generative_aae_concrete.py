@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _common import blas_info  # noqa: E402
 
+from npae.priors import mixture_means  # noqa: E402
 import npae  # noqa: E402
 from npae.datasets import load_mnist, train_test_split  # noqa: E402
 from npae.models.adversarial import AdversarialAutoencoder, rbf_mmd2  # noqa: E402
@@ -80,7 +81,7 @@ def aae_runs(Xtr, ytr, Xte, yte, args):
         bce = -np.mean(np.sum(Xte * np.log(Xhat) + (1 - Xte) * np.log(1 - Xhat), axis=1))
         nearest = ""
         if prior == "mixture":
-            means = m._mixture_means()
+            means = mixture_means(m.prior_components, m.latent_dim, m.prior_scale)
             idx = np.argmin(((Z[:, None, :] - means[None]) ** 2).sum(-1), axis=1)
             if supervised:
                 nearest = f"{np.mean(idx == np.searchsorted(m.classes_, yte)):.3f}"

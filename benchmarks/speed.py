@@ -36,6 +36,7 @@ from _common import blas_info  # noqa: E402
 import npae  # noqa: E402
 from npae.datasets import load_mnist  # noqa: E402
 from npae.nn import get_ops  # noqa: E402
+from npae.optim import make_optimizer  # noqa: E402
 
 HIDDEN = (256, 64)
 BATCH = 128
@@ -58,7 +59,7 @@ def time_npae_reference(X, dtype):
     """One epoch of minibatch Adam where every minibatch uses the reference path."""
     model = make_model(dtype).initialize(X)
     grads = model._flat.zeros_like()
-    model._make_optimizers()
+    opt = make_optimizer(model.optimizer, model.learning_rate)
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(X))
     ops = get_ops(False)
@@ -67,7 +68,7 @@ def time_npae_reference(X, dtype):
         Xb = X[perm[s:s + BATCH]]
         grads.flat.fill(0.0)
         model._objective(model.params_, Xb, None, rng, ops, grads.views)
-        model._optimizer.step(model._flat.flat, grads.flat)
+        opt.step(model._flat.flat, grads.flat)
     return time.perf_counter() - t0
 
 
@@ -122,7 +123,7 @@ def time_phases(X, dtype, repeats=3):
     """Where a batch-path epoch goes: gather, zeroing, forward+backward, optimizer step (ms)."""
     model = make_model(dtype).initialize(X)
     grads = model._flat.zeros_like()
-    model._make_optimizers()
+    opt = make_optimizer(model.optimizer, model.learning_rate)
     ops = get_ops(True)
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(X))
@@ -136,7 +137,7 @@ def time_phases(X, dtype, repeats=3):
             t2 = time.perf_counter()
             model._objective(model.params_, Xb, None, rng, ops, grads.views)
             t3 = time.perf_counter()
-            model._optimizer.step(model._flat.flat, grads.flat)
+            opt.step(model._flat.flat, grads.flat)
             t4 = time.perf_counter()
             for k, dt in zip(total, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 total[k] += dt

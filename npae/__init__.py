@@ -2,26 +2,27 @@
 
 Every forward and backward pass is written by hand (no autograd) and checked
 numerically; see :mod:`npae.gradcheck`.  One estimator per family of Caron's
-literature review, all with the same API (:class:`npae.models.BaseAutoencoder`).
+literature review, all with the same API (:class:`npae.models.BaseAutoencoder`);
+the families exported here are those of the registry (:mod:`npae.registry`).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from . import datasets, gradcheck, linear, metrics, nn, noise, optim, penalties  # noqa: E402
+from . import datasets, gradcheck, linear, metrics, nn, noise, optim, penalties, registry  # noqa: E402
 from ._validation import NotFittedError, TrainingDivergedError  # noqa: E402
 from .datasets import load_mnist  # noqa: E402
 from .gradcheck import check_gradient, check_gradients  # noqa: E402
+from .hyperparams import InvalidParameterError  # noqa: E402
 from .linear import PCA  # noqa: E402
-from .models import (AdversarialAutoencoder, Autoencoder, BaseAutoencoder,  # noqa: E402
-                     ConcreteAutoencoder, ConditionalLatentVAE, ContractiveAutoencoder,
-                     DenoisingAutoencoder, KSparseAutoencoder, SparseAutoencoder,
-                     VariationalAutoencoder, load)
+from .models import BaseAutoencoder, load  # noqa: E402
+from .models.training import ConvergenceWarning  # noqa: E402
+from .registry import families, register  # noqa: E402
 
-__all__ = [
-    "Autoencoder", "SparseAutoencoder", "KSparseAutoencoder", "DenoisingAutoencoder",
-    "ContractiveAutoencoder", "VariationalAutoencoder", "ConditionalLatentVAE",
-    "AdversarialAutoencoder", "ConcreteAutoencoder", "BaseAutoencoder", "PCA", "load",
-    "load_mnist", "check_gradient", "check_gradients", "NotFittedError",
-    "TrainingDivergedError", "datasets", "gradcheck", "linear", "metrics", "nn", "noise",
-    "optim", "penalties",
+globals().update({cls.__name__: cls for cls in families().values()})
+
+__all__ = [cls.__name__ for cls in families().values()] + [
+    "BaseAutoencoder", "PCA", "load", "load_mnist", "check_gradient", "check_gradients",
+    "NotFittedError", "TrainingDivergedError", "InvalidParameterError", "ConvergenceWarning",
+    "register", "families", "datasets", "gradcheck", "linear", "metrics", "nn", "noise",
+    "optim", "penalties", "registry",
 ]

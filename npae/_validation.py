@@ -17,7 +17,12 @@ class NotFittedError(ValueError, AttributeError):
 
 
 class TrainingDivergedError(FloatingPointError):
-    """Raised when the training loss becomes NaN or infinite."""
+    """Raised when training diverges (a non-finite loss or parameters, or a loss that
+    explodes); ``epoch`` is the 0-based epoch where it happened."""
+
+    def __init__(self, message, epoch=None):
+        super().__init__(message)
+        self.epoch = epoch
 
 
 def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval=False,

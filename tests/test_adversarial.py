@@ -17,6 +17,7 @@ from npae import AdversarialAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
 from npae.models import adversarial as adv
 from npae.models.adversarial import discriminator_loss, generator_loss, rbf_mmd2
+from npae.models.training import Trainer
 from helpers import rel_diff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -241,7 +242,7 @@ def test_train_step_each_phase_own_optimizer_and_slice():
     model = AdversarialAutoencoder(hidden=(4,), discriminator_hidden=(3,), activation="tanh",
                                    discriminator_activation="tanh").initialize(X)
     flat = model._flat
-    model._make_optimizers()
+    trainer = Trainer(model)
     enc, dec, dis = model._groups()
     sizes = {"reconstruction": flat.slice_of(enc + dec), "discriminator": flat.slice_of(dis),
              "generator": flat.slice_of(enc)}
@@ -258,10 +259,13 @@ def test_train_step_each_phase_own_optimizer_and_slice():
             return rel_diff(grad, expected)
         return check
 
-    recs = {p: Recorder(model._optimizers[p], checker(p)) for p in adv.PHASES}
-    model._optimizers = recs
+    recs = {}
+    for p in adv.PHASES:
+        (s, opt, wd), = trainer.phases[p]  # one group per phase
+        recs[p] = Recorder(opt, checker(p))
+        trainer.phases[p] = [(s, recs[p], wd)]
     before = flat.flat.copy()
-    terms = model._train_step(X, None, np.random.default_rng(11), flat.zeros_like())
+    terms = trainer.step(X, None, np.random.default_rng(11))
     for phase, rec in recs.items():
         assert len(rec.calls) == 1
         size, err = rec.calls[0]
@@ -412,7 +416,7 @@ def test_rbf_mmd2():
 # ---------------------------------------------------------------------------
 def test_errors():
     X = np.random.default_rng(0).random((10, 4))
-    with pytest.raises(ValueError, match="unknown prior"):
+    with pytest.raises(ValueError, match=r"prior must be one of \['gaussian', 'mixture', 'uniform'\], got 'gamma'"):
         AdversarialAutoencoder(prior="gamma").fit(X)
     with pytest.raises(ValueError, match="L-BFGS"):
         AdversarialAutoencoder(optimizer="lbfgs").fit(X)

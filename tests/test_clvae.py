@@ -195,7 +195,7 @@ def test_labels_classes_and_errors():
         ConditionalLatentVAE(hidden=(3,)).fit(X, np.zeros(5, dtype=int))
     with pytest.raises(ValueError, match=r"prior_means has shape \(2, 2\)"):
         ConditionalLatentVAE(prior_means=np.zeros((2, 2)), hidden=(3,)).fit(X, np.arange(12) % 3)
-    with pytest.raises(ValueError, match="prior_means must be None, 'learned'"):
+    with pytest.raises(ValueError, match=r"prior_means must be None or one of \['learned'\] or an array-like, got 'random'"):
         ConditionalLatentVAE(prior_means="random").fit(X, y)
     with pytest.raises(ValueError, match="gamma"):
         ConditionalLatentVAE(gamma=-1).fit(X, y)

@@ -222,7 +222,7 @@ def test_errors():
     X = np.random.default_rng(0).random((10, 4))
     with pytest.raises(ValueError, match="n_selected=5 exceeds"):
         ConcreteAutoencoder(n_selected=5).fit(X)
-    with pytest.raises(ValueError, match="temperatures must be finite and > 0"):
+    with pytest.raises(ValueError, match=r"temperature must be a pair \(start, end\) of real numbers > 0, got \(1.0, 0.0\)"):
         ConcreteAutoencoder(n_selected=2, temperature=(1.0, 0.0)).fit(X)
     with pytest.raises(TypeError, match="pair"):
         ConcreteAutoencoder(n_selected=2, temperature=3.0).fit(X)

@@ -155,12 +155,12 @@ def test_digits_codes_have_exactly_k_and_alpha_k_non_zeros():
 
 # ------------------------------------------------------------------ errors
 @pytest.mark.parametrize("kwargs,exc,match", [
-    (dict(k=0), ValueError, "between 1 and the code size 4"),
+    (dict(k=0), ValueError, "k must be an integer >= 1, got 0"),
     (dict(k=5), ValueError, "between 1 and the code size 4"),
     (dict(k=2.5), TypeError, "k must be an integer"),
     (dict(k=2, alpha=0.5), ValueError, "alpha must be"),
     (dict(k=2, alpha=3.0), ValueError, "keeps 6 units at encoding time"),
-    (dict(k=2, selection="abs"), ValueError, "unknown selection"),
+    (dict(k=2, selection="abs"), ValueError, r"selection must be one of \['magnitude', 'value'\], got 'abs'"),
 ])
 def test_bad_hyperparameters(kwargs, exc, match):
     X = np.random.default_rng(0).random((5, 6))

@@ -262,12 +262,12 @@ def test_sparse_training_moves_mean_activation_to_target(activation, rho):
 
 # ------------------------------------------------------------------ errors
 @pytest.mark.parametrize("kwargs,exc,match", [
-    (dict(penalty="l0"), ValueError, "unknown penalty"),
+    (dict(penalty="l0"), ValueError, r"penalty must be one of \['activity', 'kl', 'l1', 'l2'\], got 'l0'"),
     (dict(activation="relu"), ValueError, "bounded range"),
     (dict(rho=1.2), ValueError, r"strictly inside \(0, 1\)"),
     (dict(activation="tanh", rho=-1.0), ValueError, r"strictly inside \(-1, 1\)"),
     (dict(beta=-1.0), ValueError, "beta must be"),
-    (dict(sparse_layers="first"), ValueError, "unknown sparse_layers"),
+    (dict(sparse_layers="first"), ValueError, r"sparse_layers must be one of \['all', 'code'\], got 'first'"),
     (dict(penalty="l2", rho="0.1"), TypeError, "rho must be"),
 ])
 def test_bad_hyperparameters(kwargs, exc, match):

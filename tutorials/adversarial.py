@@ -46,6 +46,7 @@ import npae  # noqa: E402
 from npae import plot  # noqa: E402
 from npae.datasets import load_mnist, train_test_split  # noqa: E402
 from npae.gradcheck import check_gradient  # noqa: E402
+from npae.priors import mixture_means  # noqa: E402
 from npae.models.adversarial import (PHASES, AdversarialAutoencoder,  # noqa: E402
                                      discriminator_loss, generator_loss, rbf_mmd2)
 
@@ -136,7 +137,7 @@ def part3_mixture(Xtr, ytr, Xte, yte, args):
     unsup = AdversarialAutoencoder(**kw).fit(Xtr)
     sup = AdversarialAutoencoder(**kw).fit(Xtr, ytr)
     P = unsup.sample_prior(len(Xte), rng=1)
-    means = sup._mixture_means()
+    means = mixture_means(sup.prior_components, sup.latent_dim, sup.prior_scale)
     print(f"{'':>12}  {'MMD² median':>11} {'multi-scale':>11} {'D acc':>6} {'own component':>13}")
     for name, m in (("unsupervised", unsup), ("supervised", sup)):
         Z = m.transform(Xte)

@@ -1,16 +1,20 @@
-"""One module per autoencoder family; ``base`` holds the shared estimator."""
+"""One module per autoencoder family; ``base`` holds the contract, ``training``
+the loop, ``persistence`` save/load.
 
-from .adversarial import AdversarialAutoencoder
-from .autoencoder import Autoencoder
-from .base import BaseAutoencoder, load
-from .clvae import ConditionalLatentVAE
-from .concrete import ConcreteAutoencoder
-from .contractive import ContractiveAutoencoder
-from .denoising import DenoisingAutoencoder
-from .ksparse import KSparseAutoencoder
-from .sparse import SparseAutoencoder
-from .variational import VariationalAutoencoder
+Every module of this package is imported here, so that each family registers
+itself (:mod:`npae.registry`): adding a family means adding one module.
+"""
 
-__all__ = ["Autoencoder", "SparseAutoencoder", "KSparseAutoencoder", "DenoisingAutoencoder",
-           "ContractiveAutoencoder", "VariationalAutoencoder", "ConditionalLatentVAE",
-           "AdversarialAutoencoder", "ConcreteAutoencoder", "BaseAutoencoder", "load"]
+import importlib
+import pkgutil
+
+from .base import BaseAutoencoder
+from .persistence import load
+from ..registry import families
+
+for _info in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_info.name}")
+
+globals().update({cls.__name__: cls for cls in families().values()})
+
+__all__ = [cls.__name__ for cls in families().values()] + ["BaseAutoencoder", "load"]

@@ -62,131 +62,28 @@ more often on small data.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from .._validation import (check_array, check_choice, check_labels, check_layer_sizes,
                            check_positive, check_rng)
-from ..nn import MLP, get_activation, get_ops
+from ..hyperparams import Interval, LayerSizes, NoneValue, Options, Param
+from ..mmd import rbf_mmd2
+from ..nn import ACTIVATIONS, MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
-from ..nn.losses import bernoulli_cross_entropy, squared_error
-from ..optim import make_optimizer
-from ..penalties import weight_decay
+from ..nn.losses import (decoder_last_activation, decoder_output, discriminator_loss,
+                         generator_loss, reconstruction_loss)
+from ..priors import PRIORS, draw_prior
+from ..registry import register
 from .base import BaseAutoencoder
+from .training import ParamGroup
 
 __all__ = ["AdversarialAutoencoder", "discriminator_loss", "generator_loss", "rbf_mmd2",
            "PRIORS", "PHASES"]
 
-PRIORS = ("gaussian", "mixture", "uniform")
 PHASES = ("reconstruction", "discriminator", "generator")
 
 
-def _softplus(a):
-    """log(1 + e^a) without overflow."""
-    return np.logaddexp(0.0, a)
-
-
-def discriminator_loss(logits_prior, logits_code):
-    """L_D from the discriminator's logits on prior samples (label 1) and codes (label 0).
-
-    L_D = (1/2n) [Σ_i softplus(−a_p^(i)) + Σ_i softplus(a_q^(i))]
-        = the logistic (binary cross-entropy) loss averaged over the 2n rows.
-
-    Parameters
-    ----------
-    logits_prior : ndarray of shape (n, 1)
-        a_ψ(z_p) for prior samples z_p ~ p(z).
-    logits_code : ndarray of shape (n, 1)
-        a_ψ(q_θ(x)) for the codes of the batch.
-
-    Returns
-    -------
-    value : float
-    dlogits_prior, dlogits_code : ndarrays of the shapes of the inputs
-        dL/da_p = −σ(−a_p)/2n = (σ(a_p) − 1)/2n,   dL/da_q = σ(a_q)/2n.
-    """
-    m = logits_prior.shape[0] + logits_code.shape[0]
-    value = (float(np.sum(_softplus(-logits_prior))) + float(np.sum(_softplus(logits_code)))) / m
-    d_prior = (SIGMOID.forward(logits_prior) - 1.0) / m
-    d_code = SIGMOID.forward(logits_code) / m
-    return value, d_prior, d_code
-
-
-def generator_loss(logits_code):
-    """L_G = (1/n) Σ_i −log D(q_θ(x^(i))) = (1/n) Σ_i softplus(−a_q^(i)) (non-saturating).
-
-    Returns
-    -------
-    value : float
-    dlogits_code : ndarray of shape (n, 1)
-        dL/da_q = (σ(a_q) − 1)/n: large when the discriminator rejects a code,
-        which is why this form trains better than minimising log(1 − D).
-    """
-    n = logits_code.shape[0]
-    value = float(np.sum(_softplus(-logits_code))) / n
-    return value, (SIGMOID.forward(logits_code) - 1.0) / n
-
-
-def rbf_mmd2(A, B, bandwidth=None):
-    """Unbiased squared maximum mean discrepancy with a Gaussian (RBF) kernel.
-
-    MMD² = E k(a, a') + E k(b, b') − 2 E k(a, b),  k(u, v) = Σ_h exp(−‖u − v‖² / (2 h²)),
-    with the U-statistic (diagonal terms left out) for the first two means
-    (Gretton et al. 2012).  Near 0 when A and B come from the same distribution
-    (it can be slightly negative); used to measure how close the codes q(z)
-    are to the prior p(z).  One bandwidth of the order of the data's spread only
-    sees coarse differences (mean, covariance); a sum of kernels over several
-    bandwidths (``bandwidth="multiscale"``) also sees finer structure, such as
-    codes that fill the gaps between the components of a mixture prior.
-
-    Parameters
-    ----------
-    A : ndarray of shape (n, k)
-    B : ndarray of shape (m, k)
-    bandwidth : float, sequence of float, "median", "multiscale" or None
-        h.  None or "median": the median pairwise distance m_B within ``B``
-        (pass the prior samples as B so that the yardstick does not move with
-        the codes); "multiscale": the kernels of h = m_B × (1/8, 1/4, 1/2, 1, 2)
-        summed.
-
-    Returns
-    -------
-    float
-    """
-    A = np.asarray(A, dtype=np.float64)
-    B = np.asarray(B, dtype=np.float64)
-    if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
-        raise ValueError(f"A and B must be 2-D with the same number of columns, got "
-                         f"{A.shape} and {B.shape}")
-    if A.shape[0] < 2 or B.shape[0] < 2:
-        raise ValueError("rbf_mmd2 needs at least 2 rows in A and in B")
-
-    def sq(U, V):
-        d = np.sum(U * U, 1)[:, None] + np.sum(V * V, 1)[None, :] - 2.0 * U @ V.T
-        return np.maximum(d, 0.0)
-
-    dAA, dBB, dAB = sq(A, A), sq(B, B), sq(A, B)
-    if bandwidth is None or isinstance(bandwidth, str):
-        check_choice("median" if bandwidth is None else bandwidth, "bandwidth",
-                     {"median", "multiscale"})
-        med = float(np.sqrt(np.median(dBB[np.triu_indices(len(B), 1)])))
-        widths = [med] if bandwidth in (None, "median") else \
-            [med * f for f in (0.125, 0.25, 0.5, 1.0, 2.0)]
-    else:
-        widths = [bandwidth] if np.ndim(bandwidth) == 0 else list(bandwidth)
-    for h in widths:
-        check_positive(h, "bandwidth")
-    n, m = len(A), len(B)
-    total = 0.0
-    for h in widths:
-        g = 1.0 / (2.0 * h**2)
-        kAA, kBB, kAB = np.exp(-g * dAA), np.exp(-g * dBB), np.exp(-g * dAB)
-        total += ((kAA.sum() - np.trace(kAA)) / (n * (n - 1))
-                  + (kBB.sum() - np.trace(kBB)) / (m * (m - 1)) - 2.0 * kAB.mean())
-    return float(total)
-
-
+@register("aae")
 class AdversarialAutoencoder(BaseAutoencoder):
     """Adversarial autoencoder with hand-written gradients for all three phases.
 
@@ -274,66 +171,39 @@ class AdversarialAutoencoder(BaseAutoencoder):
     ((64, 2), (3, 6))
     """
 
-    def __init__(self, hidden=(256,), latent_dim=2, decoder_hidden=None,
-                 discriminator_hidden=(128, 128), activation="relu",
-                 discriminator_activation="leaky_relu", code_activation="identity",
-                 output_activation=None, loss="mse", prior="gaussian", prior_components=10,
-                 prior_scale=1.0, weight_decay=0.0, init="auto", optimizer="adam",
-                 learning_rate=1e-3, discriminator_learning_rate=2e-4,
-                 generator_learning_rate=None, batch_size=128,
-                 epochs=10, validation_data=None, random_state=0, dtype="float64",
-                 verbose=False):
-        self.hidden = hidden
-        self.latent_dim = latent_dim
-        self.decoder_hidden = decoder_hidden
-        self.discriminator_hidden = discriminator_hidden
-        self.activation = activation
-        self.discriminator_activation = discriminator_activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.prior = prior
-        self.prior_components = prior_components
-        self.prior_scale = prior_scale
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.discriminator_learning_rate = discriminator_learning_rate
-        self.generator_learning_rate = generator_learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "hidden": Param((256,), LayerSizes(allow_empty=True)),
+        "latent_dim": Param(2, Interval("int", 1, None)),
+        "decoder_hidden": Param(None, NoneValue(), LayerSizes(allow_empty=True)),
+        "discriminator_hidden": Param((128, 128), LayerSizes(allow_empty=True)),
+        "activation": Param("relu", Options(*ACTIVATIONS)),
+        "discriminator_activation": Param("leaky_relu", Options(*ACTIVATIONS)),
+        "code_activation": Param("identity", Options(*ACTIVATIONS)),
+        "output_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
+        "loss": Param("mse", Options("mse", "bce")),
+        "prior": Param("gaussian", Options(*PRIORS)),
+        "prior_components": Param(10, Interval("int", 1, None)),
+        "prior_scale": Param(1.0, Interval("real", 0, None, closed="neither")),
+        "discriminator_learning_rate": Param(2e-4, Interval("real", 0, None, closed="neither")),
+        "generator_learning_rate": Param(None, NoneValue(), Interval("real", 0, None, closed="neither")),
+    }
+    _state = ("supervised_", "classes_")
+    _diagnostics = ("discriminator_accuracy",)
 
     # ----------------------------------------------------------- validation
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
+    def _check_settings(self):
         if self.optimizer == "lbfgs":
             raise ValueError(
                 "the adversarial autoencoder alternates three phases on every minibatch "
                 "and has no single objective for L-BFGS; use optimizer='adam' (or 'sgd', "
                 "'momentum')"
             )
-        check_positive(self.discriminator_learning_rate, "discriminator_learning_rate")
-        if self.generator_learning_rate is not None:
-            check_positive(self.generator_learning_rate, "generator_learning_rate")
-        check_positive(self.latent_dim, "latent_dim", integer=True)
-        check_choice(self.prior, "prior", set(PRIORS))
-        check_positive(self.prior_components, "prior_components", integer=True)
-        check_positive(self.prior_scale, "prior_scale")
         if self.prior == "mixture" and self.latent_dim < 2:
             raise ValueError(
                 "prior='mixture' places its components on a circle in the first two code "
                 f"dimensions and needs latent_dim >= 2, got latent_dim={self.latent_dim}"
             )
-        check_layer_sizes(self.hidden, "hidden", allow_empty=True)
-        check_layer_sizes(self.discriminator_hidden, "discriminator_hidden", allow_empty=True)
-        if self.decoder_hidden is not None:
-            check_layer_sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
-        self._output_activation()
+        decoder_last_activation(self.loss, self.output_activation)
 
     def _validate_y(self, y, n_samples, fitting=False):
         """Labels select the mixture component of each row (supervised AAE); optional."""
@@ -384,7 +254,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
         dis = check_layer_sizes(self.discriminator_hidden, "discriminator_hidden", allow_empty=True)
         k = int(self.latent_dim)
         act = get_activation(self.activation)
-        dec_last = "identity" if self.loss == "bce" else self._output_activation()
+        dec_last = decoder_last_activation(self.loss, self.output_activation)
         self.encoder_ = MLP.build("encoder", (n_features, *hidden, k),
                                   [act] * len(hidden) + [self.code_activation])
         self.decoder_ = MLP.build("decoder", (k, *dec, n_features),
@@ -413,27 +283,10 @@ class AdversarialAutoencoder(BaseAutoencoder):
                 list(self.discriminator_.param_shapes()))
 
     # --------------------------------------------------------------- prior
-    def _mixture_means(self):
-        """(K, k) component means: on a circle of radius 4s in (z1, z2), 0 elsewhere."""
-        K, s = int(self.prior_components), float(self.prior_scale)
-        angles = 2.0 * np.pi * np.arange(K) / K
-        means = np.zeros((K, int(self.latent_dim)))
-        means[:, 0] = 4.0 * s * np.cos(angles)
-        means[:, 1] = 4.0 * s * np.sin(angles)
-        return means
-
     def _draw_prior(self, rng, n, components=None):
         """n draws z ~ p(z) (row i from mixture component ``components[i]`` if given)."""
-        k, s = int(self.latent_dim), float(self.prior_scale)
-        if self.prior == "gaussian":
-            Z = s * rng.standard_normal((n, k))
-        elif self.prior == "uniform":
-            Z = rng.uniform(-s, s, size=(n, k))
-        else:
-            if components is None:
-                components = rng.integers(int(self.prior_components), size=n)
-            Z = self._mixture_means()[components] + 0.5 * s * rng.standard_normal((n, k))
-        return Z.astype(self._dtype, copy=False)
+        return draw_prior(self.prior, rng, n, self.latent_dim, self.prior_scale,
+                          self.prior_components, components, self._dtype)
 
     def _disc_input(self, Z, comp):
         """The discriminator's input: z, or [z, one-hot(component)] when supervised."""
@@ -444,11 +297,6 @@ class AdversarialAutoencoder(BaseAutoencoder):
         return np.hstack([Z, onehot])  # (n, k + K)
 
     # --------------------------------------------------------------- phases
-    def _reconstruction_loss(self, out, X):
-        if self.loss == "bce":
-            return bernoulli_cross_entropy(out, X)
-        return squared_error(out, X)
-
     def _phase(self, params, X, comp, rng, ops, grads, phase, full=True):
         """Loss of one phase at ``params``; its gradient is added into ``grads``.
 
@@ -468,7 +316,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
         if phase == "reconstruction":
             Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, k)
             out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
-            value, dout = self._reconstruction_loss(out, X)
+            value, dout = reconstruction_loss(self.loss, out, X)
             dZ = self.decoder_.backward(params, dec_cache, dout, grads, ops)
             self.encoder_.backward(params, enc_cache, dZ, grads, ops, need_dX=False)
             return value, None
@@ -540,67 +388,32 @@ class AdversarialAutoencoder(BaseAutoencoder):
         return float(value), grads
 
     # ------------------------------------------------------------- training
-    def _make_optimizers(self):
+    def _param_groups(self):
+        """One phase per group: encoder+decoder | discriminator | encoder.
+
+        With "adam" the two adversarial phases use β1 = 0.5, the usual choice
+        for GANs (Radford et al. 2016).  The generator phase takes no weight
+        decay, so that the encoder is decayed once per step.
+        """
         enc, dec, dis = self._groups()
-        self._slices = {
-            "reconstruction": self._flat.slice_of(enc + dec),
-            "discriminator": self._flat.slice_of(dis),
-            "generator": self._flat.slice_of(enc),
-        }
+        gan = {"beta1": 0.5} if self.optimizer == "adam" else {}
         g_lr = self.learning_rate if self.generator_learning_rate is None \
             else self.generator_learning_rate
-        rates = {"reconstruction": self.learning_rate,
-                 "discriminator": self.discriminator_learning_rate, "generator": g_lr}
-        self._optimizers = {}
-        for phase in PHASES:
-            lr = rates[phase]
-            if hasattr(self.optimizer, "step"):
-                self._optimizers[phase] = copy.deepcopy(self.optimizer)
-            elif self.optimizer == "adam" and phase != "reconstruction":
-                self._optimizers[phase] = make_optimizer("adam", lr, beta1=0.5)
-            else:
-                self._optimizers[phase] = make_optimizer(self.optimizer, lr)
+        return [ParamGroup(tuple(enc + dec), self.learning_rate, "reconstruction"),
+                ParamGroup(tuple(dis), self.discriminator_learning_rate, "discriminator", options=gan),
+                ParamGroup(tuple(enc), g_lr, "generator", weight_decay=False, options=gan)]
 
-    def _train_step(self, Xb, yb, rng, grads):
-        """The three phases in turn, each followed by its own optimizer's step."""
-        ops = get_ops(True)
-        params, theta = self.params_, self._flat.flat
-        enc, dec, dis = self._groups()
-        wd_names = {"reconstruction": [n for n in enc + dec if n.endswith(".W")],
-                    "discriminator": [n for n in dis if n.endswith(".W")]}
-        terms = {}
-        wd = 0.0
-        for phase in PHASES:
-            grads.flat.fill(0.0)
-            value, acc = self._phase(params, Xb, yb, rng, ops, grads.views, phase, full=False)
-            if self.weight_decay and phase in wd_names:
-                wd += weight_decay(params, wd_names[phase], self.weight_decay, grads.views)
-            s = self._slices[phase]
-            self._optimizers[phase].step(theta[s], grads.flat[s])
-            terms[phase] = value
-            if acc is not None:
-                terms["discriminator_accuracy"] = acc
-        if self.weight_decay:
-            terms["weight_decay"] = wd
-        return terms
-
-    def _record(self, epoch, terms, val, seconds):
-        # The accuracy is a diagnostic, not a loss term: keep it out of the total.
-        terms = dict(terms)
-        acc = terms.pop("discriminator_accuracy", None)
-        super()._record(epoch, terms, val, seconds)
-        if acc is not None:
-            self.history_.setdefault("discriminator_accuracy", []).append(float(acc))
+    def _phase_loss(self, phase, params, X, y, rng, ops, grads):
+        """The phase's loss with only the gradient its optimizer uses (``full=False``)."""
+        value, acc = self._phase(params, X, y, rng, ops, grads, phase, full=False)
+        return {phase: value} if acc is None else {phase: value, "discriminator_accuracy": acc}
 
     # ------------------------------------------------------------ inference
     def _encode(self, params, X):
         return self.encoder_.forward(params, X, get_ops(True))[0]
 
     def _decode(self, params, Z):
-        out = self.decoder_.forward(params, Z, get_ops(True))[0]
-        if self.loss == "bce":
-            out = SIGMOID.forward(out)
-        return out
+        return decoder_output(self.loss, self.decoder_.forward(params, Z, get_ops(True))[0])
 
     def _components(self, component, n):
         """Validate ``component`` (a label, or one per row) -> component indices or None."""
@@ -662,11 +475,6 @@ class AdversarialAutoencoder(BaseAutoencoder):
         return SIGMOID.forward(logits[:, 0])
 
     # ------------------------------------------------------------ save/load
-    def _extra_state(self):
-        return {"supervised_": np.array(bool(getattr(self, "supervised_", False))),
-                "classes_": np.asarray(getattr(self, "classes_", np.zeros(0, np.int64)))}
-
     def _set_extra_state(self, state):
         self.supervised_ = bool(state.get("supervised_", False))
         self.classes_ = np.asarray(state.get("classes_", np.zeros(0, np.int64)), dtype=np.int64)
-

@@ -19,17 +19,17 @@ relation to PCA).
 
 from __future__ import annotations
 
-
-
 from .._validation import check_layer_sizes
-from ..nn import MLP, get_activation, get_ops
-from ..nn.losses import bernoulli_cross_entropy, squared_error
+from ..hyperparams import Boolean, LayerSizes, NoneValue, Options, Param
+from ..nn import ACTIVATIONS, MLP, get_ops
+from ..nn.losses import decoder_last_activation, decoder_output, reconstruction_loss
+from ..registry import register
 from .base import BaseAutoencoder
 
 __all__ = ["Autoencoder"]
 
 
-
+@register("autoencoder")
 class Autoencoder(BaseAutoencoder):
     """A fully connected autoencoder trained by hand-written backpropagation.
 
@@ -82,28 +82,19 @@ class Autoencoder(BaseAutoencoder):
     encoder_, decoder_ : npae.nn.MLP
     """
 
-    def __init__(self, hidden=(64,), decoder_hidden=None, activation="sigmoid",
-                 code_activation=None, output_activation=None, loss="mse", tied=False,
-                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
-                 batch_size=128, epochs=10, validation_data=None, random_state=0,
-                 dtype="float64", verbose=False):
-        self.hidden = hidden
-        self.decoder_hidden = decoder_hidden
-        self.activation = activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.tied = tied
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "hidden": Param((64,), LayerSizes()),
+        "decoder_hidden": Param(None, NoneValue(), LayerSizes(allow_empty=True)),
+        "activation": Param("sigmoid", Options(*ACTIVATIONS)),
+        "code_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
+        "output_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
+        "loss": Param("mse", Options("mse", "bce")),
+        "tied": Param(False, Boolean()),
+    }
+
+    def _check_settings(self):
+        self._layer_sizes()
+        decoder_last_activation(self.loss, self.output_activation)
 
     # ---------------------------------------------------------------- build
     def _layer_sizes(self):
@@ -119,14 +110,11 @@ class Autoencoder(BaseAutoencoder):
 
     def _build(self, n_features, y=None):
         hidden, dec = self._layer_sizes()
-        act = get_activation(self.activation)
-        code_act = get_activation(self.code_activation or self.activation)
-        out_act = get_activation(self._output_activation())
+        act, code_act = self.activation, self.code_activation or self.activation
         enc_acts = [act] * (len(hidden) - 1) + [code_act]
         # With loss="bce" the decoder network stops at the logits; the sigmoid
         # is applied in _decode (the loss fuses it, for stability).
-        dec_last = get_activation("identity") if self.loss == "bce" else out_act
-        dec_acts = [act] * len(dec) + [dec_last]
+        dec_acts = [act] * len(dec) + [decoder_last_activation(self.loss, self.output_activation)]
         self.encoder_ = MLP.build("encoder", (n_features, *hidden), enc_acts)
         self.decoder_ = MLP.build("decoder", (hidden[-1], *dec, n_features), dec_acts,
                                   tied_to=self.encoder_ if self.tied else None)
@@ -139,15 +127,11 @@ class Autoencoder(BaseAutoencoder):
     def _code_size(self):
         return self.encoder_.n_out
 
-    # ------------------------------------------------------- shared pieces
+    # ------------------------------------------------------------------ loss
     def _reconstruction_loss(self, out, X):
-        """ℓ(x, x̂) from the decoder network's output (x̂, or logits for "bce").
-
-        Returns (value, d value / d out).
-        """
-        if self.loss == "bce":
-            return bernoulli_cross_entropy(out, X)
-        return squared_error(out, X)
+        """ℓ(x, x̂) from the decoder network's output (x̂, or the logits for "bce"):
+        (value, d value / d out).  One seam for the families built on this one."""
+        return reconstruction_loss(self.loss, out, X)
 
     def _loss(self, params, X, y, rng, ops, grads):
         """Forward, reconstruction loss, backward; family subclasses extend this."""
@@ -163,7 +147,4 @@ class Autoencoder(BaseAutoencoder):
         return self.encoder_.forward(params, X, get_ops(True))[0]
 
     def _decode(self, params, Z):
-        out = self.decoder_.forward(params, Z, get_ops(True))[0]
-        if self.loss == "bce":
-            out = get_activation("sigmoid").forward(out)
-        return out
+        return decoder_output(self.loss, self.decoder_.forward(params, Z, get_ops(True))[0])

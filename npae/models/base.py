@@ -1,140 +1,176 @@
-"""The estimator every family shares: validation, parameters, training loop,
-the scikit-learn style API, saving and loading.
+"""The family contract and the estimator API every family shares.
 
-A family subclasses :class:`BaseAutoencoder` and writes four things:
+A family is one module with one class that subclasses :class:`BaseAutoencoder`
+(or another family), is registered with :func:`npae.registry.register`, and
+writes only its own maths and its own hyperparameters:
 
-- ``_build(n_features, y)``: create its networks (:class:`npae.nn.MLP`) and
-  return ``{param name: shape}`` in a fixed order;
-- ``_init_params(rng)``: initial values for those names;
-- ``_loss(params, X, y, rng, ops, grads)``: forward, the loss terms, and
-  backward; return ``{term name: value}`` and *add* every gradient into
-  ``grads``.  ``ops`` is the batch or reference path (:func:`npae.nn.get_ops`);
-  every random draw comes from ``rng``;
-- ``_encode(params, X)`` and ``_decode(params, Z)`` for inference.
+Required hooks (abstract: a class without them cannot be instantiated)
+    ``_build(n_features, y)``        create the networks; return {param name: shape}
+    ``_init_params(rng)``            initial values for those names
+    ``_loss(params, X, y, rng, ops, grads)``  forward, terms, backward
+    ``_encode(params, X)``, ``_decode(params, Z)``  inference
+    ``_code_size()``                 the width of the codes
 
-Weight decay is added here for every family.  The loss is the sum of the
-terms; ``loss_terms`` reports them one by one, weights included.
+Optional hooks (the defaults are right for most families)
+    ``_check_settings()``            rules that tie several hyperparameters together
+    ``_validate_y(y, n, fitting)``   labels (default: ignored)
+    ``_needs_unit_interval()``       targets must lie in [0, 1] (Bernoulli likelihood)
+    ``_prepare_fit(X, y)``           fitted attributes derived from the training data
+    ``_epoch_start(epoch)``          schedules (KL warm-up, temperature, ...)
+    ``_param_groups()``, ``_phase_loss(...)``  several optimizers / phases (see training.py)
+    ``_epoch_diagnostics()``         per-epoch figures for ``history_`` that are not loss terms
+    ``_after_fit()``                 derive fitted attributes once training has ended
+    ``_extra_state()``               fitted arrays beyond ``params_`` to save; names in ``_state``
+
+Declared data: ``_parameters`` (the family's hyperparameters, see
+:mod:`npae.hyperparams`), ``_state`` (names of saved fitted attributes),
+``_diagnostics`` (history entries that are not loss terms), ``_uses_labels``.
+The walkthrough ``docs/adding_a_family.md`` adds a family step by step.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
-import time
+import abc
 
 import numpy as np
 
-from .. import __version__
-from .._validation import (NotFittedError, TrainingDivergedError, check_array,
-                           check_choice, check_positive, check_rng)
+from .._validation import NotFittedError, check_array, check_rng
+from ..hyperparams import (ArrayLike, Boolean, FloatDtype, HasMethods, Hyperparameters, Interval,
+                           NoneValue, Options, Param, RandomState)
 from ..nn import get_ops
 from ..nn.params import FlatParams
-from ..optim import lbfgs, make_optimizer
 from ..penalties import weight_decay
+from . import training
+from .persistence import FORMAT_VERSION, load, save
+from .training import ParamGroup
 
+# load and FORMAT_VERSION live in persistence.py; re-exported for code written
+# against npae 0.1, where they were defined here.
 __all__ = ["BaseAutoencoder", "load", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
-_REGISTRY = {}
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
-class BaseAutoencoder:
-    """Shared machinery; not used directly (see :class:`npae.Autoencoder`)."""
+class BaseAutoencoder(Hyperparameters, abc.ABC):
+    """The shared estimator; subclass it to write a family (see the module docstring).
 
-    #: names of the loss terms that are *not* stochastic-free (for docs only)
+    Training settings (every family has them; see :class:`npae.Autoencoder`
+    for their meaning): ``weight_decay``, ``init``, ``optimizer``,
+    ``learning_rate``, ``batch_size``, ``epochs``, ``validation_data``,
+    ``random_state``, ``dtype``, ``verbose``.
+    """
+
+    _parameters_last = {
+        "weight_decay": Param(0.0, Interval("real", 0, None)),
+        "init": Param("auto", Options("auto", "glorot", "he")),
+        "optimizer": Param("adam", Options("adam", "sgd", "momentum", "lbfgs"), HasMethods("step")),
+        "learning_rate": Param(1e-3, Interval("real", 0, None, closed="neither")),
+        "batch_size": Param(128, Interval("int", 1, None)),
+        "epochs": Param(10, Interval("int", 0, None)),
+        "validation_data": Param(None, NoneValue(), ArrayLike()),
+        "random_state": Param(0, RandomState()),
+        "dtype": Param("float64", FloatDtype()),
+        "verbose": Param(False, Boolean()),
+    }
+    #: fitted attributes (beyond params_) that save() stores and load() restores
+    _state = ()
+    #: history entries that are diagnostics, not loss terms (kept out of the total)
+    _diagnostics = ()
+    #: True when fit() needs labels
     _uses_labels = False
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
-
-    # ------------------------------------------------------------------ params
-    @classmethod
-    def _get_param_names(cls):
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.name != "self" and p.kind != p.VAR_KEYWORD]
-
-    def get_params(self, deep=True):
-        """Hyperparameters as a dict (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params):
-        """Set hyperparameters; unknown names raise a ValueError. Returns self."""
-        valid = self._get_param_names()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(
-                    f"invalid parameter {key!r} for {type(self).__name__}; valid: {valid}"
-                )
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self):
-        defaults = {p.name: p.default for p in
-                    inspect.signature(type(self).__init__).parameters.values()}
-        changed = []
-        for k, v in self.get_params().items():
-            d = defaults.get(k, inspect.Parameter.empty)
-            try:
-                same = (v is d) or (type(v) is type(d) and v == d)
-            except Exception:  # arrays
-                same = False
-            if not same:
-                changed.append(f"{k}={v!r}" if not isinstance(v, np.ndarray) else f"{k}=array{v.shape}")
-        return f"{type(self).__name__}({', '.join(changed)})"
-
-    # --------------------------------------------------------------- validation
-    @property
-    def _dtype(self):
-        key = np.dtype(self.dtype).name if self.dtype in (np.float32, np.float64) else self.dtype
-        if key not in _DTYPES:
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
-        return _DTYPES[key]
-
-    def _output_activation(self):
-        """The reconstruction's activation for families with ``loss`` and
-        ``output_activation``: None means "identity" for "mse" and "sigmoid"
-        for "bce" — the only valid choice there, as the loss takes logits."""
-        check_choice(self.loss, "loss", {"mse", "bce"})
-        out = self.output_activation
-        if self.loss == "bce":
-            if out not in (None, "sigmoid"):
-                raise ValueError(
-                    f"loss='bce' computes the Bernoulli likelihood from logits, so the output "
-                    f"activation is the sigmoid; got output_activation={out!r}. Leave it None "
-                    "or use loss='mse'."
-                )
-            return "sigmoid"
-        return "identity" if out is None else out
-
-    #: the setting that selects the Bernoulli likelihood, and the remedy the
-    #: [0, 1] error suggests (families with another hyperparameter override it)
+    #: the setting that selects a Bernoulli likelihood and the remedy the [0, 1] error names
     _bernoulli_setting = ("loss='bce'", "use loss='mse'")
 
+    # ------------------------------------------------------------ the contract
+    @abc.abstractmethod
+    def _build(self, n_features, y=None):
+        """Create the networks (fitted attributes such as ``encoder_``) for data with
+        ``n_features`` columns; return ``{param name: shape}`` in a fixed order
+        (groups trained by separate optimizers must be contiguous)."""
+
+    @abc.abstractmethod
+    def _init_params(self, rng):
+        """Initial values ``{name: array}`` for the names ``_build`` returned, from ``rng``."""
+
+    @abc.abstractmethod
+    def _loss(self, params, X, y, rng, ops, grads):
+        """The family's loss on a batch: forward pass, terms, backward pass.
+
+        Return ``{term name: value}`` (the loss is their sum) and *add* the
+        gradient of every term into ``grads`` (a dict keyed like ``params``).
+        ``ops`` is the batch or the reference path (:func:`npae.nn.get_ops`);
+        every random draw comes from ``rng``.  Weight decay is added by the base.
+        """
+
+    @abc.abstractmethod
+    def _encode(self, params, X):
+        """Codes of validated rows ``X`` (n, d) -> (n, code_size), deterministic."""
+
+    @abc.abstractmethod
+    def _decode(self, params, Z):
+        """Reconstructions (means) from codes (n, code_size) -> (n, d)."""
+
+    @abc.abstractmethod
+    def _code_size(self):
+        """The number of code units."""
+
+    # ---------------------------------------------------------- optional hooks
+    def _check_settings(self):
+        """Rules between several hyperparameters (each one alone is checked from ``_parameters``)."""
+
+    def _validate_y(self, y, n_samples, fitting=False):
+        """Labels: ignored by unsupervised families (overridden by labelled ones)."""
+        return None
+
     def _needs_unit_interval(self):
-        """True when the targets must lie in [0, 1] (Bernoulli likelihood)."""
+        """True when the targets must lie in [0, 1] (a Bernoulli likelihood)."""
         return getattr(self, "loss", None) == "bce"
+
+    def _prepare_fit(self, X, y):
+        """Called with the validated training data once the parameters are drawn."""
+
+    def _epoch_start(self, epoch):
+        """Called before every epoch (schedules)."""
+
+    def _param_groups(self):
+        """Parameter groups with their own optimizer (default: one, every parameter)."""
+        return [ParamGroup(tuple(self._flat.shapes), self.learning_rate)]
+
+    def _phase_loss(self, phase, params, X, y, rng, ops, grads):
+        """The loss a training phase follows (default: the one phase "loss" = ``_loss``)."""
+        return self._loss(params, X, y, rng, ops, grads)
+
+    def _epoch_diagnostics(self):
+        """{name: value} recorded in ``history_`` after every epoch (not loss terms)."""
+        return {}
+
+    def _after_fit(self):
+        """Called once training has ended (derive fitted attributes)."""
+
+    def _extra_state(self):
+        """Fitted arrays beyond ``params_`` to save: by default the ``_state`` attributes."""
+        return {k: np.asarray(getattr(self, k)) for k in self._state}
+
+    def _set_extra_state(self, state):
+        """Restore what ``_extra_state`` saved (``load`` passes only ``_state`` names)."""
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    # ---------------------------------------------------------------- settings
+    @property
+    def _dtype(self):
+        d = self.dtype
+        return _DTYPES[d if isinstance(d, str) else np.dtype(d).name]
+
+    def _validate_params(self):
+        super()._validate_params()
+        self._check_settings()
 
     def _validate_X(self, X, name="X", fitting=False):
         n_features = None if fitting else self.n_features_in_
         return check_array(X, name=name, dtype=self._dtype, n_features=n_features,
                            unit_interval=self._needs_unit_interval(),
                            bernoulli_setting=self._bernoulli_setting)
-
-    def _validate_y(self, y, n_samples, fitting=False):
-        """Labels: ignored by unsupervised families (overridden by labelled ones)."""
-        return None
-
-    def _validate_hyperparameters(self):
-        check_positive(self.epochs, "epochs", integer=True, allow_zero=True)
-        check_positive(self.batch_size, "batch_size", integer=True)
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.weight_decay, "weight_decay", allow_zero=True)
-        if not hasattr(self.optimizer, "step"):
-            check_choice(self.optimizer, "optimizer", {"sgd", "momentum", "adam", "lbfgs"})
-        self._dtype  # noqa: B018  (validates dtype)
 
     def _check_fitted(self):
         if not hasattr(self, "params_"):
@@ -143,35 +179,100 @@ class BaseAutoencoder:
                 "(or initialize(X) to allocate parameters without training)"
             )
 
-    # ------------------------------------------------------------ initialize
-    def initialize(self, X, y=None):
-        """Validate ``X`` (and ``y``), build the networks and draw initial parameters.
+    # -------------------------------------------------------- fit / initialize
+    def fit(self, X, y=None):
+        """Train on ``X`` (and labels ``y`` for families that use them). Returns self.
 
-        Mirrors ``fit`` without training; useful for gradient checks.
-        Returns self.
+        Transactional: everything is validated and the new model is built
+        aside; it replaces the fitted state of ``self`` in one step at the end.
+        A fit that fails before training leaves ``self`` as it was.  A fit
+        that diverges after at least one good epoch raises
+        :class:`npae.TrainingDivergedError` and leaves the model at the
+        parameters of its last good epoch (usable); Ctrl-C keeps the partly
+        trained model with ``history_["interrupted"] = True``.
+
+        Minibatches are drawn from a fresh permutation every epoch, made by
+        the generator seeded with ``random_state``, which also feeds every
+        stochastic term: the same seed gives the same parameters.  With
+        ``optimizer="lbfgs"`` the whole set is one batch, ``epochs`` is the
+        iteration budget, and the random draws are held fixed.
         """
-        self._validate_hyperparameters()
-        X = self._validate_X(X, fitting=True)
-        y = self._validate_y(y, X.shape[0], fitting=True)
-        self._initialize(X, y, check_rng(self.random_state))
+        return self._fit(X, y)
+
+    def initialize(self, X, y=None):
+        """Validate ``X`` (and ``y``), build the networks, draw initial parameters.
+
+        Mirrors ``fit`` without training (for gradient checks).  Returns self.
+        """
+        return self._fit(X, y, train=False)
+
+    def _fit(self, X, y, train=True, prepare=None):
+        new = type(self)(**self.get_params(deep=False))
+        if prepare is not None:
+            prepare(new)
+        new._validate_params()
+        X = new._validate_X(X, fitting=True)
+        y = new._validate_y(y, X.shape[0], fitting=True)
+        rng = check_rng(self.random_state)
+        new.n_features_in_ = X.shape[1]
+        new._allocate(new._build(X.shape[1], y), None)
+        new._flat.assign(new._init_params(rng))
+        new.history_ = {"loss": [], "val_loss": [], "time": []}
+        new._prepare_fit(X, y)
+        if not train:
+            self._install(new)
+            return self
+        val = new._validation_set()
+        try:
+            fit = training.fit_lbfgs if new.optimizer == "lbfgs" else training.fit_minibatch
+            fit(new, X, y, rng, val)
+        except training.TrainingDivergedError as exc:
+            if new.history_["loss"]:  # at least one good epoch: keep it
+                new._after_fit()
+                self._install(new)
+            raise exc
+        except KeyboardInterrupt:
+            new.history_["interrupted"] = True
+            new._after_fit()
+            self._install(new)
+            raise
+        new._after_fit()
+        self._install(new)
         return self
 
-    def _initialize(self, X, y, rng):
-        self.n_features_in_ = X.shape[1]
-        self._allocate(self._build(X.shape[1], y), self._init_params(rng))
-        self.history_ = {"loss": [], "val_loss": [], "time": []}
+    def _install(self, new):
+        """Replace the fitted state of ``self`` by that of ``new`` in one assignment.
+
+        Only what a fit sets is replaced; other attributes (hyperparameters,
+        or what a framework such as scikit-learn attaches) stay.
+        """
+        names = set(self._hyperparameters)
+        fitted = {k: v for k, v in new.__dict__.items() if k not in names}
+        old = self.__dict__.get("_fitted_names", frozenset())
+        state = {k: v for k, v in self.__dict__.items() if k not in old}
+        state.update(fitted)
+        state["_fitted_names"] = frozenset(fitted) | {"_fitted_names"}
+        self.__dict__ = state
 
     def _allocate(self, shapes, values):
-        """Put ``values`` (dict name -> array, keys of ``shapes``) in one flat buffer;
-        ``params_`` are named views into it (see :mod:`npae.nn.params`)."""
+        """One flat buffer for every parameter; ``params_`` are named views into it."""
         self._flat = FlatParams(shapes, self._dtype)
-        self._flat.assign(values)
+        if values is not None:
+            self._flat.assign(values)
         self.params_ = self._flat.views
         self._weight_names = [k for k in shapes if k.endswith(".W")]
 
-    # ------------------------------------------------------------ objective
+    def _validation_set(self):
+        data = self.validation_data
+        if data is None:
+            return None
+        Xv, yv = data if isinstance(data, tuple) and len(data) == 2 else (data, None)
+        Xv = self._validate_X(Xv, name="validation_data")
+        return Xv, self._validate_y(yv, Xv.shape[0])
+
+    # --------------------------------------------------------------- objective
     def _objective(self, params, X, y, rng, ops, grads):
-        """All terms of the loss (family terms + weight decay); grads added into ``grads``."""
+        """Every term of the loss (family terms + weight decay); gradients added into ``grads``."""
         terms = self._loss(params, X, y, rng, ops, grads)
         if self.weight_decay:
             terms["weight_decay"] = weight_decay(params, self._weight_names, self.weight_decay, grads)
@@ -201,7 +302,7 @@ class BaseAutoencoder:
         y = self._validate_y(y, X.shape[0])
         grads = {k: np.zeros_like(v) for k, v in self.params_.items()}
         terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), grads)
-        return float(sum(terms.values())), grads
+        return training._total(self, terms), grads
 
     def loss_terms(self, X, y=None, rng=None, vectorized=True):
         """Each term of the loss as it enters it (weights included); they sum to the loss.
@@ -213,144 +314,17 @@ class BaseAutoencoder:
         self._check_fitted()
         X = self._validate_X(X)
         y = self._validate_y(y, X.shape[0])
-        grads = {}
-        terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), grads)
+        terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), {})
         return {k: float(v) for k, v in terms.items()}
 
-    # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None):
-        """Train on ``X`` (and labels ``y`` for families that use them). Returns self.
-
-        Minibatches are drawn from a permutation made by the generator seeded
-        with ``random_state``; that generator also feeds every stochastic
-        term, so the same seed gives the same parameters.  With
-        ``optimizer="lbfgs"`` the whole set is one batch, ``epochs`` is the
-        iteration budget, and the random draws are held fixed (a seeded
-        generator per evaluation) so that L-BFGS sees a deterministic function.
-        """
-        self._validate_hyperparameters()
-        X = self._validate_X(X, fitting=True)
-        y = self._validate_y(y, X.shape[0], fitting=True)
-        rng = check_rng(self.random_state)
-        self._initialize(X, y, rng)
-        val = self._validation_set()
-        if self.optimizer == "lbfgs":
-            self._fit_lbfgs(X, y, rng, val)
-        else:
-            self._fit_minibatch(X, y, rng, val)
-        return self
-
-    def _validation_set(self):
-        data = getattr(self, "validation_data", None)
-        if data is None:
-            return None
-        if isinstance(data, tuple):
-            Xv, yv = data
-        else:
-            Xv, yv = data, None
-        Xv = self._validate_X(Xv, name="validation_data")
-        return Xv, self._validate_y(yv, Xv.shape[0])
-
-    def _epoch_start(self, epoch):
-        """Hook for schedules (KL warm-up, temperature annealing)."""
-
-    def _train_step(self, Xb, yb, rng, grads):
-        """One optimizer step on a minibatch; returns the terms. (AAE overrides.)"""
-        grads.flat.fill(0.0)
-        terms = self._objective(self.params_, Xb, yb, rng, get_ops(True), grads.views)
-        self._optimizer.step(self._flat.flat, grads.flat)
-        return terms
-
-    def _make_optimizers(self):
-        self._optimizer = make_optimizer(self.optimizer, self.learning_rate)
-
-    def _fit_minibatch(self, X, y, rng, val):
-        n = X.shape[0]
-        bs = min(self.batch_size, n)
-        grads = self._flat.zeros_like()
-        self._make_optimizers()
-        for epoch in range(self.epochs):
-            t0 = time.perf_counter()
-            self._epoch_start(epoch)
-            perm = rng.permutation(n)
-            sums = {}
-            for start in range(0, n, bs):
-                idx = perm[start:start + bs]
-                terms = self._train_step(X[idx], None if y is None else y[idx], rng, grads)
-                loss = sum(terms.values())
-                if not np.isfinite(loss):
-                    self._diverged(epoch)
-                for k, v in terms.items():
-                    sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
-            # A batch's loss is computed before its update: the epoch's last
-            # step can still overflow the parameters.  One pass over the flat
-            # buffer per epoch catches it before fit() returns such a model.
-            if not np.all(np.isfinite(self._flat.flat)):
-                self._diverged(epoch)
-            epoch_terms = {k: v / n for k, v in sums.items()}
-            self._record(epoch, epoch_terms, val, time.perf_counter() - t0)
-
-    def _fit_lbfgs(self, X, y, rng, val):
-        seed = int(rng.integers(2**63 - 1))
-        grads = self._flat.zeros_like()
-        ops = get_ops(True)
-        self._epoch_start(0)
-
-        def fun(theta):
-            self._flat.flat[:] = theta
-            grads.flat.fill(0.0)
-            terms = self._objective(self.params_, X, y, np.random.default_rng(seed), ops,
-                                    grads.views)
-            fun.terms = terms
-            return float(sum(terms.values())), grads.flat.astype(np.float64)
-
-        t0 = [time.perf_counter()]
-
-        def callback(theta):
-            it = len(self.history_["loss"])
-            loss = sum(fun.terms.values())
-            if not np.isfinite(loss):
-                self._diverged(it)
-            self._record(it, fun.terms, val, time.perf_counter() - t0[0])
-            t0[0] = time.perf_counter()
-
-        if self.epochs > 0:
-            result = lbfgs(fun, self._flat.flat.copy(), maxiter=self.epochs, callback=callback)
-            self._flat.flat[:] = result.x
-            if not np.all(np.isfinite(result.x)):
-                self._diverged(len(self.history_["loss"]))
-            self.lbfgs_result_ = result
-
-    def _record(self, epoch, terms, val, seconds):
-        h = self.history_
-        loss = float(sum(terms.values()))
-        h["loss"].append(loss)
-        h["time"].append(seconds)
-        for k, v in terms.items():
-            h.setdefault(k, []).append(float(v))
-        msg = f"epoch {epoch + 1:4d}/{self.epochs}  loss {loss:.6g}"
-        if val is not None:
-            vl = float(sum(self._objective(self.params_, val[0], val[1],
-                                           np.random.default_rng(epoch), get_ops(True), {}).values()))
-            h["val_loss"].append(vl)
-            msg += f"  val_loss {vl:.6g}"
-        if self.verbose:
-            print(f"{msg}  ({seconds:.2f}s)", flush=True)
-
-    def _diverged(self, epoch):
-        raise TrainingDivergedError(
-            f"the training loss became NaN or infinite at epoch {epoch + 1} "
-            f"(learning_rate={self.learning_rate}); try a smaller learning_rate, "
-            "standardise or rescale the data, or add weight_decay"
-        )
-
-    # ------------------------------------------------------------ inference
+    # --------------------------------------------------------------- inference
     def transform(self, X):
         """Codes z = q_θ(x) for each row.  (n, d) -> (n, code_size)"""
         self._check_fitted()
         return self._encode(self.params_, self._validate_X(X))
 
     def fit_transform(self, X, y=None):
+        """``fit(X, y)`` then ``transform(X)``."""
         return self.fit(X, y).transform(X)
 
     def inverse_transform(self, Z):
@@ -360,8 +334,7 @@ class BaseAutoencoder:
         if Z.shape[1] != self.code_size_:
             raise ValueError(
                 f"Z has {Z.shape[1]} features (columns), but this model's codes have "
-                f"{self.code_size_} "
-                "(its code size); pass codes as returned by transform()"
+                f"{self.code_size_} (its code size); pass codes as returned by transform()"
             )
         return self._decode(self.params_, Z)
 
@@ -400,147 +373,29 @@ class BaseAutoencoder:
 
         The default score of ``GridSearchCV`` and ``cross_val_score``: minus
         the mean per-row reconstruction MSE.  ``y`` is ignored.
-
-        Returns
-        -------
-        float
         """
         return float(np.mean(self.score_samples(X)))
 
-    def __sklearn_tags__(self):
-        """Estimator tags for scikit-learn >= 1.6, which refuses estimators without them.
+    @property
+    def code_size_(self):
+        """The number of code units of the fitted model."""
+        self._check_fitted()
+        return self._code_size()
 
-        scikit-learn is imported here only, when scikit-learn itself asks:
-        npae does not depend on it.
-        """
+    def __sklearn_tags__(self):
+        """Estimator tags for scikit-learn >= 1.6 (imported only when scikit-learn asks)."""
         from sklearn.utils import Tags, TargetTags, TransformerTags
 
         return Tags(estimator_type=None,
                     target_tags=TargetTags(required=bool(self._uses_labels)),
                     transformer_tags=TransformerTags(preserves_dtype=[]))
 
-    @property
-    def code_size_(self):
-        self._check_fitted()
-        return self._code_size()
-
     # ------------------------------------------------------------ save / load
-    def _extra_state(self):
-        """Fitted arrays beyond ``params_`` to save (dict name -> ndarray)."""
-        return {}
-
-    def _set_extra_state(self, state):
-        for k, v in state.items():
-            setattr(self, k, v)
-
     def save(self, path):
-        """Save to ``.npz``: parameters, fitted state and JSON metadata (no pickle)."""
-        self._check_fitted()
-        hyper = {}
-        for k, v in self.get_params().items():
-            # The held-out set is a training input, not part of the model; as
-            # JSON it would cost ~80 bytes per value in the file.
-            hyper[k] = None if k == "validation_data" else _jsonable(k, v)
-        meta = {
-            "format": "npae-model",
-            "format_version": FORMAT_VERSION,
-            "npae_version": __version__,
-            "class": type(self).__name__,
-            "hyperparameters": hyper,
-            "n_features_in": int(self.n_features_in_),
-            "history": {k: list(map(float, v)) for k, v in self.history_.items()},
-        }
-        arrays = {f"param:{k}": np.asarray(v) for k, v in self.params_.items()}
-        arrays.update({f"state:{k}": np.asarray(v) for k, v in self._extra_state().items()})
-        arrays["__meta__"] = np.array(json.dumps(meta))
-        with open(path, "wb") as fh:
-            np.savez(fh, **arrays)
-        return path
+        """Save to ``.npz``: parameters, fitted state and JSON metadata (no pickle).
 
-
-def _jsonable(key, value):
-    """Hyperparameters as JSON; values that cannot round-trip are dropped with a note."""
-    if isinstance(value, np.ndarray):
-        return {"__ndarray__": value.tolist(), "dtype": value.dtype.name}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_jsonable(key, v) for v in value]}
-    if isinstance(value, (np.integer, np.floating)):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, list):
-        return [_jsonable(key, v) for v in value]
-    # Generators, optimizer objects, validation arrays: not part of the model.
-    return None
-
-
-def _from_json(value):
-    if isinstance(value, dict) and "__ndarray__" in value:
-        return np.asarray(value["__ndarray__"], dtype=value["dtype"])
-    if isinstance(value, dict) and "__tuple__" in value:
-        return tuple(_from_json(v) for v in value["__tuple__"])
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    return value
-
-
-def _unreadable(path, exc):
-    return ValueError(
-        f"{path!s} is not a readable npae model file ({type(exc).__name__}: {exc}); "
-        "it may be truncated or not saved by npae's save()"
-    )
-
-
-def load(path):
-    """Load a model saved with ``save``.  Never unpickles anything.
-
-    Raises
-    ------
-    ValueError
-        The file is not an npae model, is damaged or truncated, or was written
-        by a newer format version.
-    """
-    try:
-        data = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError, EOFError
-        raise _unreadable(path, exc) from exc
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path!s} is not a readable npae model file: it holds a single "
-                         "array (.npy), not the .npz archive that model.save() writes")
-    try:
-        with data:
-            arrays = {k: data[k] for k in data.files}
-    except Exception as exc:  # a damaged member, or an object array (pickle refused)
-        raise _unreadable(path, exc) from exc
-    if "__meta__" not in arrays:
-        raise ValueError(f"{path!s} is an .npz file but not an npae model (no metadata)")
-    try:
-        meta = json.loads(str(arrays.pop("__meta__")))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path!s}: damaged metadata ({exc})") from exc
-    if meta.get("format") != "npae-model":
-        raise ValueError(f"{path!s} is not an npae model file")
-    if meta.get("format_version", 0) > FORMAT_VERSION:
-        raise ValueError(
-            f"{path!s} was saved with format version {meta['format_version']}, newer than "
-            f"this npae supports ({FORMAT_VERSION}); upgrade npae"
-        )
-    cls = _REGISTRY.get(meta["class"])
-    if cls is None:
-        raise ValueError(f"{path!s} holds an unknown model class {meta['class']!r}")
-    try:
-        model = cls(**{k: _from_json(v) for k, v in meta["hyperparameters"].items()})
-        params = {k[len("param:"):]: v for k, v in arrays.items() if k.startswith("param:")}
-        state = {k[len("state:"):]: v for k, v in arrays.items() if k.startswith("state:")}
-        model._set_extra_state(state)
-        model.n_features_in_ = int(meta["n_features_in"])
-        model._allocate(model._build(model.n_features_in_, None), params)
-        model.history_ = {k: list(v) for k, v in meta.get("history", {}).items()}
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(
-            f"{path!s}: the model file is damaged or inconsistent ({type(exc).__name__}: "
-            f"{exc}); save the model again with this npae version"
-        ) from exc
-    return model
+        The file is written to a temporary file beside ``path`` and moved into
+        place only when complete, so an interrupted save never destroys an
+        existing file.  See :mod:`npae.models.persistence`.
+        """
+        return save(self, path)

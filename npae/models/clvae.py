@@ -38,70 +38,15 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._validation import check_positive, check_rng
+from ..hyperparams import ArrayLike, Interval, NoneValue, Options, Param
 from ..nn.network import accumulate
+from ..priors import DEFAULT_SEPARATION, default_prior_means
+from ..registry import register
 from ._gaussian import kl_to_class_prior, kl_to_class_prior_rows, log_normal_rows
 from .variational import VariationalAutoencoder
 
 __all__ = ["ConditionalLatentVAE", "default_prior_means", "kl_to_class_prior",
            "DEFAULT_SEPARATION"]
-
-#: Distance between the closest two default class prior means, in units of
-#: the prior's standard deviation (1): 4 keeps neighbouring unit Gaussians
-#: apart (they overlap where each has density below e^{-2} of its peak).
-DEFAULT_SEPARATION = 4.0
-
-
-def default_prior_means(n_classes, latent_dim, separation=DEFAULT_SEPARATION):
-    """Class prior means placed so that the classes start apart.
-
-    The closest two means are ``separation`` apart, and the means are
-    centred on the origin:
-
-    - ``latent_dim >= n_classes − 1``: the vertices of a regular simplex
-      (every pair at the same distance), in the first ``n_classes − 1``
-      coordinates — the one-hot vectors e_y, centred and written in the
-      orthonormal Helmert basis of the sum-zero subspace, times
-      separation / √2;
-    - ``latent_dim == 1``: equally spaced points on the line;
-    - otherwise (2 ≤ latent_dim < n_classes − 1, e.g. 10 digits in 2-D):
-      the vertices of a regular polygon on a circle in (z_1, z_2), of
-      radius separation / (2 sin(π / n_classes)), class y at angle
-      2π y / n_classes.
-
-    Parameters
-    ----------
-    n_classes : int
-    latent_dim : int
-    separation : float, default=DEFAULT_SEPARATION (4.0)
-
-    Returns
-    -------
-    ndarray of shape (n_classes, latent_dim)
-    """
-    C = check_positive(n_classes, "n_classes", integer=True)
-    k = check_positive(latent_dim, "latent_dim", integer=True)
-    separation = float(check_positive(separation, "separation"))
-    M = np.zeros((C, k))
-    if C == 1:
-        return M
-    if k >= C - 1:
-        # Helmert basis: row j (1-based) is (1, ..., 1, −j, 0, ..., 0) / sqrt(j (j+1)),
-        # an orthonormal basis of {v : Σ v = 0}; column y is e_y − 1/C written in it.
-        H = np.zeros((C - 1, C))
-        for j in range(1, C):
-            H[j - 1, :j] = 1.0
-            H[j - 1, j] = -j
-            H[j - 1] /= np.sqrt(j * (j + 1.0))
-        M[:, :C - 1] = (separation / np.sqrt(2.0)) * H.T  # ‖e_a − e_b‖ = √2
-    elif k == 1:
-        M[:, 0] = separation * (np.arange(C) - (C - 1) / 2.0)
-    else:
-        radius = separation / (2.0 * np.sin(np.pi / C))
-        angle = 2.0 * np.pi * np.arange(C) / C
-        M[:, 0] = radius * np.cos(angle)
-        M[:, 1] = radius * np.sin(angle)
-    return M
-
 
 def _as_labels(y, n_samples, name="y"):
     """A 1-D array of class labels (integers, or strings) of length n_samples."""
@@ -124,6 +69,7 @@ def _as_labels(y, n_samples, name="y"):
     raise TypeError(f"{name} must hold class labels (integers or strings), got dtype {arr.dtype}")
 
 
+@register("clvae")
 class ConditionalLatentVAE(VariationalAutoencoder):
     """CL-VAE (Norlander & Sopasakis 2019): a VAE with one N(m_y, I) prior per class.
 
@@ -181,42 +127,14 @@ class ConditionalLatentVAE(VariationalAutoencoder):
     """
 
     _uses_labels = True
-
-    def __init__(self, latent_dim=2, gamma=1.0, beta=1.0, prior_means=None, classes=None,
-                 hidden=(256,), activation="tanh", likelihood="bernoulli", decoder_var="fixed",
-                 sigma=1.0, warmup_epochs=0, weight_decay=0.0, init="auto", optimizer="adam",
-                 learning_rate=1e-3, batch_size=128, epochs=10, validation_data=None,
-                 random_state=0, dtype="float64", verbose=False):
-        self.latent_dim = latent_dim
-        self.gamma = gamma
-        self.beta = beta
-        self.prior_means = prior_means
-        self.classes = classes
-        self.hidden = hidden
-        self.activation = activation
-        self.likelihood = likelihood
-        self.decoder_var = decoder_var
-        self.sigma = sigma
-        self.warmup_epochs = warmup_epochs
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "gamma": Param(1.0, Interval("real", 0, None)),
+        "prior_means": Param(None, NoneValue(), Options("learned"), ArrayLike()),
+        "classes": Param(None, NoneValue(), ArrayLike()),
+    }
+    _state = ("classes_", "class_prior_")
 
     # ----------------------------------------------------------- validation
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
-        check_positive(self.gamma, "gamma", allow_zero=True)
-        pm = self.prior_means
-        if isinstance(pm, str) and pm != "learned":
-            raise ValueError(f"prior_means must be None, 'learned' or an array of shape "
-                             f"(n_classes, latent_dim); got {pm!r}")
 
     def _learned_means(self):
         return isinstance(self.prior_means, str) and self.prior_means == "learned"
@@ -297,9 +215,6 @@ class ConditionalLatentVAE(VariationalAutoencoder):
         """The class prior means m_y, (n_classes, latent_dim); row y is ``classes_[y]``."""
         self._check_fitted()
         return self._means(self.params_)
-
-    def _extra_state(self):
-        return {"classes_": self.classes_, "class_prior_": self.class_prior_}
 
     # ------------------------------------------------------------ objective
     def _reconstruction_weight(self):

@@ -40,17 +40,17 @@ its most probable feature not yet taken.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
-from .._validation import check_array, check_layer_sizes, check_positive
-from ..nn import MLP, get_activation, get_ops
-from ..nn.activations import SIGMOID
-from ..nn.losses import bernoulli_cross_entropy, squared_error
+from .._validation import check_array, check_layer_sizes
+from ..hyperparams import (Boolean, Interval, LayerSizes, NoneValue, Options, Param,
+                           PositivePair)
+from ..nn import ACTIVATIONS, MLP, get_ops
+from ..nn.losses import decoder_last_activation, decoder_output, reconstruction_loss
 from ..nn.network import accumulate
-from ..optim import make_optimizer
+from ..registry import register
 from .base import BaseAutoencoder
+from .training import ParamGroup
 
 __all__ = ["ConcreteAutoencoder", "gumbel_noise", "concrete_weights",
            "concrete_weights_backward", "temperature_schedule"]
@@ -117,6 +117,7 @@ def temperature_schedule(start, end, epochs):
     return float(start) * (float(end) / float(start)) ** e
 
 
+@register("concrete")
 class ConcreteAutoencoder(BaseAutoencoder):
     """Concrete selector layer (k Gumbel-softmax units) followed by a decoder MLP.
 
@@ -191,53 +192,30 @@ class ConcreteAutoencoder(BaseAutoencoder):
     ((64, 3), (3,))
     """
 
-    def __init__(self, n_selected=50, hidden=(320, 320), activation="leaky_relu",
-                 output_activation=None, loss="mse", temperature=(10.0, 0.1), unique=False,
-                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
-                 selector_learning_rate=1e-2, batch_size=128, epochs=50, validation_data=None,
-                 random_state=0, dtype="float64", verbose=False):
-        self.n_selected = n_selected
-        self.hidden = hidden
-        self.activation = activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.temperature = temperature
-        self.unique = unique
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.selector_learning_rate = selector_learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "n_selected": Param(50, Interval("int", 1, None)),
+        "hidden": Param((320, 320), LayerSizes(allow_empty=True)),
+        "activation": Param("leaky_relu", Options(*ACTIVATIONS)),
+        "output_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
+        "loss": Param("mse", Options("mse", "bce")),
+        "temperature": Param((10.0, 0.1), PositivePair()),
+        "unique": Param(False, Boolean()),
+        "selector_learning_rate": Param(1e-2, Interval("real", 0, None, closed="neither")),
+        "epochs": Param(50),
+    }
+    _state = ("temperature_", "selected_features_", "fixed_features_")
 
     # ----------------------------------------------------------- validation
     def _temperatures(self):
-        try:
-            start, end = (float(t) for t in self.temperature)
-        except (TypeError, ValueError):
-            raise TypeError(f"temperature must be a pair (start, end) of numbers, got "
-                            f"{self.temperature!r}") from None
-        if not (np.isfinite(start) and np.isfinite(end) and start > 0 and end > 0):
-            raise ValueError(f"temperatures must be finite and > 0, got {self.temperature!r}")
-        return start, end
+        return tuple(float(t) for t in self.temperature)
 
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
+    def _check_settings(self):
         if self.optimizer == "lbfgs":
             raise ValueError(
                 "the concrete autoencoder anneals its temperature over minibatch epochs and "
                 "draws fresh Gumbel noise per batch; use optimizer='adam' (or 'sgd', 'momentum')"
             )
-        check_positive(self.n_selected, "n_selected", integer=True)
-        check_positive(self.selector_learning_rate, "selector_learning_rate")
-        self._temperatures()
-        self._hidden_sizes()
-        self._output_activation()
+        decoder_last_activation(self.loss, self.output_activation)
 
     def _hidden_sizes(self):
         return check_layer_sizes(self.hidden, "hidden", allow_empty=True)
@@ -249,10 +227,9 @@ class ConcreteAutoencoder(BaseAutoencoder):
             raise ValueError(f"n_selected={k} exceeds the number of features ({n_features}); "
                              "choose n_selected <= n_features")
         hidden = self._hidden_sizes()
-        act = get_activation(self.activation)
-        last = "identity" if self.loss == "bce" else self._output_activation()
+        last = decoder_last_activation(self.loss, self.output_activation)
         self.decoder_ = MLP.build("decoder", (k, *hidden, n_features),
-                                  [act] * len(hidden) + [last])
+                                  [self.activation] * len(hidden) + [last])
         return {"selector.alpha": (k, n_features), **self.decoder_.param_shapes()}
 
     def _init_params(self, rng):
@@ -267,8 +244,8 @@ class ConcreteAutoencoder(BaseAutoencoder):
             alpha = rng.uniform(-r, r, size=(k, d)).astype(self._dtype)
         return {"selector.alpha": alpha, **self.decoder_.init_params(rng, self._dtype, self.init)}
 
-    def _initialize(self, X, y, rng):
-        super()._initialize(X, y, rng)
+    def _prepare_fit(self, X, y):
+        self.fixed_features_ = getattr(self, "fixed_features_", None)
         self.temperature_ = self._temperatures()[0]
         self._set_selection()
 
@@ -279,11 +256,6 @@ class ConcreteAutoencoder(BaseAutoencoder):
     def _epoch_start(self, epoch):
         start, end = self._temperatures()
         self.temperature_ = float(temperature_schedule(start, end, self.epochs)[epoch])
-
-    def _reconstruction_loss(self, out, X):
-        if self.loss == "bce":
-            return bernoulli_cross_entropy(out, X)
-        return squared_error(out, X)
 
     def _loss(self, params, X, y, rng, ops, grads):
         alpha = params["selector.alpha"]
@@ -300,7 +272,7 @@ class ConcreteAutoencoder(BaseAutoencoder):
         zero = np.zeros(k, dtype=X.dtype)
         Z = ops.dense_forward(X, M.T, zero)  # (n, d) @ (d, k) -> (n, k)
         out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
-        rec, dout = self._reconstruction_loss(out, X)
+        rec, dout = reconstruction_loss(self.loss, out, X)
         dZ = self.decoder_.backward(params, dec_cache, dout, grads, ops)  # (n, k)
         if fixed is None:
             # dL/dMᵀ = Σ_i x^(i) dz^(i)ᵀ (the dense layer's weight gradient).
@@ -312,17 +284,8 @@ class ConcreteAutoencoder(BaseAutoencoder):
         return {"reconstruction": rec}
 
     # ------------------------------------------------------------- training
-    def initialize(self, X, y=None):
-        """Validate ``X``, build the selector and decoder, draw initial parameters (T = T0)."""
-        self.fixed_features_ = None
-        return super().initialize(X, y)
-
-    def fit(self, X, y=None):
-        """Learn the selector and the decoder on ``X`` (``y`` is ignored).  Returns self."""
-        self.fixed_features_ = None
-        super().fit(X, y)
+    def _after_fit(self):
         self._set_selection()
-        return self
 
     def fit_fixed_features(self, X, features):
         """Train only the decoder on the given columns ``X[:, features]``.
@@ -352,37 +315,18 @@ class ConcreteAutoencoder(BaseAutoencoder):
         if features.min() < 0 or features.max() >= Xa.shape[1]:
             raise ValueError(f"features must lie in [0, {Xa.shape[1] - 1}], got values in "
                              f"[{features.min()}, {features.max()}]")
-        self.fixed_features_ = features.astype(np.int64)
-        super().fit(Xa)
-        self._set_selection()
-        return self
+        fixed = features.astype(np.int64)
+        return self._fit(Xa, None, prepare=lambda new: setattr(new, "fixed_features_", fixed))
 
-    def _make_optimizers(self):
+    def _param_groups(self):
         # Two optimizers, each over its own contiguous slice: α | decoder.
-        sel = self._flat.slice_of(["selector.alpha"])
-        self._slices = (sel, slice(sel.stop, self._flat.size))
-        if hasattr(self.optimizer, "step"):
-            selector = copy.deepcopy(self.optimizer)
-            if hasattr(selector, "learning_rate"):
-                selector.learning_rate = self.selector_learning_rate
-            self._optimizers = (selector, copy.deepcopy(self.optimizer))
-        else:
-            self._optimizers = (make_optimizer(self.optimizer, self.selector_learning_rate),
-                                make_optimizer(self.optimizer, self.learning_rate))
+        return [ParamGroup(("selector.alpha",), self.selector_learning_rate),
+                ParamGroup(tuple(self.decoder_.param_shapes()), self.learning_rate)]
 
-    def _train_step(self, Xb, yb, rng, grads):
-        grads.flat.fill(0.0)
-        terms = self._objective(self.params_, Xb, yb, rng, get_ops(True), grads.views)
-        theta = self._flat.flat
-        for opt, s in zip(self._optimizers, self._slices):
-            opt.step(theta[s], grads.flat[s])
-        return terms
-
-    def _record(self, epoch, terms, val, seconds):
-        super()._record(epoch, terms, val, seconds)
+    def _epoch_diagnostics(self):
         P = concrete_weights(self.params_["selector.alpha"], 0.0, 1.0)  # softmax(α)
-        self.history_.setdefault("temperature", []).append(float(self.temperature_))
-        self.history_.setdefault("mean_max_prob", []).append(float(P.max(axis=1).mean()))
+        return {"temperature": float(self.temperature_),
+                "mean_max_prob": float(P.max(axis=1).mean())}
 
     # ------------------------------------------------------------ selection
     def _selection(self, alpha):
@@ -416,18 +360,14 @@ class ConcreteAutoencoder(BaseAutoencoder):
         return X[:, self._selection(params["selector.alpha"])]
 
     def _decode(self, params, Z):
-        out = self.decoder_.forward(params, Z, get_ops(True))[0]
-        if self.loss == "bce":
-            out = SIGMOID.forward(out)
-        return out
+        return decoder_output(self.loss, self.decoder_.forward(params, Z, get_ops(True))[0])
 
     # ------------------------------------------------------------ save/load
     def _extra_state(self):
-        state = {"temperature_": np.array(self.temperature_),
-                 "selected_features_": np.asarray(self.selected_features_)}
-        if getattr(self, "fixed_features_", None) is not None:
-            state["fixed_features_"] = self.fixed_features_
-        return state
+        fixed = getattr(self, "fixed_features_", None)
+        return {"temperature_": np.array(self.temperature_),
+                "selected_features_": np.asarray(self.selected_features_),
+                **({} if fixed is None else {"fixed_features_": fixed})}
 
     def _set_extra_state(self, state):
         self.temperature_ = float(state["temperature_"])

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_positive
+from ..hyperparams import Interval, Param
 from ..nn import get_ops
 from ..nn.jacobian import (backward_with_preactivation, contractive_penalty,
                            encoder_jacobian, jacobian_frobenius_sq)
+from ..registry import register
 from .autoencoder import Autoencoder
 
 __all__ = ["ContractiveAutoencoder"]
@@ -45,6 +46,7 @@ __all__ = ["ContractiveAutoencoder"]
 _CHUNK = 512
 
 
+@register("contractive")
 class ContractiveAutoencoder(Autoencoder):
     """Autoencoder with the contractive penalty λ·mean ‖∂z/∂x‖²_F on the whole encoder.
 
@@ -76,33 +78,7 @@ validation_data, random_state, dtype, verbose
     (3, 8, 20)
     """
 
-    def __init__(self, hidden=(64,), decoder_hidden=None, activation="sigmoid",
-                 code_activation=None, output_activation=None, loss="mse", tied=False,
-                 lam=0.1, weight_decay=0.0, init="auto", optimizer="adam",
-                 learning_rate=1e-3, batch_size=128, epochs=10, validation_data=None,
-                 random_state=0, dtype="float64", verbose=False):
-        self.hidden = hidden
-        self.decoder_hidden = decoder_hidden
-        self.activation = activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.tied = tied
-        self.lam = lam
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
-
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
-        check_positive(self.lam, "lam", allow_zero=True)
+    _parameters = {"lam": Param(0.1, Interval("real", 0, None))}
 
     # ---------------------------------------------------------------- loss
     def _loss(self, params, X, y, rng, ops, grads):

@@ -39,17 +39,18 @@ in Vincent et al.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .._validation import check_choice, check_rng
+from .._validation import check_rng
+from ..hyperparams import Interval, Options, Param
 from ..noise import NOISES, corrupt
+from ..registry import register
 from .autoencoder import Autoencoder
 
 __all__ = ["DenoisingAutoencoder"]
 
 
+@register("denoising")
 class DenoisingAutoencoder(Autoencoder):
     """An autoencoder trained to undo a corruption of its input.
 
@@ -86,58 +87,22 @@ class DenoisingAutoencoder(Autoencoder):
     True
     """
 
-    def __init__(self, hidden=(64,), decoder_hidden=None, activation="sigmoid",
-                 code_activation=None, output_activation=None, loss="mse", tied=False,
-                 noise="masking", noise_level=0.25,
-                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
-                 batch_size=128, epochs=10, validation_data=None, random_state=0,
-                 dtype="float64", verbose=False):
-        self.hidden = hidden
-        self.decoder_hidden = decoder_hidden
-        self.activation = activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.tied = tied
-        self.noise = noise
-        self.noise_level = noise_level
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "noise": Param("masking", Options(*NOISES)),
+        "noise_level": Param(0.25, Interval("real", 0, None)),
+    }
+    _state = ("noise_range_",)
 
-    # ------------------------------------------------------------ validation
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
-        check_choice(self.noise, "noise", set(NOISES))
-        level = self.noise_level
-        if isinstance(level, bool) or not isinstance(level, numbers.Real):
-            raise TypeError(f"noise_level must be a real number, got {level!r}")
-        if self.noise == "gaussian":
-            if not np.isfinite(level) or level < 0:
-                raise ValueError(
-                    f"noise_level is the standard deviation sigma of the Gaussian noise and must "
-                    f"be >= 0, got {level!r}"
-                )
-        elif not 0 <= level <= 1:
+    def _check_settings(self):
+        if self.noise != "gaussian" and self.noise_level > 1:
             raise ValueError(
                 f"noise_level is the corrupted fraction nu for noise={self.noise!r} and must be "
-                f"in [0, 1], got {level!r}"
+                f"in [0, 1], got {self.noise_level!r}"
             )
 
-    def _initialize(self, X, y, rng):
-        super()._initialize(X, y, rng)
+    def _prepare_fit(self, X, y):
         # The salt-and-pepper values: the data's own extremes, fixed at fit time.
         self.noise_range_ = np.array([X.min(), X.max()], dtype=self._dtype)
-
-    def _extra_state(self):
-        return {"noise_range_": self.noise_range_}
 
     # ------------------------------------------------------------------ loss
     def _corrupt(self, X, rng):

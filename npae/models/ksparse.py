@@ -41,7 +41,9 @@ import numbers
 import numpy as np
 
 from .._validation import check_choice
+from ..hyperparams import Interval, Options, Param
 from ..nn import get_ops
+from ..registry import register
 from .autoencoder import Autoencoder
 
 __all__ = ["KSparseAutoencoder", "k_sparse_mask"]
@@ -89,6 +91,7 @@ def k_sparse_mask(Z, k, selection="value"):
     return above | (tie & (np.cumsum(tie, axis=1) <= need))
 
 
+@register("ksparse")
 class KSparseAutoencoder(Autoencoder):
     """An autoencoder whose code keeps only its k largest units per sample.
 
@@ -127,51 +130,26 @@ class KSparseAutoencoder(Autoencoder):
     np.int64(3)
     """
 
-    def __init__(self, hidden=(100,), decoder_hidden=None, activation="sigmoid",
-                 code_activation="identity", output_activation=None, loss="mse", tied=False,
-                 k=25, alpha=1.0, selection="value",
-                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
-                 batch_size=128, epochs=10, validation_data=None, random_state=0,
-                 dtype="float64", verbose=False):
-        self.hidden = hidden
-        self.decoder_hidden = decoder_hidden
-        self.activation = activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.tied = tied
-        self.k = k
-        self.alpha = alpha
-        self.selection = selection
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "hidden": Param((100,)),
+        "code_activation": Param("identity"),
+        "k": Param(25, Interval("int", 1, None)),
+        "alpha": Param(1.0, Interval("real", 1, None)),
+        "selection": Param("value", Options("value", "magnitude")),
+    }
 
     # ------------------------------------------------------------ validation
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
-        check_choice(self.selection, "selection", {"value", "magnitude"})
+    def _check_settings(self):
+        super()._check_settings()
         self._check_k(self._layer_sizes()[0][-1])
 
     def _check_k(self, code_size):
         k, alpha = self.k, self.alpha
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-            raise TypeError(f"k must be an integer, got {k!r}")
         if not 1 <= k <= code_size:
             raise ValueError(
                 f"k={k} must be between 1 and the code size {code_size} (the last entry of "
                 "hidden); lower k or enlarge the code layer"
             )
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) \
-                or not np.isfinite(alpha) or alpha < 1:
-            raise ValueError(f"alpha must be a finite number >= 1, got {alpha!r}")
         k_enc = int(round(alpha * k))
         if k_enc > code_size:
             raise ValueError(

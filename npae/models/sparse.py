@@ -45,13 +45,12 @@ the raw tanh scale, which is close to ``penalty="l2"``.)
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .._validation import check_choice
+from ..hyperparams import Interval, Options, Param
 from ..nn import get_activation, get_ops
 from ..penalties import kl_sparsity, l1_activity, l1_sparsity, l2_sparsity
+from ..registry import register
 from .autoencoder import Autoencoder
 
 __all__ = ["SparseAutoencoder"]
@@ -61,6 +60,7 @@ _KL_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 _TARGET_PENALTIES = {"kl": kl_sparsity, "l1": l1_sparsity, "l2": l2_sparsity}
 
 
+@register("sparse")
 class SparseAutoencoder(Autoencoder):
     """An autoencoder whose hidden layers are pushed toward a target mean activation.
 
@@ -98,58 +98,25 @@ class SparseAutoencoder(Autoencoder):
     [(8,)]
     """
 
-    def __init__(self, hidden=(64,), decoder_hidden=None, activation="sigmoid",
-                 code_activation=None, output_activation=None, loss="mse", tied=False,
-                 penalty="kl", rho=0.05, beta=3.0, sparse_layers="all",
-                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
-                 batch_size=128, epochs=10, validation_data=None, random_state=0,
-                 dtype="float64", verbose=False):
-        self.hidden = hidden
-        self.decoder_hidden = decoder_hidden
-        self.activation = activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.tied = tied
-        self.penalty = penalty
-        self.rho = rho
-        self.beta = beta
-        self.sparse_layers = sparse_layers
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "penalty": Param("kl", Options("kl", "l1", "l2", "activity")),
+        "rho": Param(0.05, Interval("real")),
+        "beta": Param(3.0, Interval("real", 0, None)),
+        "sparse_layers": Param("all", Options("all", "code")),
+    }
 
     # ------------------------------------------------------------ validation
     def _penalised_layers(self):
         """[(encoder layer index, activation name)] of the layers Ω acts on."""
         hidden, _ = self._layer_sizes()
-        check_choice(self.sparse_layers, "sparse_layers", {"all", "code"})
         acts = [get_activation(self.activation).name] * (len(hidden) - 1)
         acts.append(get_activation(self.code_activation or self.activation).name)
         layers = list(enumerate(acts))
         return layers if self.sparse_layers == "all" else layers[-1:]
 
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
-        check_choice(self.penalty, "penalty", {"kl", "l1", "l2", "activity"})
-        if isinstance(self.beta, bool) or not isinstance(self.beta, numbers.Real) \
-                or not np.isfinite(self.beta) or self.beta < 0:
-            raise ValueError(f"beta must be a finite number >= 0, got {self.beta!r}")
-        if self.penalty == "activity":
-            self._penalised_layers()
-            return
-        if isinstance(self.rho, bool) or not isinstance(self.rho, numbers.Real) \
-                or not np.isfinite(self.rho):
-            raise TypeError(f"rho must be a finite real number, got {self.rho!r}")
+    def _check_settings(self):
+        super()._check_settings()
         if self.penalty != "kl":
-            self._penalised_layers()
             return
         for l, act in self._penalised_layers():
             if act not in _KL_RANGES:

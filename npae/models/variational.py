@@ -45,15 +45,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import (check_choice, check_layer_sizes, check_positive,
-                           check_rng)
-from ..nn import MLP, get_activation, get_ops
+from .._validation import check_layer_sizes, check_positive, check_rng
+from ..hyperparams import Interval, LayerSizes, Options, Param
+from ..nn import ACTIVATIONS, MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
 from ..nn.losses import LOG_2PI, bernoulli_cross_entropy, gaussian_nll, per_sample_bernoulli
 from ..nn.network import accumulate
 from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
                         kl_standard_normal_rows, log_normal_rows, reparameterize,
                         reparameterize_backward)
+from ..registry import register
 from .base import BaseAutoencoder
 
 __all__ = ["VariationalAutoencoder", "kl_standard_normal", "LOG_VAR_BOUNDS"]
@@ -63,6 +64,7 @@ SCORE_N_SAMPLES = 10
 SCORE_SEED = 0
 
 
+@register("vae")
 class VariationalAutoencoder(BaseAutoencoder):
     """Variational autoencoder (Kingma & Welling 2013), with a β weight and KL warm-up.
 
@@ -130,42 +132,18 @@ class VariationalAutoencoder(BaseAutoencoder):
     ((500, 2), (4, 784))
     """
 
-    def __init__(self, latent_dim=2, hidden=(256,), activation="tanh", likelihood="bernoulli",
-                 decoder_var="fixed", sigma=1.0, beta=1.0, warmup_epochs=0,
-                 weight_decay=0.0, init="auto", optimizer="adam", learning_rate=1e-3,
-                 batch_size=128, epochs=10, validation_data=None, random_state=0,
-                 dtype="float64", verbose=False):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.activation = activation
-        self.likelihood = likelihood
-        self.decoder_var = decoder_var
-        self.sigma = sigma
-        self.beta = beta
-        self.warmup_epochs = warmup_epochs
-        self.weight_decay = weight_decay
-        self.init = init
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.validation_data = validation_data
-        self.random_state = random_state
-        self.dtype = dtype
-        self.verbose = verbose
+    _parameters = {
+        "latent_dim": Param(2, Interval("int", 1, None)),
+        "hidden": Param((256,), LayerSizes(allow_empty=True)),
+        "activation": Param("tanh", Options(*ACTIVATIONS)),
+        "likelihood": Param("bernoulli", Options("bernoulli", "gaussian")),
+        "decoder_var": Param("fixed", Options("fixed", "learned")),
+        "sigma": Param(1.0, Interval("real", 0, None, closed="neither")),
+        "beta": Param(1.0, Interval("real", 0, None)),
+        "warmup_epochs": Param(0, Interval("int", 0, None)),
+    }
 
     # ----------------------------------------------------------- validation
-    def _validate_hyperparameters(self):
-        super()._validate_hyperparameters()
-        check_positive(self.latent_dim, "latent_dim", integer=True)
-        check_choice(self.likelihood, "likelihood", {"bernoulli", "gaussian"})
-        check_choice(self.decoder_var, "decoder_var", {"fixed", "learned"})
-        check_positive(self.sigma, "sigma")
-        check_positive(self.beta, "beta", allow_zero=True)
-        check_positive(self.warmup_epochs, "warmup_epochs", integer=True, allow_zero=True)
-        get_activation(self.activation)
-        self._hidden_sizes()
-
     def _hidden_sizes(self):
         return check_layer_sizes(self.hidden, "hidden", allow_empty=True)
 
@@ -320,12 +298,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         return {"reconstruction": gamma * rec, "kl": kl}
 
     # ---------------------------------------------------------------- fit
-    def fit(self, X, y=None):
-        """Train by minimising −ELBO (with weight β on the KL).  Returns self."""
-        try:
-            return super().fit(X, y)
-        finally:
-            self._warmup = 1.0  # the warm-up belongs to training only
+    def _after_fit(self):
+        self._warmup = 1.0  # the warm-up belongs to training only
 
     def _epoch_start(self, epoch):
         if self.warmup_epochs and self.optimizer != "lbfgs":

@@ -25,6 +25,11 @@ __all__ = [
     "gaussian_nll",
     "per_sample_squared_error",
     "per_sample_bernoulli",
+    "reconstruction_loss",
+    "decoder_output",
+    "decoder_last_activation",
+    "discriminator_loss",
+    "generator_loss",
     "LOSSES",
 ]
 
@@ -129,3 +134,89 @@ def _unbroadcast(g, shape):
 
 
 LOSSES = {"mse": squared_error, "bce": bernoulli_cross_entropy}
+
+
+# --------------------------------------------------------------------------- #
+# The reconstruction term of the families with a ``loss`` setting.
+# --------------------------------------------------------------------------- #
+def reconstruction_loss(loss, out, X):
+    """ℓ(x, x̂) averaged over the batch, from the decoder network's output.
+
+    ``loss="mse"``: ``out`` is x̂ and ℓ = ½‖x − x̂‖²; ``loss="bce"``: ``out``
+    holds the logits a, x̂ = σ(a) and ℓ = −log Bernoulli(x | x̂) (fused, for
+    stability).  Returns (value, d value / d out).
+    """
+    return LOSSES[loss](out, X)
+
+
+def decoder_output(loss, out):
+    """x̂ from the decoder network's output: σ(logits) for "bce", ``out`` itself otherwise."""
+    return SIGMOID.forward(out) if loss == "bce" else out
+
+
+def decoder_last_activation(loss, output_activation):
+    """The activation of the decoder network's last layer.
+
+    ``output_activation=None`` means "identity" for "mse"; with "bce" the
+    network stops at the logits ("identity"; the sigmoid is fused into the
+    loss), and an output activation other than None or "sigmoid" is refused.
+    """
+    if loss == "bce":
+        if output_activation not in (None, "sigmoid"):
+            raise ValueError(
+                f"loss='bce' computes the Bernoulli likelihood from logits, so the output "
+                f"activation is the sigmoid; got output_activation={output_activation!r}. "
+                "Leave it None or use loss='mse'."
+            )
+        return "identity"
+    return "identity" if output_activation is None else output_activation
+
+
+# --------------------------------------------------------------------------- #
+# GAN losses (the adversarial autoencoder), from the discriminator's logits.
+# −log σ(a) = softplus(−a) and −log(1 − σ(a)) = softplus(a).
+# --------------------------------------------------------------------------- #
+def _softplus(a):
+    """log(1 + e^a) without overflow."""
+    return np.logaddexp(0.0, a)
+
+
+def discriminator_loss(logits_prior, logits_code):
+    """L_D from the discriminator's logits on prior samples (label 1) and codes (label 0).
+
+    L_D = (1/2n) [Σ_i softplus(−a_p^(i)) + Σ_i softplus(a_q^(i))]
+        = the logistic (binary cross-entropy) loss averaged over the 2n rows.
+
+    Parameters
+    ----------
+    logits_prior : ndarray of shape (n, 1)
+        a_ψ(z_p) for prior samples z_p ~ p(z).
+    logits_code : ndarray of shape (n, 1)
+        a_ψ(q_θ(x)) for the codes of the batch.
+
+    Returns
+    -------
+    value : float
+    dlogits_prior, dlogits_code : ndarrays of the shapes of the inputs
+        dL/da_p = −σ(−a_p)/2n = (σ(a_p) − 1)/2n,   dL/da_q = σ(a_q)/2n.
+    """
+    m = logits_prior.shape[0] + logits_code.shape[0]
+    value = (float(np.sum(_softplus(-logits_prior))) + float(np.sum(_softplus(logits_code)))) / m
+    d_prior = (SIGMOID.forward(logits_prior) - 1.0) / m
+    d_code = SIGMOID.forward(logits_code) / m
+    return value, d_prior, d_code
+
+
+def generator_loss(logits_code):
+    """L_G = (1/n) Σ_i −log D(q_θ(x^(i))) = (1/n) Σ_i softplus(−a_q^(i)) (non-saturating).
+
+    Returns
+    -------
+    value : float
+    dlogits_code : ndarray of shape (n, 1)
+        dL/da_q = (σ(a_q) − 1)/n: large when the discriminator rejects a code,
+        which is why this form trains better than minimising log(1 − D).
+    """
+    n = logits_code.shape[0]
+    value = float(np.sum(_softplus(-logits_code))) / n
+    return value, (SIGMOID.forward(logits_code) - 1.0) / n
