@@ -11,6 +11,10 @@ OLD_NAMES = {
         "binarize_codes", "hamming_distances", "precision_at_hamming_radius", "kmeans",
         "KMeansResult", "gaussian_mixture", "GaussianMixtureResult",
     ],
+    "npae.linear": [
+        "PCA", "LinearAutoencoderWeights", "linear_autoencoder_closed_form", "principal_angles",
+        "recover_principal_components", "predicted_decoder_singular_values",
+    ],
 }
 
 # Where each name lives now (the old path must give the very same object).
@@ -27,6 +31,14 @@ NEW_HOMES = {
         "precision_at_hamming_radius": "npae.metrics.retrieval",
         "kmeans": "npae.cluster", "KMeansResult": "npae.cluster",
         "gaussian_mixture": "npae.mixture", "GaussianMixtureResult": "npae.mixture",
+    },
+    "npae.linear": {
+        "PCA": "npae.linear.pca",
+        "LinearAutoencoderWeights": "npae.linear.theory",
+        "linear_autoencoder_closed_form": "npae.linear.theory",
+        "principal_angles": "npae.linear.theory",
+        "recover_principal_components": "npae.linear.theory",
+        "predicted_decoder_singular_values": "npae.linear.theory",
     },
 }
 
@@ -52,3 +64,5 @@ def test_attribute_access_through_the_package():
 
     assert npae.metrics.v_measure([0, 0, 1], [1, 1, 0]) == 1.0
     assert callable(npae.metrics.kmeans) and callable(npae.metrics.gaussian_mixture)
+    assert npae.PCA is npae.linear.PCA
+    assert npae.linear.PCA(2).get_params() == {"n_components": 2}
