@@ -15,6 +15,10 @@ OLD_NAMES = {
         "PCA", "LinearAutoencoderWeights", "linear_autoencoder_closed_form", "principal_angles",
         "recover_principal_components", "predicted_decoder_singular_values",
     ],
+    "npae.datasets": [
+        "load_mnist", "read_idx", "train_test_split", "make_review_example", "make_low_rank",
+        "make_anomalies", "extract_patches",
+    ],
 }
 
 # Where each name lives now (the old path must give the very same object).
@@ -39,6 +43,12 @@ NEW_HOMES = {
         "principal_angles": "npae.linear.theory",
         "recover_principal_components": "npae.linear.theory",
         "predicted_decoder_singular_values": "npae.linear.theory",
+    },
+    "npae.datasets": {
+        "read_idx": "npae.datasets.idx", "load_mnist": "npae.datasets.mnist",
+        "make_review_example": "npae.datasets.synthetic",
+        "make_low_rank": "npae.datasets.synthetic", "make_anomalies": "npae.datasets.synthetic",
+        "extract_patches": "npae.datasets.patches", "train_test_split": "npae.datasets.split",
     },
 }
 
@@ -66,3 +76,7 @@ def test_attribute_access_through_the_package():
     assert callable(npae.metrics.kmeans) and callable(npae.metrics.gaussian_mixture)
     assert npae.PCA is npae.linear.PCA
     assert npae.linear.PCA(2).get_params() == {"n_components": 2}
+    X, y = npae.datasets.load_mnist(n=3)
+    assert X.shape == (3, 784) and y.shape == (3,)
+    assert [a.shape for a in npae.datasets.train_test_split(X, y, test_size=1)] == \
+        [(2, 784), (1, 784), (2,), (1,)]
