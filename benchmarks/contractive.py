@@ -29,18 +29,14 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npae
+from npae.datasets import load_mnist
 
-from _common import blas_info  # noqa: E402
-
-import npae  # noqa: E402
-from npae.datasets import load_mnist  # noqa: E402
+from _common import blas_info
 
 BATCH = 128
 LAM = 1.0
@@ -116,7 +112,6 @@ def predicted_ratio(d, hidden, syrk=True):
     extra = 2 * k * h1 * h1 + (1 if syrk else 2) * k * h1 * h1  # U_1 G and Σ U_1ᵀU_1
     extra += 6 * k * sum(a * b for a, b in zip(sizes[1:-1], sizes[2:-1]))  # chain, layers 2..L-1
     return (plain + extra) / plain
-
 
 
 def main(argv=None):

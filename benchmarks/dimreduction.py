@@ -51,12 +51,10 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.linear import PCA, linear_autoencoder_closed_form, principal_angles  # noqa: E402
+import npae
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from npae.linear import PCA, linear_autoencoder_closed_form, principal_angles
 
 KS = (2, 10, 30)
 #: Hinton & Salakhutdinov (2006), Science 313, Fig. 2: full MNIST, 30-D codes,

@@ -52,14 +52,11 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npae
+from npae.datasets import load_mnist, train_test_split
+from npae.noise import gaussian
 
-from _common import blas_info  # noqa: E402
-
-import npae  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.noise import gaussian  # noqa: E402
+from _common import blas_info
 
 BATCH = 128
 SHAPES = [(256,), (256, 64)]
@@ -166,7 +163,6 @@ def part2_h2o(X_all, epochs, say):
     model_input[name] = gaussian(Xtr, SIGMA, np.random.default_rng(2))
     row(name, npae.Autoencoder(**kw), "0.020")
     return rows, len(Xtr), len(Xva)
-
 
 
 def main(argv=None):

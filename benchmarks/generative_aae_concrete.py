@@ -29,17 +29,13 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npae
+from npae.datasets import load_mnist, train_test_split
+from npae.models.adversarial import AdversarialAutoencoder, rbf_mmd2
+from npae.models.concrete import ConcreteAutoencoder
+from npae.priors import mixture_means
 
-from _common import blas_info  # noqa: E402
-
-from npae.priors import mixture_means  # noqa: E402
-import npae  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.models.adversarial import AdversarialAutoencoder, rbf_mmd2  # noqa: E402
-from npae.models.concrete import ConcreteAutoencoder  # noqa: E402
-
+from _common import blas_info
 
 
 def border_fraction(features, side=28, width=3):

@@ -32,11 +32,9 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-import npae  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.metrics import gaussian_mixture, kmeans, v_measure  # noqa: E402
+import npae
+from npae.datasets import load_mnist, train_test_split
+from npae.metrics import gaussian_mixture, kmeans, v_measure
 
 PAPER = {"VAE": (0.6313, 14, 0.5572, 14), "CL-VAE": (0.8132, 7, 0.8088, 7),
          "CL-VAE γ=0.3": (0.9248, 10, 0.9233, 10)}

@@ -28,15 +28,12 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npae
+from npae.datasets import load_mnist
+from npae.nn import get_ops
+from npae.optim import make_optimizer
 
-from _common import blas_info  # noqa: E402
-
-import npae  # noqa: E402
-from npae.datasets import load_mnist  # noqa: E402
-from npae.nn import get_ops  # noqa: E402
-from npae.optim import make_optimizer  # noqa: E402
+from _common import blas_info
 
 HIDDEN = (256, 64)
 BATCH = 128
@@ -142,7 +139,6 @@ def time_phases(X, dtype, repeats=3):
             for k, dt in zip(total, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 total[k] += dt
     return {k: 1000 * v / repeats for k, v in total.items()}, model._flat.size
-
 
 
 def main(argv=None):

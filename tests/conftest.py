@@ -7,7 +7,15 @@
   dependency): the tests multiply small matrices, for which a second thread
   only adds synchronisation, and on a busy 2-core machine multi-threaded BLAS
   made some modules 5–50× slower.  Benchmarks choose their own thread counts.
+- The tutorials' folder on ``sys.path``: a tutorial is a script run as
+  ``python tutorials/x.py``, where Python puts its folder on the path so that it
+  imports its sibling ``_tutorial``; the tests run tutorials in-process with
+  ``runpy.run_path``, which does not, so the folder is added here (last, so that
+  nothing in it shadows an installed module).
 """
+
+import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,6 +26,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("npae")
+
+sys.path.append(os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "tutorials")))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,3 +24,11 @@ def assert_paths_agree(gb, gr):
     top = max(float(np.max(np.abs(g))) for g in gb.values())
     for name in gb:
         assert rel_diff(gb[name], gr[name], floor=1e-3 * top) < 1e-12, name
+
+
+def blobs(n=600, k=4, d=3, std=0.6, seed=0):
+    """``k`` Gaussian blobs in ``d`` dimensions -> (X (n, d), y (n,)), for clustering tests."""
+    rng = np.random.default_rng(seed)
+    centers = rng.uniform(-10, 10, (k, d))
+    y = rng.integers(0, k, n)
+    return centers[y] + std * rng.standard_normal((n, d)), y

@@ -18,6 +18,10 @@ SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_benchmark_quick_mode(script, tmp_path):
     env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    # The scripts import the installed npae (pip install -e .); put this checkout first so
+    # that the suite exercises the code under test even when another copy is installed.
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.abspath(os.path.join(BENCH, ".."))] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     run = subprocess.run([sys.executable, os.path.join(BENCH, script), "--quick"], cwd=tmp_path,
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]

@@ -58,11 +58,13 @@ def test_bad_setting_is_a_clear_error():
         cli.main(["fit", "autoencoder", "--set", "epochs"])
 
 
-def test_speed_benchmark_smoke(tmp_path):
+def test_speed_benchmark_smoke(tmp_path, monkeypatch):
     import runpy
     import sys
 
     path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "speed.py")
+    # as `python benchmarks/speed.py` would: its folder first on the path, for its _common
+    monkeypatch.syspath_prepend(os.path.dirname(os.path.abspath(path)))
     argv = sys.argv
     sys.argv = [path, "--quick", "--out", str(tmp_path / "speed.md")]
     try:

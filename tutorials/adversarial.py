@@ -33,28 +33,24 @@ This tutorial
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.gradcheck import check_gradient  # noqa: E402
-from npae.priors import mixture_means  # noqa: E402
-from npae.models.adversarial import (PHASES, AdversarialAutoencoder,  # noqa: E402
+import npae
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from npae.gradcheck import check_gradient
+from npae.priors import mixture_means
+from npae.models.adversarial import (PHASES, AdversarialAutoencoder,
                                      discriminator_loss, generator_loss, rbf_mmd2)
+
+from _tutorial import banner, make_parser, parse
 
 
 def part1_gradients():
-    print("=" * 72)
-    print("1. The three phases and their gradients")
-    print("=" * 72)
+    banner("1. The three phases and their gradients", gap=False)
     z = np.zeros((4, 1))
     print(f"At chance (logits 0): L_D = {discriminator_loss(z, z)[0]:.4f}, "
           f"L_G = {generator_loss(z)[0]:.4f}  (log 2 = {np.log(2):.4f})")
@@ -77,9 +73,7 @@ def part1_gradients():
 
 
 def part2_gaussian(Xtr, Xte, yte, args):
-    print("\n" + "=" * 72)
-    print("2. A Gaussian prior on 2-D codes")
-    print("=" * 72)
+    banner("2. A Gaussian prior on 2-D codes")
     kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="gaussian",
               epochs=args.epochs, random_state=0)
     if args.quick:
@@ -127,9 +121,7 @@ def part2_gaussian(Xtr, Xte, yte, args):
 
 
 def part3_mixture(Xtr, ytr, Xte, yte, args):
-    print("\n" + "=" * 72)
-    print("3. A mixture of 10 Gaussians, without and with labels")
-    print("=" * 72)
+    banner("3. A mixture of 10 Gaussians, without and with labels")
     kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="mixture", prior_components=10,
               epochs=args.epochs, random_state=0)
     if args.quick:
@@ -164,12 +156,7 @@ def part3_mixture(Xtr, ytr, Xte, yte, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "adversarial"))
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
+    args, _ = parse(make_parser(__doc__, "adversarial", quiet=False), argv)
     X, y = load_mnist()
     if args.quick:
         X, y = X[:1000], y[:1000]

@@ -21,20 +21,18 @@ to PCA with the same code size:
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.linear import PCA  # noqa: E402
-from npae.metrics import (binarize_codes, kmeans, precision_at_hamming_radius,  # noqa: E402
+import npae
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from npae.linear import PCA
+from npae.metrics import (binarize_codes, kmeans, precision_at_hamming_radius,
                           precision_at_k, roc_auc, v_measure)
+
+from _tutorial import make_parser, parse
 
 
 def autoencoder(k, epochs, code_activation="identity", seed=0):
@@ -121,17 +119,11 @@ def clustering_and_retrieval(X_tr, y_tr, X_te, y_te, k, epochs, out, say, rng):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "applications"))
+    parser = make_parser(__doc__, "applications")
     parser.add_argument("--novel-digit", type=int, default=7)
     parser.add_argument("--code-size", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    say = (lambda *a, **k: None) if args.quiet else print
-    os.makedirs(args.out, exist_ok=True)
+    args, say = parse(parser, argv)
 
     X, y = load_mnist()
     epochs = args.epochs

@@ -27,21 +27,19 @@ into a latent space that is already clustered.  This tutorial
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import npae
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from npae.gradcheck import check_gradient
+from npae.metrics import gaussian_mixture, kmeans, v_measure
+from npae.models.clvae import default_prior_means, kl_to_class_prior
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.gradcheck import check_gradient  # noqa: E402
-from npae.metrics import gaussian_mixture, kmeans, v_measure  # noqa: E402
-from npae.models.clvae import default_prior_means, kl_to_class_prior  # noqa: E402
+from _tutorial import make_parser, parse
 
 PAPER = {"VAE": (0.6313, 0.5572), "CL-VAE": (0.8132, 0.8088), "CL-VAE γ=0.3": (0.9248, 0.9233)}
 
@@ -134,12 +132,7 @@ def part4_generate(models, X_tr, y_tr, hidden, epochs, n_per_class, out, say):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny run for the tests")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "clvae"))
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    say = print
+    args, say = parse(make_parser(__doc__, "clvae", quiet=False), argv)
 
     part1_kl(say)
     X, y = load_mnist()

@@ -27,20 +27,18 @@ This tutorial
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.gradcheck import check_gradient  # noqa: E402
-from npae.models.concrete import (ConcreteAutoencoder, concrete_weights,  # noqa: E402
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from npae.gradcheck import check_gradient
+from npae.models.concrete import (ConcreteAutoencoder, concrete_weights,
                                   concrete_weights_backward, gumbel_noise)
+
+from _tutorial import banner, make_parser, parse
 
 
 def border_fraction(features, side=28, width=3):
@@ -49,9 +47,7 @@ def border_fraction(features, side=28, width=3):
 
 
 def part1_selector():
-    print("=" * 72)
-    print("1. The concrete selector on its own")
-    print("=" * 72)
+    banner("1. The concrete selector on its own", gap=False)
     rng = np.random.default_rng(0)
     alpha = np.log(np.array([[0.5, 0.3, 0.15, 0.05]]))
     G = gumbel_noise(rng, (20000, 4))
@@ -77,9 +73,7 @@ def part1_selector():
 
 
 def part2_digits(X, args):
-    print("\n" + "=" * 72)
-    print("2. Selecting 50 of the 784 pixels")
-    print("=" * 72)
+    banner("2. Selecting 50 of the 784 pixels")
     Xtr, Xte = train_test_split(X, test_size=0.25, rng=0)
     kw = dict(n_selected=50, epochs=args.epochs, random_state=0)
     if args.quick:
@@ -136,12 +130,7 @@ def part2_digits(X, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "concrete"))
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
+    args, _ = parse(make_parser(__doc__, "concrete", quiet=False), argv)
     X, _ = load_mnist()
     if args.quick:
         X = X[:800]

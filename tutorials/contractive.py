@@ -25,30 +25,19 @@ along the few directions the reconstruction needs.  This tutorial
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import npae
+from npae import plot
+from npae.datasets import load_mnist
+from npae.gradcheck import check_gradient
+from npae.nn import MLP, batch, reference
+from npae.nn.jacobian import contractive_penalty, encoder_jacobian
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.gradcheck import check_gradient  # noqa: E402
-from npae.nn import MLP, batch, reference  # noqa: E402
-from npae.nn.jacobian import contractive_penalty, encoder_jacobian  # noqa: E402
-
-
-def load_digits():
-    try:
-        from npae.datasets import load_mnist
-        return load_mnist()
-    except ImportError:  # pragma: no cover - older trees
-        path = os.path.join(os.path.dirname(__file__), "..", "npae", "data", "mnist8k.npz")
-        data = np.load(path)
-        return data["images"] / 255.0, data["labels"].astype(int)
+from _tutorial import make_parser, parse
 
 
 def part1_the_penalty(say):
@@ -142,18 +131,13 @@ def part3_pictures(X_te, rows1, out, say):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny run for the tests")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "contractive"))
+    parser = make_parser(__doc__, "contractive", quiet=False)
     parser.add_argument("--lam", type=float, default=1.0)
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    say = print
+    args, say = parse(parser, argv)
 
     part1_the_penalty(say)
 
-    X, _ = load_digits()
+    X, _ = load_mnist()
     if args.quick:
         X_tr, X_te, epochs, shapes = X[:600], X[7950:7980], 1, [(16,), (32, 16)]
     else:

@@ -30,30 +30,19 @@ The corruption is used only in the training loss: ``transform`` and
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import npae
+from npae import plot
+from npae.datasets import load_mnist
+from npae.noise import corrupt
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.noise import corrupt  # noqa: E402
+from _tutorial import make_parser, parse
 
 LEVELS = {"masking": 0.25, "gaussian": 0.3, "salt_and_pepper": 0.25}
-
-
-def load_digits():
-    try:
-        from npae.datasets import load_mnist
-        return load_mnist()
-    except ImportError:  # pragma: no cover - older trees
-        path = os.path.join(os.path.dirname(__file__), "..", "npae", "data", "mnist8k.npz")
-        data = np.load(path)
-        return data["images"] / 255.0, data["labels"].astype(int)
 
 
 def mse(A, B):
@@ -61,16 +50,9 @@ def mse(A, B):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs")
-    parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "denoising"))
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    say = (lambda *a: None) if args.quiet else print
+    args, say = parse(make_parser(__doc__, "denoising"), argv)
 
-    X, _ = load_digits()
+    X, _ = load_mnist()
     if args.quick:  # (small figures too: matplotlib, not training, dominates the quick run)
         Xtr, Xte, hidden, epochs, n_fig = X[:1000], X[7000:7300], 64, 3, 4
     else:

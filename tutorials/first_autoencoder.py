@@ -17,19 +17,17 @@ A course walk-through in four steps (Caron, *Literature review – Autoencoders*
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import npae
+from npae import plot
+from npae.datasets import load_mnist, make_review_example
+from npae.gradcheck import check_gradient
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, make_review_example  # noqa: E402
-from npae.gradcheck import check_gradient  # noqa: E402
+from _tutorial import make_parser, parse
 
 # Hand-picked starting weights, so that every number below can be followed.
 W1 = np.array([[0.3], [-0.2]])   # encoder weights w_{1,1}, w_{1,2}   (2, 1)
@@ -157,14 +155,7 @@ def step4_train(say, out, quick):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "first_autoencoder"))
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
-    say = (lambda *a, **k: None) if args.quiet else print
-    os.makedirs(args.out, exist_ok=True)
+    args, say = parse(make_parser(__doc__, "first_autoencoder"), argv)
     loss, worst = step1_forward_backward(say)
     loss0, loss1 = step2_one_sgd_step(say)
     report, bad, good = step3_gradient_check(say)

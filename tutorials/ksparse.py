@@ -22,39 +22,22 @@ kept units only.  This tutorial
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import npae
+from npae import plot
+from npae.datasets import load_mnist
+from npae.models.ksparse import k_sparse_mask
+from npae.nn import batch
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.models.ksparse import k_sparse_mask  # noqa: E402
-from npae.nn import batch  # noqa: E402
-
-
-def load_digits():
-    try:
-        from npae.datasets import load_mnist
-        return load_mnist()
-    except ImportError:  # pragma: no cover - older trees
-        path = os.path.join(os.path.dirname(__file__), "..", "npae", "data", "mnist8k.npz")
-        data = np.load(path)
-        return data["images"] / 255.0, data["labels"].astype(int)
+from _tutorial import make_parser, parse
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs")
-    parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "ksparse"))
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    say = (lambda *a: None) if args.quiet else print
+    args, say = parse(make_parser(__doc__, "ksparse"), argv)
 
     say("== 1. The k-sparse function f_k")
     z = np.array([[0.5, 2.0, 0.5, -3.0, 0.1]])
@@ -63,7 +46,7 @@ def main(argv=None):
         say(f"   z = {z[0]}, k = {k}, by {sel:<9}: f_k(z) = {np.where(mask, z, 0.0)[0]}")
     say("   With k = 3 the two 0.5's tie for the last place: the lower index wins.")
 
-    X, _ = load_digits()
+    X, _ = load_mnist()
     if args.quick:
         Xtr, Xte, hidden, k, epochs = X[:1000], X[7000:7500], 100, 10, 3
     else:

@@ -35,22 +35,20 @@ The full comparison of many architectures at k = 2, 10, 30 lives in
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.linear import (PCA, linear_autoencoder_closed_form,  # noqa: E402
+import npae
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from npae.linear import (PCA, linear_autoencoder_closed_form,
                          predicted_decoder_singular_values, principal_angles,
                          recover_principal_components)
+
+from _tutorial import make_parser
 
 K_LINEAR = 3  # code size of the linear steps: the digits' 3rd/4th eigenvalues have a gap
 
@@ -229,11 +227,8 @@ def make_figures(out, results, r4):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="The linear autoencoder is PCA.")
-    parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "linear_pca"))
-    parser.add_argument("--quiet", action="store_true", help="no narration")
+    parser = make_parser("The linear autoencoder is PCA.", "linear_pca",
+                         quick_help="small sizes (seconds)")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (needs threadpoolctl; 0 = library default)")
     args = parser.parse_args(argv)

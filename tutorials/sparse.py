@@ -25,29 +25,18 @@ so that each unit fires for few inputs.  This tutorial
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import npae
+from npae import plot
+from npae.datasets import load_mnist
+from npae.gradcheck import check_gradient, numerical_gradient
+from npae.penalties import kl_sparsity
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.gradcheck import check_gradient, numerical_gradient  # noqa: E402
-from npae.penalties import kl_sparsity  # noqa: E402
-
-
-def load_digits():
-    try:
-        from npae.datasets import load_mnist
-        return load_mnist()
-    except ImportError:  # pragma: no cover - older trees
-        path = os.path.join(os.path.dirname(__file__), "..", "npae", "data", "mnist8k.npz")
-        data = np.load(path)
-        return data["images"] / 255.0, data["labels"].astype(int)
+from _tutorial import make_parser, parse
 
 
 def cut_patches(X, n, rng):
@@ -158,15 +147,10 @@ def part3_h2o(X, quick, out, say):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few iterations")
-    parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out", "sparse"))
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    say = (lambda *a: None) if args.quiet else print
+    args, say = parse(make_parser(__doc__, "sparse", quick_help="small data, few iterations"),
+                      argv)
 
-    X, _ = load_digits()
+    X, _ = load_mnist()
     kl_check = part1_the_penalty(say)
     ng_diff, rho_hat, stats = part2_ng_exercise(X, args.quick, args.out, say)
     r_plain, r_sparse = part3_h2o(X, args.quick, args.out, say)

@@ -29,23 +29,21 @@ This tutorial
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 import warnings
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from scipy.stats import norm
 
-from scipy.stats import norm  # noqa: E402
+import npae
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from npae.gradcheck import check_gradient, check_gradients
+from npae.models._gaussian import LOG_VAR_BOUNDS, kl_standard_normal, reparameterize
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-from npae.gradcheck import check_gradient, check_gradients  # noqa: E402
-from npae.models._gaussian import LOG_VAR_BOUNDS, kl_standard_normal, reparameterize  # noqa: E402
+from _tutorial import make_parser, parse
 
 
 def part1_pieces(say):
@@ -150,13 +148,7 @@ def part4_beta(X_tr, X_te, hidden, epochs, say):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny run for the tests")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "variational"))
-    args = parser.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    say = print
+    args, say = parse(make_parser(__doc__, "variational", quiet=False), argv)
 
     part1_pieces(say)
     X, y = load_mnist()

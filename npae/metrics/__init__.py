@@ -1,0 +1,50 @@
+"""Metrics for what autoencoders are used for: clustering, anomaly detection, retrieval.
+
+Pure NumPy/SciPy; scikit-learn is never needed (it only serves as an oracle in
+the tests).
+
+:mod:`npae.metrics.clustering`
+    :func:`v_measure` and :func:`homogeneity_completeness_v_measure` score a
+    clustering against labels.
+:mod:`npae.metrics.anomaly`
+    :func:`em_curve`, :func:`mv_curve` and :func:`em_mv_scores` evaluate an anomaly
+    scorer without labels (Goix 2016; higher score = more normal);
+    :func:`roc_auc` with labels.
+:mod:`npae.metrics.retrieval`
+    :func:`precision_at_k`, :func:`binarize_codes`, :func:`hamming_distances`,
+    :func:`precision_at_hamming_radius`.
+
+The clustering *algorithms* live in :mod:`npae.cluster` (k-means) and
+:mod:`npae.mixture` (Gaussian mixture EM).
+"""
+
+from .anomaly import (EMCurve, MVCurve, em_curve, em_mv_scores, mv_curve, roc_auc,
+                      sample_bounding_box)
+from .clustering import homogeneity_completeness_v_measure, v_measure
+from .retrieval import (binarize_codes, hamming_distances, precision_at_hamming_radius,
+                        precision_at_k)
+
+# For compatibility: k-means and the Gaussian mixture are algorithms, not metrics,
+# and live in npae.cluster and npae.mixture; npae.metrics exported them before.
+from ..cluster import KMeansResult, kmeans  # noqa: E402
+from ..mixture import GaussianMixtureResult, gaussian_mixture  # noqa: E402
+
+__all__ = [
+    "roc_auc",
+    "homogeneity_completeness_v_measure",
+    "v_measure",
+    "sample_bounding_box",
+    "em_curve",
+    "mv_curve",
+    "em_mv_scores",
+    "EMCurve",
+    "MVCurve",
+    "precision_at_k",
+    "binarize_codes",
+    "hamming_distances",
+    "precision_at_hamming_radius",
+    "kmeans",
+    "KMeansResult",
+    "gaussian_mixture",
+    "GaussianMixtureResult",
+]

@@ -1,0 +1,93 @@
+"""Tests for npae.metrics.retrieval: precision@k, Hamming tools, precision within a Hamming radius."""
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from npae.metrics.retrieval import (binarize_codes, hamming_distances, precision_at_hamming_radius,
+                                    precision_at_k)
+
+
+def test_precision_at_k_constructed_case():
+    # database on a line: labels 0 at x = 0..4, labels 1 at x = 10..14
+    db = np.r_[np.arange(5.0), np.arange(10.0, 15.0)][:, None]
+    ydb = np.r_[np.zeros(5, int), np.ones(5, int)]
+    q = np.array([[2.0], [11.0], [6.0]])
+    yq = np.array([0, 1, 0])
+    # query 3 at x=6: nearest are 4, 3, then 2 and 10 tie at distance 4: db order picks 2
+    per = precision_at_k(q, yq, db, ydb, k=3, average=False)
+    np.testing.assert_allclose(per, [1.0, 1.0, 1.0])
+    per = precision_at_k(q, yq, db, ydb, k=4, average=False)
+    np.testing.assert_allclose(per, [1.0, 1.0, 0.75])
+    per = precision_at_k(q, yq, db, ydb, k=6, average=False)
+    # q3: 4, 3 (d 2, 3), then 2 and 10 (d 4), then 1 and 11 (d 5) -> 4 of label 0 in 6
+    np.testing.assert_allclose(per, [5 / 6, 5 / 6, 4 / 6])
+    assert precision_at_k(q, yq, db, ydb, k=6) == pytest.approx((5 / 6 + 5 / 6 + 4 / 6) / 3)
+    # leave-one-out within the database itself: 4 same-label neighbours out of 4
+    assert precision_at_k(db, ydb, k=4) == pytest.approx(1.0)
+    assert precision_at_k(db, ydb, k=5) == pytest.approx(0.8)
+
+
+def test_precision_at_k_matches_sort_reference():
+    rng = np.random.default_rng(0)
+    Q, D = rng.standard_normal((30, 5)), rng.standard_normal((80, 5))
+    yq, yd = rng.integers(0, 3, 30), rng.integers(0, 3, 80)
+    for metric in ("euclidean", "cosine"):
+        dist = cdist(Q, D, metric=metric)
+        nn = np.argsort(dist, axis=1, kind="stable")[:, :7]
+        ref = (yd[nn] == yq[:, None]).mean(axis=1)
+        np.testing.assert_allclose(precision_at_k(Q, yq, D, yd, k=7, metric=metric, average=False), ref)
+    bits_q, bits_d = Q > 0, D > 0
+    dist = cdist(bits_q, bits_d, metric="hamming")
+    nn = np.argsort(dist, axis=1, kind="stable")[:, :7]  # many ties: stable order decides
+    ref = (yd[nn] == yq[:, None]).mean(axis=1)
+    np.testing.assert_allclose(precision_at_k(bits_q, yq, bits_d, yd, k=7, metric="hamming", average=False), ref)
+    # real codes are thresholded at 0.5 for Hamming retrieval
+    np.testing.assert_allclose(
+        precision_at_k(Q + 0.5, yq, D + 0.5, yd, k=7, metric="hamming", average=False), ref)
+
+
+def test_hamming_tools():
+    rng = np.random.default_rng(1)
+    A, B = rng.random((6, 16)) > 0.5, rng.random((9, 16)) > 0.5
+    H = hamming_distances(A, B)
+    assert H.dtype == np.int64 and H.shape == (6, 9)
+    np.testing.assert_array_equal(H, np.rint(cdist(A, B, "hamming") * 16))
+    np.testing.assert_array_equal(hamming_distances(A.astype(int)), hamming_distances(A, A))
+    np.testing.assert_array_equal(binarize_codes([[0.2, 0.7, 0.5]]), [[False, True, False]])
+    with pytest.raises(ValueError, match="binarize_codes"):
+        hamming_distances(rng.random((3, 4)))
+
+
+def test_precision_at_hamming_radius_constructed_case():
+    db = np.array([[0, 0, 0, 0], [0, 0, 0, 1], [1, 1, 1, 1], [1, 1, 1, 0], [0, 0, 1, 1]], dtype=bool)
+    ydb = np.array([0, 0, 1, 1, 1])
+    q = np.array([[0.1, 0.2, 0.3, 0.4], [0.9, 0.9, 0.9, 0.9], [0.1, 0.9, 0.1, 0.9]])
+    yq = np.array([0, 1, 0])
+    # q0 = 0000: radius 1 -> items 0, 1 (both label 0) -> 1.0
+    # q1 = 1111: radius 1 -> items 2, 3 -> 1.0
+    # q2 = 0101: radius 1 -> items 1 (0001) label 0 -> 1.0;
+    per = precision_at_hamming_radius(q, yq, db, ydb, radius=1, average=False)
+    np.testing.assert_allclose(per, [1.0, 1.0, 1.0])
+    # radius 2: q0 -> 0,1,4 (4 = 0011 is label 1) -> 2/3; q1 -> 2,3,4 -> 1; q2 -> 0,1,2,4 -> 2/4
+    per = precision_at_hamming_radius(q, yq, db, ydb, radius=2, average=False)
+    np.testing.assert_allclose(per, [2 / 3, 1.0, 0.5])
+    # radius 0 and nothing retrieved counts 0
+    per = precision_at_hamming_radius(q, yq, db, ydb, radius=0, average=False)
+    np.testing.assert_allclose(per, [1.0, 1.0, 0.0])
+    # leave-one-out within db: item 0 (0000) sees item 1 at radius 1, label 0 -> 1
+    assert precision_at_hamming_radius(db, ydb, radius=1, average=False)[0] == 1.0
+
+
+def test_retrieval_errors():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="metric"):
+        precision_at_k(X, [0, 0, 1, 1], metric="manhattan")
+    with pytest.raises(ValueError, match="larger than"):
+        precision_at_k(X, [0, 0, 1, 1], k=4)
+    with pytest.raises(ValueError, match="together"):
+        precision_at_k(X, [0, 0, 1, 1], X)
+    with pytest.raises(ValueError, match="all-zero row"):
+        precision_at_k(X, [0, 0, 1, 1], metric="cosine")
+    with pytest.raises(ValueError, match="must have 4 entries"):
+        precision_at_k(X, [0, 1])

@@ -1,0 +1,65 @@
+"""What every tutorial repeats: its command line, its output folder and its narration.
+
+(Named ``_tutorial``, not ``_common``, so that it never shadows ``benchmarks/_common.py``
+in a process that runs both, such as the test suite.)
+
+The tutorials are scripts, run from the repository as ``python tutorials/x.py`` (their
+folder is then first on ``sys.path``, so ``from _tutorial import ...`` works) with npae
+installed (``pip install -e .``).
+
+- :func:`make_parser`: ``--quick`` (the tests' smoke mode), ``--out`` (default
+  ``tutorials/out/<name>``) and, where the tutorial narrates through ``say``, ``--quiet``;
+- :func:`parse`: parse the command line, create the output folder, return ``say``;
+- :func:`banner`: the ``====`` heading of a numbered part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+OUT_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "out")
+
+RULE = "=" * 72
+
+
+def make_parser(doc, name, *, quiet=True, quick_help="small data, few epochs"):
+    """ArgumentParser with ``--quick``, ``--out`` and (if ``quiet``) ``--quiet``.
+
+    Parameters
+    ----------
+    doc : str
+        The tutorial's docstring; its first line is the description.
+    name : str
+        The output folder's name under ``tutorials/out/``.
+    quiet : bool, default True
+        Offer ``--quiet`` (only for tutorials that print everything through ``say``).
+    quick_help : str
+        Help text of ``--quick``.
+    """
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--out", default=os.path.join(OUT_ROOT, name),
+                        help="folder for the figures (created if needed)")
+    if quiet:
+        parser.add_argument("--quiet", action="store_true", help="no narration")
+    return parser
+
+
+def _silent(*args, **kwargs):
+    """``print``'s signature, printing nothing (``say`` under ``--quiet``)."""
+
+
+def parse(parser, argv=None):
+    """Parse ``argv`` and create ``args.out`` -> ``(args, say)``; ``say`` is ``print`` unless --quiet."""
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    say = _silent if getattr(args, "quiet", False) else print
+    return args, say
+
+
+def banner(title, say=print, *, gap=True):
+    """Print a part's heading between two rules, after an empty line if ``gap``."""
+    say(("\n" if gap else "") + RULE)
+    say(title)
+    say(RULE)
