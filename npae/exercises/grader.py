@@ -183,7 +183,7 @@ def _recognise(name, s, r, hints):
         return "you returned the transpose of the expected matrix: a missing transpose"
     # A generic scalar factor the exercise did not anticipate.
     rr = float(np.vdot(r, r))
-    if rr > 0:
+    if rr > 0 and r.size > 1:  # any two numbers are a multiple of each other
         c = float(np.vdot(s, r)) / rr
         if abs(c) > 1e-12 and _near(s, c * r):
             generic = {-1.0: "the sign is flipped", 2.0: "twice the expected value (a missing ½?)",
