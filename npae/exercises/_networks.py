@@ -25,21 +25,25 @@ _NPAE = {"W1": "encoder.0.W", "b1": "encoder.0.b", "W2": "decoder.0.W", "b2": "d
 
 
 class _WrongDerivative(Activation):
-    """f of ``base`` with f′ replaced by ``grad(a, h)``: a student's mistake, made on purpose."""
+    """f of ``base`` with f′ (or f″) replaced: a student's mistake, made on purpose."""
 
-    def __init__(self, base, grad):
-        self.base, self._grad = get_activation(base), grad
+    def __init__(self, base, grad=None, grad2=None):
+        self.base, self._grad, self._grad2 = get_activation(base), grad, grad2
         self.name = f"wrong {self.base.name}"
 
     def forward(self, a):
         return self.base.forward(a)
 
     def grad(self, a, h):
-        return self._grad(a, h)
+        return (self._grad or self.base.grad)(a, h)
+
+    def grad2(self, a, h):
+        return (self._grad2 or self.base.grad2)(a, h)
 
 
-def wrong_derivative(base, grad):
-    return _WrongDerivative(base, grad)
+def wrong_derivative(base, grad=None, grad2=None):
+    """The activation ``base`` with ``grad(a, h)`` as f′ and/or ``grad2(a, h)`` as f″."""
+    return _WrongDerivative(base, grad, grad2)
 
 
 #: The usual mistakes with a sigmoid hidden layer: (f′ used instead, the hint).
