@@ -219,7 +219,7 @@ def _copy_args(args):
     return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
 
 
-def grade_part(part, module, path, rng):
+def grade_part(part, module, path, rng, earlier_failures=0):
     res = PartResult(part.func, "pass")
     fn = getattr(module, part.func, None)
     if not callable(fn):
@@ -261,8 +261,13 @@ def grade_part(part, module, path, rng):
                 msg += f", {num[0]:.2e} against central differences"
             res.lines.append(f"case {case.label}: {msg}")
             hint = _recognise(name, s, r, hints)
-            res.lines.append("  hint: " + (hint or "no usual mistake recognised; check the "
-                                           "equation in the docstring term by term"))
+            if hint is None:
+                hint = ("no usual mistake recognised; check the equation in the docstring "
+                        "term by term")
+                if earlier_failures:
+                    hint += (f" — {earlier_failures} part(s) above do not pass yet: if this "
+                             "function uses them, fix those first")
+            res.lines.append("  hint: " + hint)
         if res.status == "fail":
             return res
     return res
@@ -270,8 +275,11 @@ def grade_part(part, module, path, rng):
 
 def grade(parts, module, path, seed=0):
     """Grade every part; one seeded generator per part so parts are independent."""
-    return [grade_part(p, module, path, np.random.default_rng([seed, i]))
-            for i, p in enumerate(parts)]
+    results = []
+    for i, part in enumerate(parts):
+        failures = sum(r.status != "pass" for r in results)
+        results.append(grade_part(part, module, path, np.random.default_rng([seed, i]), failures))
+    return results
 
 
 _LABEL = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "todo": "TODO", "missing": "MISSING"}
