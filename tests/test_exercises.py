@@ -141,6 +141,34 @@ def test_parts_are_graded_separately_and_student_exceptions_are_reported(tmp_pat
     assert "NOT PASSED: 4/6 parts" in report
 
 
+def test_a_file_may_import_the_students_earlier_exercises(tmp_path):
+    (tmp_path / "activations.py").write_text((SOLUTIONS / "activations.py").read_text())
+    source = (SOLUTIONS / "autoencoder_backward.py").read_text()
+    source = source.replace("def sigmoid(a):\n    return 1.0 / (1.0 + np.exp(-a))\n",
+                            "from activations import sigmoid\n")
+    assert "from activations import sigmoid" in source
+    path = tmp_path / "autoencoder_backward.py"
+    path.write_text(source)
+    results, report = run_grader("autoencoder_backward", path)
+    assert results[0].status == "pass", report
+
+
+def test_a_failing_import_is_reported_not_raised(tmp_path, capsys):
+    path = tmp_path / "vae.py"
+    path.write_text("import numpy as np\nimport no_such_module_here\n")
+    assert main(["exercise", "check", "vae", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "ModuleNotFoundError" in out and "at line 2" in out and "NOT PASSED" in out
+
+
+def test_a_nearly_right_answer_is_called_close(tmp_path):
+    source = (SOLUTIONS / "losses.py").read_text()
+    path = tmp_path / "losses.py"
+    path.write_text(source.replace("diff / n", "(diff / n).astype(np.float32)"))
+    _, report = run_grader("losses", path)
+    assert "close but not within the tolerance: float32" in report, report
+
+
 def test_a_wrong_return_and_a_wrong_shape_are_explained(tmp_path):
     path = tmp_path / "dense_backward.py"
     path.write_text("def dense_backward(dA, X, W):\n    return dA\n")

@@ -23,6 +23,7 @@ Mistakes are recognised two ways:
 from __future__ import annotations
 
 import importlib.util
+import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,9 @@ from ..gradcheck import _compare, check_gradient
 __all__ = ["Part", "Case", "Hint", "load_student", "grade", "format_report", "StudentFileError",
            "TOL_REFERENCE", "TOL_GRADCHECK", "TOL_MATCH"]
 
-#: An output passes when its relative error to npae's is below this.
-TOL_REFERENCE = 1e-7
+#: An output passes when its relative error to npae's is below this: a float64
+#: solution agrees to ~1e-15 however it is written; float32 arithmetic (~1e-8) fails.
+TOL_REFERENCE = 1e-9
 #: A gradient output passes the central-difference check below this
 #: (npae.gradcheck.check_gradient, eps 1e-5, with its round-off floor).
 TOL_GRADCHECK = 1e-6
@@ -111,12 +113,21 @@ def load_student(path):
         caret = " " * max((exc.offset or 1) - 1, 0) + "^"
         return None, (f"{path}, line {exc.lineno}: SyntaxError: {exc.msg}\n"
                       f"    {(exc.text or '').rstrip()}\n    {caret}")
-    spec = importlib.util.spec_from_file_location(f"npae_student_{path.stem}", path)
+    name = f"npae_student_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    # Registered (dataclasses and pickling look modules up by name), and the
+    # student's folder on the path while importing, so that one exercise can
+    # import the student's own earlier ones (``from activations import sigmoid``).
+    sys.modules[name] = module
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
     try:
         exec(code, module.__dict__)
     except Exception as exc:  # the student's module-level code failed
         return None, f"importing {path} failed: {_describe(exc, path)}"
+    finally:
+        sys.path.remove(folder)
     return module, None
 
 
@@ -181,6 +192,9 @@ def _recognise(name, s, r, hints):
             return h.message
     if r.ndim == 2 and r.shape[0] == r.shape[1] and r.shape[0] > 1 and _near(s, r.T):
         return "you returned the transpose of the expected matrix: a missing transpose"
+    if _rel(s, r) < 1e-4:
+        return ("close but not within the tolerance: float32 arithmetic, a small constant "
+                "added inside a log or a division, or an approximate formula")
     # A generic scalar factor the exercise did not anticipate.
     rr = float(np.vdot(r, r))
     if rr > 0 and r.size > 1:  # any two numbers are a multiple of each other
