@@ -49,13 +49,13 @@ def wrong_derivative(base, grad=None, grad2=None):
 #: The usual mistakes with a sigmoid hidden layer: (f′ used instead, the hint).
 SIGMOID_MISTAKES = (
     (lambda a, h: np.ones_like(a),
-     "the hidden layer's derivative f'(a) = h(1 − h) is missing from the chain rule"),
+     "the hidden layer's derivative f'(a) is missing from the chain rule"),
     (lambda a, h: h,
-     "you multiplied by f(a) = h where f'(a) = h(1 − h) belongs"),
+     "you multiplied by f(a) = h where f'(a) belongs"),
     (lambda a, h: SIGMOID.forward(h) * (1.0 - SIGMOID.forward(h)),
-     "f'(a) = h(1 − h) is a function of h = sigmoid(a): you applied the sigmoid to h again"),
+     "you applied the sigmoid to h again before taking f' (h is already sigmoid(a))"),
     (lambda a, h: a * (1.0 - a),
-     "f'(a) = h(1 − h) takes the activation h, not the pre-activation a"),
+     "f' written with h was evaluated at the pre-activation a instead of h"),
 )
 
 

@@ -92,7 +92,7 @@ def _wrong_grads(name, a, h):
                          (-h * (1.0 - h), "the sign is flipped: sigmoid' = h(1 − h) > 0")]
     if name == "tanh":
         return common + [(1.0 - a * a, "1 − h² takes h = tanh(a), not a"),
-                         (1.0 - h, "tanh' is 1 − h², not 1 − h")]
+                         (1.0 - h, "tanh' is not 1 − h: check the power of h in d tanh(a)/da")]
     return common + [(np.ones_like(a), "ReLU' is 0 where a < 0, not 1 everywhere"),
                      ((a < 0).astype(float), "ReLU' is 1 where a > 0 (you have a < 0)")]
 

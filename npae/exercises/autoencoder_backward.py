@@ -86,17 +86,18 @@ def _hints(case):
     hints = [Hint(out, f"a sum over the samples where npae takes the mean (off by n = {n})",
                   factor=n) for out in ("loss", *GRADS)]
     hints += [Hint(out, "the sign is flipped", factor=-1.0) for out in ("loss", *GRADS)]
-    hints += _alt(case.args, "the cross-entropy's gradient with respect to the logits is "
-                             "already σ(A2) − X: do not multiply by σ'(A2) again",
-                  output=_networks.wrong_derivative("identity",
-                                                    lambda a, h: SIGMOID.grad(a, SIGMOID.forward(a))))
+    # σ' applied at the output although the fused loss already differentiated the sigmoid.
+    output_sigmoid_grad = _networks.wrong_derivative(
+        "identity", lambda a, h: SIGMOID.grad(a, SIGMOID.forward(a)))
+    hints += _alt(case.args, "the cross-entropy from logits already includes the sigmoid: "
+                             "do not multiply by σ'(A2) again", output=output_sigmoid_grad)
     for grad, message in _networks.SIGMOID_MISTAKES:
         # These mistakes change the encoder's gradients only (dW1, db1).
         hints += _alt(case.args, message, hidden=_networks.wrong_derivative("sigmoid", grad))[:2]
     # dL/dA2 = A2 − X: the squared error's gradient on the logits.
     _, g = _networks.loss_and_grads(case.args[0], dict(zip(PARAMS, case.args[1:])), loss="mse")
-    hints += [Hint(f"d{k}", "dL/dA2 is σ(A2) − X (divided by n): you used the logits A2 "
-                            "where σ(A2) belongs", alt=g[k]) for k in PARAMS]
+    hints += [Hint(f"d{k}", "you used the logits A2 where the reconstruction σ(A2) belongs",
+                   alt=g[k]) for k in PARAMS]
     return hints
 
 

@@ -82,22 +82,23 @@ def _hints(case):
     # f' not squared: Σ_j h(1 − h) ‖W_j‖² is the norm with f' replaced by its square root.
     unsquared = _networks.wrong_derivative("sigmoid", grad=lambda a, h: np.sqrt(h * (1 - h)))
     hints = [
-        Hint("value", "f'(a_j) = h_j (1 − h_j) enters squared: [h(1 − h)]²",
+        Hint("value", "f'(a_j) enters the norm squared",
              alt=_penalty(X, W, b, lam, unsquared)[0]),
-        Hint("dW", "only the column-norm part: W also acts through h(1 − h), whose derivative "
-                   "brings in f''(a) = h(1 − h)(1 − 2h)", alt=dW_norms),
-        Hint("db", "db is not zero: b acts through h(1 − h) (the f''(a) part)", alt=db_norms),
-        Hint("dW", "only the f'' part: add the derivative of the column norms Σ_k W_kj²",
-             alt=dW - dW_norms),
+        Hint("dW", "only the column-norm part: W also acts through f'(a) = h(1 − h), whose "
+                   "derivative brings in the sigmoid's second derivative", alt=dW_norms),
+        Hint("db", "db is not zero: b acts through f'(a) = h(1 − h) (the second-derivative "
+                   "part)", alt=db_norms),
+        Hint("dW", "only the second-derivative part: add the derivative of the column norms "
+                   "Σ_k W_kj²", alt=dW - dW_norms),
     ]
     for out in ("value", "dW", "db"):
         hints += [Hint(out, f"a sum over the samples where npae takes the mean (off by n = {n})",
                        factor=n),
                   Hint(out, f"the weight λ = {lam} is missing", factor=1.0 / lam),
                   Hint(out, "the sign is flipped", factor=-1.0)]
-    hints += [Hint(out, "twice the gradient: d/dW of W² is 2W once, not twice", factor=2.0)
+    hints += [Hint(out, "twice the gradient: a factor 2 counted twice?", factor=2.0)
               for out in ("dW", "db")]
-    hints += [Hint(out, "half the gradient: d/dW of W² (and of f'²) is 2W (2 f' f'')",
+    hints += [Hint(out, "half the gradient: a square's factor 2 is missing",
                    factor=0.5) for out in ("dW", "db")]
     return hints
 

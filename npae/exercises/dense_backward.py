@@ -67,9 +67,9 @@ def _hints(case):
                    "already carries the loss's 1/n", factor=1.0 / n),
         Hint("dW", f"a mean over the samples where the sum belongs (off by 1/n = 1/{n}): dA "
                    "already carries the loss's 1/n", factor=1.0 / n),
-        Hint("dX", "dX = dA times W transposed: you multiplied by W without the transpose",
+        Hint("dX", "you multiplied dA by W: a missing transpose",
              alt=dA @ W if W.shape[0] == W.shape[1] else None),
-        Hint("dW", "dW = Xᵀ dA, not dAᵀ X (a missing transpose)",
+        Hint("dW", "dAᵀ X is the transpose of dW (the product of the wrong transposes)",
              alt=(dA.T @ X) if W.shape[0] == W.shape[1] else None),
         Hint("db", "db sums over the samples (axis 0), not over the units",
              alt=dA.sum(axis=1) if dA.shape[0] == dA.shape[1] else None),

@@ -69,16 +69,25 @@ class Hint:
 
 @dataclass
 class Part:
-    """One student function.
+    """One student function and how to grade it.
 
-    func : its name in the student's file.
-    outputs : the names of what it returns (one name: a single value).
-    reference : ``(*args) -> tuple`` computed with npae's own functions.
-    cases : ``rng -> list of Case``.
-    objective : optional ``(*args) -> (params, value)`` for the central
-        differences: ``params`` a dict of float64 arrays, ``value(params)`` a
-        float from npae; ``grad_of`` maps an output name to a key of params.
-    hints : optional ``(case) -> list of Hint`` (exercise-specific mistakes).
+    Attributes
+    ----------
+    func : str
+        Its name in the student's file.
+    outputs : tuple of str
+        The names of what it returns (one name: a single value, not a tuple).
+    reference : callable
+        ``reference(*args) -> tuple`` of the outputs, computed with npae's own functions.
+    cases : callable
+        ``cases(rng) -> list of Case``; ``rng`` is a seeded ``np.random.Generator``.
+    objective : callable, optional
+        ``objective(*args) -> (params, value)`` for the central differences:
+        ``params`` a dict of float64 arrays, ``value(params)`` a float from npae.
+    grad_of : dict
+        Output name -> key of ``params`` whose gradient that output is.
+    hints : callable, optional
+        ``hints(case) -> list of Hint``, the exercise's own usual mistakes.
     """
 
     func: str
@@ -144,6 +153,8 @@ def _describe(exc, path):
 # ------------------------------------------------------------------ grading
 @dataclass
 class PartResult:
+    """The grade of one part: status, cases run, worst relative error, report lines."""
+
     func: str
     status: str  # "pass", "fail", "error", "todo", "missing"
     n_cases: int = 0
@@ -153,6 +164,8 @@ class PartResult:
 
 def _as_outputs(result, outputs):
     """The student's return value as a tuple of arrays, or a message saying why not."""
+    if result is None:
+        return None, "returned None: is a return statement missing?"
     if len(outputs) == 1:
         result = (result,)
     elif not isinstance(result, (tuple, list)) or len(result) != len(outputs):
@@ -234,6 +247,7 @@ def _copy_args(args):
 
 
 def grade_part(part, module, path, rng, earlier_failures=0):
+    """Run one part on its cases; stop at the first case that does not pass."""
     res = PartResult(part.func, "pass")
     fn = getattr(module, part.func, None)
     if not callable(fn):
@@ -247,7 +261,7 @@ def grade_part(part, module, path, rng, earlier_failures=0):
             res.status = "todo"
             res.lines.append("not done yet (still raises NotImplementedError)")
             return res
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # the student's bug, not the grader's
             res.status = "error"
             res.lines.append(f"case {case.label}: {_describe(exc, path)}")
             return res
@@ -300,6 +314,7 @@ _LABEL = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "todo": "TODO", "mis
 
 
 def format_report(name, results, path):
+    """The text report: one block per part, then the verdict and the tolerances."""
     lines = [f"exercise {name}: {path}"]
     for r in results:
         head = f"  [{_LABEL[r.status]:>7}] {r.func}"

@@ -87,9 +87,10 @@ def _se_hints(case):
     n = X.shape[0]
     return _reduction_hints(case, ("value", "dX_hat"), [
         Hint("value", "twice the loss: the ½ of the squared error is missing", factor=2.0),
-        Hint("dX_hat", "twice the gradient: d/dx̂ of ½(x̂ − x)² is (x̂ − x), not 2(x̂ − x)",
+        Hint("dX_hat", "twice the gradient: the ½ of the loss cancels the 2 of the square",
              factor=2.0),
-        Hint("dX_hat", "the sign: d/dx̂ of ½(x̂ − x)² is +(x̂ − x)", alt=(X - X_hat) / n),
+        Hint("dX_hat", "the sign is flipped: which of x̂ and x comes first in d/dx̂ of "
+                       "½(x̂ − x)²?", alt=(X - X_hat) / n),
     ])
 
 
@@ -107,8 +108,8 @@ def _bce_hints(case):
     n = X.shape[0]
     s = SIGMOID.forward(a)
     return _reduction_hints(case, ("value", "dlogits"), [
-        Hint("dlogits", "the gradient with respect to the logits is σ(a) − x: you used the "
-                        "logits a where σ(a) belongs", alt=(a - X) / n),
+        Hint("dlogits", "you used the logits a where the reconstruction x̂ = σ(a) belongs",
+             alt=(a - X) / n),
         Hint("dlogits", "this is dL/dx̂ times σ'(a) with σ' applied twice — with logits the "
                         "sigmoid's derivative cancels", alt=(s - X) * s * (1 - s) / n),
     ])

@@ -115,7 +115,7 @@ def _scaling_hints(case, outputs):
     for out in outputs:
         hints += [Hint(out, f"eq. 2 sums over the observations but npae takes the mean: "
                             f"divide by n (off by n = {n})", factor=n),
-                  Hint(out, "twice the expected value: d/dx̂ of ½(x − x̂)² is (x̂ − x), no 2",
+                  Hint(out, "twice the expected value: the ½ of eq. 2 cancels the 2 of the square",
                        factor=2.0),
                   Hint(out, "the sign: d/dx̂ of ½(x − x̂)² is +(x̂ − x)", factor=-1.0)]
     return hints
@@ -149,9 +149,11 @@ def _step_hints(case):
     grads = _grads(X, W1, b1, W2, b2)
     hints = []
     for name, p, g in zip(PARAMS, (W1, b1, W2, b2), grads):
-        hints += [Hint(name, "the step goes uphill: Θ ← Θ − ε ∂L/∂Θ (minus)", alt=p + lr * g),
+        hints += [Hint(name, "the step goes uphill: Θ ← Θ − ε ∂L/∂Θ (minus)",
+                       alt=p + lr * g),
                   Hint(name, "the learning rate ε is missing from the step", alt=p - g),
-                  Hint(name, "return the new parameters Θ − ε ∂L/∂Θ, not the step", alt=-lr * g)]
+                  Hint(name, "return the new parameters Θ − ε ∂L/∂Θ, not the step",
+                       alt=-lr * g)]
     return hints
 
 

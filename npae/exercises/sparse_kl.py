@@ -75,7 +75,7 @@ def _kl_hints(case):
              alt=beta * np.sum(rho * np.log(rho / q))),
         Hint("grad", "the gradient of the reversed KL(ρ̂ ‖ ρ): the target comes first",
              alt=reversed_grad),
-        Hint("grad", "d/dρ̂ log(1 − ρ̂) = −1/(1 − ρ̂): the sign of the second term",
+        Hint("grad", "the sign of the second term: mind the chain rule of log(1 − ρ̂)",
              alt=beta * (-rho / q - (1 - rho) / (1 - q))),
     ]
     for out in ("value", "grad"):
@@ -107,9 +107,9 @@ def _backward_hints(case):
     n = case.sizes["n"]
     g = kl_sparsity(H.mean(axis=0), rho, beta)[1]
     return [
-        Hint("dH", f"ρ̂ is a mean: ∂ρ̂_j/∂h_ij = 1/n, so dΩ/dρ̂ is divided by n = {n}",
-             factor=n),
-        Hint("dH", "dH is dΩ/dρ̂ / n in every row: you returned dΩ/dρ̂ itself", alt=g),
+        Hint("dH", f"off by a factor n = {n}: ρ̂ is a mean over the samples (chain rule "
+                   "through it)", factor=n),
+        Hint("dH", "you returned dΩ/dρ̂; dH needs the chain rule through ρ̂", alt=g),
         Hint("dH", "the sign of the KL's gradient is flipped", factor=-1.0),
         Hint("value", "the KL is reversed: the penalty is KL(ρ ‖ ρ̂) (target first)",
              alt=beta * np.sum(_kl(rho, H.mean(axis=0)))),

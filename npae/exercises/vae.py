@@ -88,8 +88,8 @@ def _kl_hints(case):
     hints = [
         Hint("value", "log_var is the log of the VARIANCE: σ² = exp(log_var), not exp(2 log_var)",
              alt=0.5 * np.sum(mu ** 2 + np.exp(2 * lv) - 1 - 2 * lv) / n),
-        Hint("dlog_var", "d/dlog_var of exp(log_var) − log_var is exp(log_var) − 1: the −1 "
-                         "is missing", alt=0.5 * np.exp(lv) / n),
+        Hint("dlog_var", "the −1 from the −log_var term of the KL is missing",
+             alt=0.5 * np.exp(lv) / n),
         Hint("value", "the KL is ≥ 0 and the loss adds +KL (the ELBO has −KL): the sign",
              factor=-1.0),
     ]
@@ -104,23 +104,23 @@ def _kl_hints(case):
 
 def _reparam_hints(case):
     mu, lv, eps = case.args
-    return [Hint("std", "std = exp(½ log_var): log_var is the log of the variance",
+    return [Hint("std", "log_var is the log of the variance: std is not exp(log_var)",
                  alt=np.exp(lv)),
-            Hint("z", "z = mu + exp(½ log_var) ε: you scaled ε by the variance, not the std",
+            Hint("z", "you scaled ε by the variance, not the standard deviation",
                  alt=mu + np.exp(lv) * eps),
-            Hint("z", "z = mu + std ε: ε is missing", alt=mu + np.exp(0.5 * lv))]
+            Hint("z", "ε is missing from z", alt=mu + np.exp(0.5 * lv))]
 
 
 def _backward_hints(case):
     dz, eps, std = case.args
-    return [Hint("dlog_var", "d/dlog_var exp(½ log_var) = ½ exp(½ log_var): the ½ is missing",
+    return [Hint("dlog_var", "the ½ of std = exp(½ log_var) is missing from the chain rule",
                  factor=2.0),
-            Hint("dlog_var", "ε is held fixed but it multiplies std: dz/dlog_var = ½ std ε",
-                 alt=0.5 * dz * std),
-            Hint("dlog_var", "the chain rule goes through std = exp(½ log_var): dz/dlog_var "
-                             "= ½ std ε, not ε", alt=dz * eps),
-            Hint("dmu", "dz/dmu = 1: dL/dmu is dL/dz itself", alt=dz * eps),
-            Hint("dmu", "dz/dmu = 1: dL/dmu is dL/dz itself", alt=dz * std)]
+            Hint("dlog_var", "ε is held fixed but it still multiplies std: it belongs in "
+                             "dz/dlog_var", alt=0.5 * dz * std),
+            Hint("dlog_var", "the chain rule goes on through std = exp(½ log_var): "
+                             "dz/dlog_var is not ε", alt=dz * eps),
+            Hint("dmu", "dz/dmu is the identity: ε and std do not enter dmu", alt=dz * eps),
+            Hint("dmu", "dz/dmu is the identity: ε and std do not enter dmu", alt=dz * std)]
 
 
 def _latent_hints(case):
