@@ -239,11 +239,15 @@ def build_parser():
     g.add_argument("--reference", action="store_true", help="check the per-example path")
 
     sub.add_parser("families", help="list model names")
+    from .exercises.cli import add_parser as add_exercise_parser
+    add_exercise_parser(sub)
     return p
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.command == "exercise":
+        return args.run(args)
     if args.command == "demo":
         demo(out=args.out, epochs=args.epochs, quick=args.quick)
         return 0
