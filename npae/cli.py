@@ -23,34 +23,23 @@ import numpy as np
 
 __all__ = ["main", "FAMILIES"]
 
-#: command-line name -> class name exported by npae
-FAMILIES = {
-    "autoencoder": "Autoencoder",
-    "sparse": "SparseAutoencoder",
-    "ksparse": "KSparseAutoencoder",
-    "denoising": "DenoisingAutoencoder",
-    "contractive": "ContractiveAutoencoder",
-    "vae": "VariationalAutoencoder",
-    "clvae": "ConditionalLatentVAE",
-    "aae": "AdversarialAutoencoder",
-    "concrete": "ConcreteAutoencoder",
-}
+def _families():
+    """Command-line name -> class, from the registry (:mod:`npae.registry`)."""
+    import npae.models  # noqa: F401  (registers every family)
+    from .registry import families
+
+    return families()
 
 
-#: gradcheck's default configuration is small (hidden=(8, 4)); these families
-#: need a matching setting of their own.
-_SMALL = {"ksparse": {"k": 2}, "concrete": {"n_selected": 10}}
+#: command-line name -> class name exported by npae (derived from the registry)
+FAMILIES = {key: cls.__name__ for key, cls in _families().items()}
 
 
 def _model_class(name):
-    import npae
-
-    if name not in FAMILIES:
-        raise SystemExit(f"npae: unknown model {name!r}; choose one of {', '.join(FAMILIES)}")
     try:
-        return getattr(npae, FAMILIES[name])
-    except (ImportError, AttributeError) as exc:
-        raise SystemExit(f"npae: model {name!r} is not available in this build ({exc})")
+        return _families()[name]
+    except KeyError:
+        raise SystemExit(f"npae: unknown model {name!r}; choose one of {', '.join(_families())}")
 
 
 def _parse_settings(pairs):
@@ -190,7 +179,8 @@ def cmd_fit(args):
 def cmd_gradcheck(args):
     from .gradcheck import check_gradients
 
-    settings = {"hidden": (8, 4), "activation": "tanh", **_SMALL.get(args.model, {})}
+    # The family's own small configuration (its first example), then the user's settings.
+    settings = dict(_model_class(args.model)._examples[0])
     settings.update(_parse_settings(args.set))
     settings["dtype"] = "float64"
     model = _make_model(args.model, settings)
@@ -220,7 +210,7 @@ def build_parser():
     d.add_argument("--quick", action="store_true", help="a few seconds, for smoke tests")
 
     f = sub.add_parser("fit", help="train a model and save it")
-    f.add_argument("model", choices=list(FAMILIES))
+    f.add_argument("model", choices=list(_families()))
     f.add_argument("--data", default=None, help="IDX folder, .npz (images, labels) or .npy; "
                    "default: the bundled digits")
     f.add_argument("--n", type=int, default=None, help="use only the first N rows")
@@ -229,7 +219,7 @@ def build_parser():
     f.add_argument("--out", default="model.npz")
 
     g = sub.add_parser("gradcheck", help="numerical gradient check of a model configuration")
-    g.add_argument("model", choices=list(FAMILIES))
+    g.add_argument("model", choices=list(_families()))
     g.add_argument("--set", action="append", metavar="KEY=VALUE")
     g.add_argument("--data", default=None)
     g.add_argument("--n-samples", type=int, default=8)
@@ -257,8 +247,9 @@ def main(argv=None):
     if args.command == "gradcheck":
         return cmd_gradcheck(args)
     if args.command == "families":
-        for name, cls in FAMILIES.items():
-            print(f"{name:12s} npae.{cls}")
+        for name, cls in _families().items():
+            summary = (cls.__doc__ or "").strip().splitlines()[0]
+            print(f"{name:12s} npae.{cls.__name__:28s} {summary}")
         return 0
     return 2
 

@@ -171,6 +171,9 @@ class AdversarialAutoencoder(BaseAutoencoder):
     ((64, 2), (3, 6))
     """
 
+    _examples = ({"hidden": (5,), "latent_dim": 2, "discriminator_hidden": (4,)},
+                 {"hidden": (5,), "latent_dim": 2, "discriminator_hidden": (4,), "prior": "mixture",
+                  "prior_components": 3, "loss": "bce", "weight_decay": 0.01})
     _parameters = {
         "hidden": Param((256,), LayerSizes(allow_empty=True)),
         "latent_dim": Param(2, Interval("int", 1, None)),

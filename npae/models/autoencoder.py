@@ -82,6 +82,10 @@ class Autoencoder(BaseAutoencoder):
     encoder_, decoder_ : npae.nn.MLP
     """
 
+    _examples = ({"hidden": (5, 3), "activation": "tanh"},
+                 {"hidden": (4,), "loss": "bce", "tied": True},
+                 {"hidden": (5, 3), "decoder_hidden": (4,), "activation": "softplus",
+                  "code_activation": "identity", "weight_decay": 0.1})
     _parameters = {
         "hidden": Param((64,), LayerSizes()),
         "decoder_hidden": Param(None, NoneValue(), LayerSizes(allow_empty=True)),

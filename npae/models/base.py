@@ -23,7 +23,9 @@ Optional hooks (the defaults are right for most families)
     ``_extra_state()``               fitted arrays beyond ``params_`` to save; names in ``_state``
 
 Declared data: ``_parameters`` (the family's hyperparameters, see
-:mod:`npae.hyperparams`), ``_state`` (names of saved fitted attributes),
+:mod:`npae.hyperparams`), ``_examples`` (small configurations: ``npae
+gradcheck`` uses the first, the shared test suite ``tests/test_families.py``
+checks them all), ``_state`` (names of saved fitted attributes),
 ``_diagnostics`` (history entries that are not loss terms), ``_uses_labels``.
 The walkthrough ``docs/adding_a_family.md`` adds a family step by step.
 """
@@ -72,6 +74,8 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         "dtype": Param("float64", FloatDtype()),
         "verbose": Param(False, Boolean()),
     }
+    #: small configurations of the family (settings dicts) for checks and tests
+    _examples = ({},)
     #: fitted attributes (beyond params_) that save() stores and load() restores
     _state = ()
     #: history entries that are diagnostics, not loss terms (kept out of the total)

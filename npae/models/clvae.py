@@ -127,6 +127,8 @@ class ConditionalLatentVAE(VariationalAutoencoder):
     """
 
     _uses_labels = True
+    _examples = ({"latent_dim": 2, "hidden": (5,)},
+                 {"latent_dim": 3, "hidden": (4,), "gamma": 0.3, "prior_means": "learned"})
     _parameters = {
         "gamma": Param(1.0, Interval("real", 0, None)),
         "prior_means": Param(None, NoneValue(), Options("learned"), ArrayLike()),

@@ -192,6 +192,8 @@ class ConcreteAutoencoder(BaseAutoencoder):
     ((64, 3), (3,))
     """
 
+    _examples = ({"n_selected": 3, "hidden": (5,)},
+                 {"n_selected": 2, "hidden": (), "loss": "bce"})
     _parameters = {
         "n_selected": Param(50, Interval("int", 1, None)),
         "hidden": Param((320, 320), LayerSizes(allow_empty=True)),

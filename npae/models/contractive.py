@@ -78,6 +78,9 @@ validation_data, random_state, dtype, verbose
     (3, 8, 20)
     """
 
+    _examples = ({"hidden": (5, 3), "lam": 0.5},
+                 {"hidden": (4,), "activation": "tanh", "lam": 1.0, "loss": "bce"},
+                 {"hidden": (5, 4, 3), "activation": "softplus", "lam": 0.3})
     _parameters = {"lam": Param(0.1, Interval("real", 0, None))}
 
     # ---------------------------------------------------------------- loss

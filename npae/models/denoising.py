@@ -87,6 +87,9 @@ class DenoisingAutoencoder(Autoencoder):
     True
     """
 
+    _examples = ({"hidden": (5, 3)},
+                 {"hidden": (4,), "noise": "gaussian", "noise_level": 0.3, "loss": "bce"},
+                 {"hidden": (4,), "noise": "salt_and_pepper", "noise_level": 0.2, "tied": True})
     _parameters = {
         "noise": Param("masking", Options(*NOISES)),
         "noise_level": Param(0.25, Interval("real", 0, None)),

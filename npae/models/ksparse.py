@@ -130,6 +130,8 @@ class KSparseAutoencoder(Autoencoder):
     np.int64(3)
     """
 
+    _examples = ({"hidden": (6,), "k": 2},
+                 {"hidden": (5, 6), "k": 3, "alpha": 2.0, "selection": "magnitude", "tied": True})
     _parameters = {
         "hidden": Param((100,)),
         "code_activation": Param("identity"),

@@ -132,6 +132,9 @@ class VariationalAutoencoder(BaseAutoencoder):
     ((500, 2), (4, 784))
     """
 
+    _examples = ({"latent_dim": 2, "hidden": (5,)},
+                 {"latent_dim": 3, "hidden": (), "likelihood": "gaussian", "decoder_var": "learned"},
+                 {"latent_dim": 2, "hidden": (5, 4), "likelihood": "gaussian", "beta": 0.5})
     _parameters = {
         "latent_dim": Param(2, Interval("int", 1, None)),
         "hidden": Param((256,), LayerSizes(allow_empty=True)),

@@ -76,6 +76,8 @@ class WassersteinAutoencoder(Autoencoder):
     ((64, 2), (3, 10))
     """
 
+    _examples = ({"hidden": (5, 2)},
+                 {"hidden": (4, 3), "kernel": "rbf", "lam": 2.0, "loss": "bce"})
     _parameters = {
         "hidden": Param((256, 8)),
         "code_activation": Param("identity"),
