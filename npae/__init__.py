@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 from . import datasets, gradcheck, linear, metrics, nn, noise, optim, penalties  # noqa: E402
 from ._validation import NotFittedError, TrainingDivergedError  # noqa: E402
 from .datasets import load_mnist  # noqa: E402
+from .export import to_torch  # noqa: E402
 from .gradcheck import check_gradient, check_gradients  # noqa: E402
 from .linear import PCA  # noqa: E402
 from .models import (AdversarialAutoencoder, Autoencoder, BaseAutoencoder,  # noqa: E402
@@ -22,6 +23,6 @@ __all__ = [
     "ContractiveAutoencoder", "VariationalAutoencoder", "ConditionalLatentVAE",
     "AdversarialAutoencoder", "ConcreteAutoencoder", "BaseAutoencoder", "PCA", "load",
     "load_mnist", "check_gradient", "check_gradients", "NotFittedError",
-    "TrainingDivergedError", "datasets", "gradcheck", "linear", "metrics", "nn", "noise",
-    "optim", "penalties",
+    "TrainingDivergedError", "to_torch", "datasets", "gradcheck", "linear", "metrics", "nn",
+    "noise", "optim", "penalties",
 ]
