@@ -65,12 +65,12 @@ def squared_error(X_hat, X):
 
 
 def bernoulli_nll(logits, X):
-    """(1/n) Σ_ij [softplus(a_ij) − x_ij a_ij] (:func:`npae.nn.losses.bernoulli_cross_entropy`)."""
+    """(1/n) Σ_ij [softplus(a_ij) − x_ij a_ij], npae's ``bernoulli_cross_entropy``."""
     return (softplus(logits) - X * logits).sum() / X.shape[0]
 
 
 def gaussian_nll(mu, log_var, X):
-    """(1/n) Σ_ij ½ [log 2π + s_ij + (x_ij − mu_ij)² e^{−s_ij}] (:func:`npae.nn.losses.gaussian_nll`)."""
+    """(1/n) Σ_ij ½ [log 2π + s_ij + (x_ij − mu_ij)² e^{−s_ij}], npae's ``gaussian_nll``."""
     s = torch.broadcast_to(log_var, mu.shape)
     return 0.5 * (LOG_2PI + s + (X - mu) ** 2 * torch.exp(-s)).sum() / X.shape[0]
 
