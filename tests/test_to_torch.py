@@ -140,6 +140,28 @@ def test_loss_terms_and_gradients_match(exported):
         assert np.abs(g - grads[k]).max() < TOL * scale, k
 
 
+@pytest.mark.parametrize("phase", ["reconstruction", "discriminator", "generator"])
+def test_adversarial_phases_match(phase):
+    aae = npae.AdversarialAutoencoder(hidden=(8,), latent_dim=2, discriminator_hidden=(6, 5),
+                                      **FIT).fit(X)
+    t = npae.to_torch(aae)
+    value, grads = aae.phase_loss_and_grads(X, phase, rng=SEED)
+    loss = t.phase_loss(X, phase, z_prior=aae.sample_prior(len(X), rng=SEED))
+    assert abs(loss.item() - value) < TOL
+    loss.backward()
+    for k, p in t.named_parameters():
+        g = np.zeros_like(grads[k]) if p.grad is None else _numpy(p.grad)
+        assert np.abs(g - grads[k]).max() < TOL, k
+
+
+def test_concrete_fixed_features():
+    cae = npae.ConcreteAutoencoder(n_selected=3, hidden=(8,), **FIT)
+    cae.fit_fixed_features(X, np.array([5, 0, 5]))
+    t = npae.to_torch(cae)
+    assert np.array_equal(_numpy(t.encode(X)), X[:, [5, 0, 5]])
+    assert abs(t.loss(X).item() - cae.loss_terms(X, rng=SEED)["reconstruction"]) < TOL
+
+
 def test_encode_decode_reconstruct_match(exported):
     model, module, _, _ = exported
     Z = model.transform(X)
