@@ -1,4 +1,5 @@
-"""The PyTorch tutorial (quick mode): parity at the hand-over, training continues in torch."""
+"""The PyTorch tutorial (quick mode): parity at the hand-over, training continues in torch,
+and in two DistributedDataParallel processes launched with torchrun."""
 
 import os
 import runpy
@@ -32,3 +33,12 @@ def test_training_continues_in_torch(res):
     assert abs(torch_val[-1] - r["reference"]["val_loss"][-1]) < 0.05 * handover
     for name in ("loss_across_handover.png", "reconstructions.png"):
         assert (out / name).stat().st_size > 1000
+
+
+def test_ddp_run_keeps_replicas_equal(res):
+    r, _ = res
+    ddp, handover = r["ddp"], r["npae"]["val_loss"][-1]
+    assert ddp["world_size"] == 2 and ddp["replica_max_diff"] == 0.0
+    # one DDP epoch (global batch 128) does what one single-process epoch does, up to sampling
+    assert ddp["val_loss"][0] < handover
+    assert abs(ddp["val_loss"][0] - r["torch"]["val_loss"][0]) < 0.02 * handover

@@ -16,19 +16,26 @@ npae computes.  This tutorial
    ``DataLoader`` — and draws the loss curve across the hand-over
    (``loss_across_handover.png``) and the reconstructions
    (``reconstructions.png``);
-4. explains the next step, PyTorch's distributed training (DDP).
+4. takes the next step, PyTorch's distributed training: saves the model and
+   the data, and runs ``tutorials/to_pytorch_ddp.py`` with ``torchrun`` on two
+   processes of this machine (DistributedDataParallel; each process reads its
+   own shard of a memory-mapped file) — the script a cluster would run on
+   every machine.
 
 Requires PyTorch (``pip install "npae[bench]"`` installs ``torch==2.13.0``).
 
-    python tutorials/to_pytorch.py            # about half a minute on 2 cores
+    python tutorials/to_pytorch.py            # about a minute on 2 busy cores
     python tutorials/to_pytorch.py --quick    # seconds (used by the tests)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -39,24 +46,8 @@ import npae  # noqa: E402
 from npae import plot  # noqa: E402
 from npae.datasets import load_mnist, train_test_split  # noqa: E402
 
-DDP_SKETCH = """\
-       import torch.distributed as dist
-       from torch.nn.parallel import DistributedDataParallel as DDP
-       from torch.utils.data.distributed import DistributedSampler
-
-       dist.init_process_group("gloo")            # "nccl" on GPUs; torchrun sets rank/world
-       module = npae.to_torch(npae.load("model.npz"))
-       objective = DDP(Objective(module))         # forward() returns the loss: DDP must run it
-       sampler = DistributedSampler(dataset)      # each process reads its own shard
-       loader = DataLoader(dataset, batch_size=128, sampler=sampler)
-       opt = torch.optim.Adam(objective.parameters(), lr=1e-3)
-       for epoch in range(epochs):
-           sampler.set_epoch(epoch)
-           for (xb,) in loader:
-               opt.zero_grad(); objective(xb).backward(); opt.step()   # gradients all-reduced
-
-       torchrun --nnodes=4 --nproc-per-node=8 train.py"""
-
+HERE = os.path.dirname(os.path.abspath(__file__))
+Objective = None  # set by _torch() (it imports torch)
 
 def _torch():
     try:
@@ -64,22 +55,10 @@ def _torch():
     except ImportError:
         raise SystemExit('this tutorial needs PyTorch: pip install "npae[bench]" '
                          "(or pip install torch==2.13.0)") from None
+    global Objective
+    sys.path.insert(0, HERE)
+    from to_pytorch_ddp import Objective  # the loss as forward(), as DDP needs it
     return torch
-
-
-def make_objective(torch):
-    class Objective(torch.nn.Module):
-        """The exported model's loss as ``forward``: what an optimizer loop (and DDP,
-        which synchronises gradients only for what runs inside ``forward``) calls."""
-
-        def __init__(self, module):
-            super().__init__()
-            self.module = module
-
-        def forward(self, X):
-            return self.module.loss(X)
-
-    return Objective
 
 
 def parity(ae, module, X, torch):
@@ -105,7 +84,7 @@ def train_in_torch(module, Xtr, Xte, epochs, batch_size, lr, torch, say):
 
     loader = DataLoader(TensorDataset(torch.from_numpy(Xtr)), batch_size=batch_size,
                         shuffle=True, generator=torch.Generator().manual_seed(0))
-    objective = make_objective(torch)(module)
+    objective = Objective(module)
     opt = torch.optim.Adam(objective.parameters(), lr=lr)
     Xte_t = torch.from_numpy(Xte)
     history = {"loss": [], "val_loss": []}
@@ -124,6 +103,42 @@ def train_in_torch(module, Xtr, Xte, epochs, batch_size, lr, torch, say):
             f"held-out {history['val_loss'][-1]:7.3f} nats/digit "
             f"({time.perf_counter() - t0:.2f}s)")
     return history
+
+
+def run_ddp(ae, X_tr, X_te, epochs, nproc, say):
+    """Save the model and the data, and train from there with ``torchrun`` on ``nproc``
+    processes of this machine (tutorials/to_pytorch_ddp.py); returns its figures."""
+    script = os.path.join(HERE, "to_pytorch_ddp.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {k: os.path.join(tmp, k) for k in ("model.npz", "train.npy", "test.npy",
+                                                    "result.json")}
+        ae.save(paths["model.npz"])
+        np.save(paths["train.npy"], X_tr)
+        np.save(paths["test.npy"], X_te)
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               f"--nproc-per-node={nproc}", script, "--model", paths["model.npz"],
+               "--data", paths["train.npy"], "--test", paths["test.npy"],
+               "--out", paths["result.json"], "--epochs", str(epochs)]
+        say(f"   torchrun --standalone --nproc-per-node={nproc} tutorials/to_pytorch_ddp.py "
+            "--model model.npz --data train.npy ...")
+        t0 = time.perf_counter()
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+        with open(paths["result.json"]) as fh:
+            result = json.load(fh)
+    say(f"   {nproc} processes, {epochs} epoch(s), {time.perf_counter() - t0:.1f}s with start-up; "
+        f"each process loaded the saved npae model, exported it and read its own shard of "
+        f"the rows from a memory-mapped .npy file")
+    for e, (tr, va) in enumerate(zip(result["loss"], result["val_loss"])):
+        say(f"   DDP epoch {e + 1}: training loss {tr:7.3f}, held-out {va:7.3f} nats/digit")
+    say(f"   largest difference between the replicas' parameters: "
+        f"{result['replica_max_diff']:.1e} (DDP averages the gradients: the copies stay equal)")
+    say("   On a cluster the same script runs on every machine, e.g.\n"
+        "     torchrun --nnodes=4 --nproc-per-node=8 --rdzv-backend=c10d "
+        "--rdzv-endpoint=HOST:29500 tutorials/to_pytorch_ddp.py ...\n"
+        "   with backend \"nccl\" on GPUs.  npae stays the place to read and check the "
+        "gradients; PyTorch takes over when the data do not fit.")
+    return result
 
 
 def loss_figure(npae_hist, torch_hist, ref_hist, path):
@@ -153,6 +168,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data, few epochs")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--nproc", type=int, default=2, help="processes of the DDP run")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
                                                       "to_pytorch"))
     args = parser.parse_args(argv)
@@ -200,6 +216,8 @@ def main(argv=None):
     ref_val = ref.history_["val_loss"][-1]
     say(f"   held-out loss: {ae.history_['val_loss'][-1]:.3f} at the hand-over -> "
         f"{torch_hist['val_loss'][-1]:.3f} after PyTorch; npae continued: {ref_val:.3f}")
+    say("   (Not the same numbers: a fresh Adam and another batch order make another run of "
+        "the same training.)")
     loss_figure(ae.history_, torch_hist, ref.history_,
                 os.path.join(args.out, "loss_across_handover.png"))
     n_fig = 6 if args.quick else 10
@@ -211,17 +229,11 @@ def main(argv=None):
                          n=n_fig, title="held-out reconstructions",
                          path=os.path.join(args.out, "reconstructions.png"))
 
-    say("\n== 4. Beyond one machine")
-    say("   The module is an ordinary torch.nn.Module: torch.save(module.state_dict()) stores "
-        "it, and\n   PyTorch's DistributedDataParallel trains it on many processes and "
-        "machines, each on its\n   own shard of the data, gradients averaged after every "
-        "backward pass:\n")
-    say(DDP_SKETCH)
-    say("\n   npae stays the place to read and check the gradients; PyTorch takes over when the "
-        "data do not fit.")
+    say("\n== 4. Beyond one machine: DistributedDataParallel")
+    ddp = run_ddp(ae, X_tr, X_te, 1 if args.quick else 2, args.nproc, say)
     say(f"\n   figures written to {args.out}")
     return {"parity": diffs, "npae": ae.history_, "torch": torch_hist, "reference": ref.history_,
-            "same_start": same}
+            "same_start": same, "ddp": ddp}
 
 
 if __name__ == "__main__":
