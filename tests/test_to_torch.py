@@ -184,6 +184,31 @@ def test_weights_are_float64_copies(exported):
     module.load_npae_params(model.params_)
 
 
+def test_a_saved_and_loaded_model_exports_the_same(exported, tmp_path):
+    model, module, y, draw = exported
+    back = npae.to_torch(npae.load(model.save(tmp_path / "model.npz")))
+    for k, v in module.state_dict().items():
+        assert torch.equal(back.state_dict()[k], v), k
+    assert back.loss(X, **draw(model, SEED)).item() == module.loss(X, **draw(model, SEED)).item()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_float32_models_stay_float32(case):
+    cid, model, labelled, draw = case
+    m32 = type(model)(**{**model.get_params(), "dtype": "float32"})
+    m32.fit(X, Y) if labelled else m32.fit(X)
+    t = npae.to_torch(m32)
+    assert {p.dtype for p in t.parameters()} == {torch.float32}
+    ref = m32.loss_terms(X, Y if labelled else None, rng=SEED)
+    got = t.loss_terms(X, **(draw or (lambda m, s: {}))(m32, SEED))
+    assert all(got[k].dtype == torch.float32 for k in got if torch.is_tensor(got[k]))
+    for k in ref:
+        assert abs(got[k].item() - ref[k]) <= 1e-5 * max(1.0, abs(ref[k])), k
+    Z = t.encode(X)
+    assert Z.dtype == torch.float32 and t.decode(Z).dtype == torch.float32
+    assert np.abs(_numpy(Z) - m32.transform(X)).max() < 1e-5
+
+
 def test_every_activation_exports():
     for act in ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus"):
         ae = npae.Autoencoder(hidden=(8, 4), activation=act, **FIT).fit(X)
@@ -213,15 +238,6 @@ def test_ksparse_ties_follow_npae():
     Z = ae.transform(X)
     assert np.array_equal(_numpy(t.encode(X)) != 0, Z != 0)
     assert np.all((Z != 0)[:, :2]) and not np.any(Z[:, 2:])
-
-
-def test_float32_stays_float32():
-    ae = npae.Autoencoder(hidden=(8, 4), dtype="float32", **FIT).fit(X)
-    t = npae.to_torch(ae)
-    assert {p.dtype for p in t.parameters()} == {torch.float32}
-    out = t(X)
-    assert out.dtype == torch.float32
-    assert np.abs(_numpy(out) - ae.reconstruct(X)).max() < 1e-5
 
 
 def test_training_in_torch_changes_the_loss():
@@ -260,6 +276,13 @@ def test_unfitted_and_foreign_models_are_refused():
 
     with pytest.raises(TypeError, match="families"):
         npae.to_torch(MyAutoencoder(hidden=(4,), **FIT).fit(X))
+
+
+def test_labels_are_required_where_npae_requires_them():
+    aae = npae.AdversarialAutoencoder(hidden=(8,), latent_dim=2, prior="mixture",
+                                      prior_components=3, **FIT).fit(X, Y)
+    with pytest.raises(ValueError, match="fitted with labels"):
+        npae.to_torch(aae).loss(X)
 
 
 def test_missing_torch_names_the_extra(monkeypatch):

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..models._gaussian import LOG_VAR_BOUNDS
+
 __all__ = ["softplus", "ACTIVATIONS", "squared_error", "bernoulli_nll", "gaussian_nll",
            "MLP", "ExportedModule", "clip_log_var"]
 
@@ -77,8 +79,6 @@ def gaussian_nll(mu, log_var, X):
 
 def clip_log_var(log_var):
     """s = clip(log_var, *LOG_VAR_BOUNDS): the value npae evaluates (gradient 0 outside)."""
-    from ..models._gaussian import LOG_VAR_BOUNDS
-
     return torch.clamp(log_var, *LOG_VAR_BOUNDS)
 
 
@@ -149,10 +149,13 @@ class ExportedModule(nn.Module):
     def dtype(self):
         return next(self.parameters()).dtype
 
-    def _tensor(self, X, dtype=None):
-        """A tensor of the module's dtype and device (numpy arrays are converted)."""
-        p = next(self.parameters())
-        return torch.as_tensor(X, dtype=dtype or p.dtype, device=p.device)
+    @property
+    def device(self):
+        return next(self.parameters()).device
+
+    def _tensor(self, X):
+        """X as a tensor of the module's dtype and device (arrays and tensors are converted)."""
+        return torch.as_tensor(X, dtype=self.dtype, device=self.device)
 
     def forward(self, X):
         return self.decode(self.encode(X))
@@ -172,10 +175,17 @@ class ExportedModule(nn.Module):
         return sum(self.loss_terms(*args, **kwargs).values())
 
     def load_npae_params(self, params):
-        """Copy npae's ``params_`` (dict name -> ndarray) into this module; every name
-        must match a parameter and every parameter a name (``strict=True``)."""
-        state = {k: torch.tensor(np.array(v, copy=True)) for k, v in params.items()}
-        state.update({k: v for k, v in self.state_dict().items() if k not in state
-                      and k not in dict(self.named_parameters())})  # buffers stay as built
-        self.load_state_dict(state, strict=True)
+        """Copy npae's ``params_`` (dict name -> ndarray) into this module's parameters:
+        the same names, the same shapes, nothing left over on either side.  Returns self."""
+        named = dict(self.named_parameters())
+        if set(named) != set(params):
+            raise ValueError(f"npae parameters {sorted(set(params) - set(named))} have no torch "
+                             f"counterpart, torch parameters {sorted(set(named) - set(params))} "
+                             "no npae one")
+        with torch.no_grad():
+            for name, value in params.items():
+                if tuple(named[name].shape) != np.shape(value):
+                    raise ValueError(f"{name}: npae shape {np.shape(value)}, torch shape "
+                                     f"{tuple(named[name].shape)}")
+                named[name].copy_(torch.from_numpy(np.asarray(value)))
         return self

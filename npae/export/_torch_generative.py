@@ -103,7 +103,7 @@ class CLVAEModule(VAEModule):
         return 0.5 * (torch.exp(s) + diff ** 2 - 1.0 - s).sum() / mu.shape[0]
 
     def loss_terms(self, X, y, eps=None):
-        return self._terms(X, torch.as_tensor(y, dtype=torch.int64), eps)
+        return self._terms(X, torch.as_tensor(y, dtype=torch.int64, device=self.device), eps)
 
 
 class AdversarialModule(ExportedModule):
@@ -132,17 +132,20 @@ class AdversarialModule(ExportedModule):
 
     def sample_prior(self, n, component=None, generator=None):
         """n draws z ~ p(z) from torch's generator (component: mixture index per row)."""
-        kw = dict(generator=generator, dtype=self.dtype)
+        kw = dict(generator=generator, dtype=self.dtype, device=self.device)
         shape = (n, self.latent_dim)
         if self.prior == "gaussian":
             return self.scale * torch.randn(shape, **kw)
         if self.prior == "uniform":
             return self.scale * (2.0 * torch.rand(shape, **kw) - 1.0)
         if component is None:
-            component = torch.randint(self.n_components, (n,), generator=generator)
-        angle = 2.0 * math.pi * torch.arange(self.n_components, dtype=self.dtype) \
-            / self.n_components
-        means = torch.zeros(self.n_components, self.latent_dim, dtype=self.dtype)
+            component = torch.randint(self.n_components, (n,), generator=generator,
+                                      device=self.device)
+        component = torch.as_tensor(component, dtype=torch.int64, device=self.device)
+        angle = 2.0 * math.pi * torch.arange(self.n_components, dtype=self.dtype,
+                                             device=self.device) / self.n_components
+        means = torch.zeros(self.n_components, self.latent_dim, dtype=self.dtype,
+                            device=self.device)
         means[:, 0], means[:, 1] = 4.0 * self.scale * torch.cos(angle), \
             4.0 * self.scale * torch.sin(angle)
         return means[component] + 0.5 * self.scale * torch.randn(shape, **kw)
@@ -160,7 +163,11 @@ class AdversarialModule(ExportedModule):
         ``model.sample_prior(n, rng=seed, component=y)``); ``y``: component
         indices, required when the model was fitted with labels."""
         X = self._tensor(X)
-        comp = torch.as_tensor(y, dtype=torch.int64) if self.supervised else None
+        if self.supervised and y is None:
+            raise ValueError("this model was fitted with labels: pass y, the component index "
+                             "of each row (np.searchsorted(model.classes_, labels))")
+        comp = torch.as_tensor(y, dtype=torch.int64, device=self.device) \
+            if self.supervised else None
         if phase == "reconstruction":
             out = self.decoder(self.encoder(X))
             return bernoulli_nll(out, X) if self.bce else squared_error(out, X)
@@ -226,7 +233,7 @@ class ConcreteModule(ExportedModule):
         if self.fixed_features is not None:
             return nn.functional.one_hot(self.fixed_features, alpha.shape[1]).to(alpha.dtype)
         if gumbel is None:  # g = −log(−log u), u in [tiny, 1) as npae draws it
-            u = torch.rand(alpha.shape, dtype=alpha.dtype).clamp_min(
+            u = torch.rand(alpha.shape, dtype=alpha.dtype, device=alpha.device).clamp_min(
                 torch.finfo(alpha.dtype).tiny)
             gumbel = -torch.log(-torch.log(u))
         return torch.softmax((alpha + self._tensor(gumbel)) / self.temperature, dim=1)

@@ -99,11 +99,10 @@ def to_torch(model):
     ImportError
         torch is not installed.
     """
-    name = type(model).__name__
-    from ..models import base
+    from .. import models
 
-    if not isinstance(model, base.BaseAutoencoder) or name not in _CONVERTERS \
-            or base._REGISTRY.get(name) is not type(model):
+    name = type(model).__name__
+    if name not in _CONVERTERS or getattr(models, name) is not type(model):
         raise TypeError(f"to_torch exports the npae families {sorted(_CONVERTERS)}; got "
                         f"{type(model).__module__}.{name}")
     if not hasattr(model, "params_"):
