@@ -113,12 +113,13 @@ class MLP(nn.ModuleList):
         layers = []
         for layer in mlp.layers:
             tied = None
-            if layer.transpose:  # npae names the mirrored encoder weight, e.g. "encoder.0.W"
-                if tied_to is None:
-                    raise ValueError(f"layer {layer.W} is tied but no network to tie it to")
-                tied = tied_to[int(layer.W.split(".")[-2])]
+            if layer.transpose:  # layer.W names the encoder weight it mirrors
+                if tied_to is None or layer.W not in tied_to.weight_names:
+                    raise ValueError(f"layer {layer.b} uses {layer.W}, which tied_to lacks")
+                tied = tied_to[tied_to.weight_names.index(layer.W)]
             layers.append(Dense(layer, dtype, tied))
         super().__init__(layers)
+        self.weight_names = [layer.W for layer in mlp.layers]
 
     def forward(self, X):
         return self.hidden(X)[-1]

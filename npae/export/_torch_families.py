@@ -121,8 +121,9 @@ class KSparseModule(AutoencoderModule):
 
 class DenoisingModule(AutoencoderModule):
     """:class:`npae.DenoisingAutoencoder`: the loss reconstructs the clean X from
-    ``X_tilde``.  Pass ``X_tilde`` (e.g. ``model.corrupt(X, rng)``, npae's draw) or
-    leave it None for a torch draw of the same process (:meth:`corrupt`)."""
+    ``X_tilde``.  Pass ``X_tilde`` (e.g. ``model.corrupt(X, rng)``, npae's draw; ``X``
+    itself to switch the corruption off) or leave it None for a torch draw of the
+    same process (:meth:`corrupt`)."""
 
     def __init__(self, model, dtype):
         super().__init__(model, dtype)
