@@ -157,6 +157,7 @@ def loss_figure(npae_hist, torch_hist, ref_hist, path):
                 label=f"npae continued (reference), {name}")
     ax.axvline(E1 + 0.5, color="k", lw=0.8)
     ax.text(E1 + 0.6, ax.get_ylim()[1], " to_torch", va="top", fontsize=8)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (Bernoulli NLL, nats per digit)")
     ax.set_title("training across the hand-over to PyTorch")
