@@ -123,7 +123,9 @@ def run_ddp(ae, X_tr, X_te, epochs, nproc, say):
             "--model model.npz --data train.npy ...")
         t0 = time.perf_counter()
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+        run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        if run.returncode != 0:
+            raise RuntimeError(f"the torchrun run failed:\n{run.stderr[-3000:]}")
         with open(paths["result.json"]) as fh:
             result = json.load(fh)
     say(f"   {nproc} processes, {epochs} epoch(s), {time.perf_counter() - t0:.1f}s with start-up; "
