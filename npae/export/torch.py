@@ -6,7 +6,6 @@ and imported only when :func:`to_torch` is called.
 
 from __future__ import annotations
 
-import numpy as np
 
 from .._validation import NotFittedError
 
@@ -120,5 +119,5 @@ def to_torch(model):
 
     module_name, cls_name = _CONVERTERS[name]
     cls = getattr(importlib.import_module(f"{__package__}.{module_name}"), cls_name)
-    dtype = torch.from_numpy(np.zeros(0, dtype=model._dtype)).dtype
+    dtype = torch.from_numpy(next(iter(model.params_.values()))[:0]).dtype  # the model's
     return cls(model, dtype).load_npae_params(model.params_)
