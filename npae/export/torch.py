@@ -6,7 +6,6 @@ and imported only when :func:`to_torch` is called.
 
 from __future__ import annotations
 
-
 from .._validation import NotFittedError
 
 __all__ = ["to_torch"]
