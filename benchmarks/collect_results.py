@@ -18,6 +18,7 @@ ORDER = [
     ("vae.md", "VAE and CL-VAE (issue 5)"),
     ("aae_concrete.md", "Adversarial and concrete autoencoders (issue 5)"),
     ("applications.md", "Applications: anomaly detection, clustering, retrieval"),
+    ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
 ]
 
 

@@ -4,6 +4,7 @@ The measurements themselves live in benchmarks/RESULTS.md; here we only make
 sure the scripts keep working (speed.py is covered in test_cli.py).
 """
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,7 +13,9 @@ import pytest
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
 SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete.py",
-           "generative_vae.py", "dimreduction.py"]
+           "generative_vae.py", "dimreduction.py",
+           pytest.param("to_torch_parity.py", marks=pytest.mark.skipif(
+               importlib.util.find_spec("torch") is None, reason="needs torch"))]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
