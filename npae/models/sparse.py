@@ -100,7 +100,7 @@ class SparseAutoencoder(Autoencoder):
 
     _examples = ({"hidden": (5, 3)},
                  {"hidden": (4,), "activation": "tanh", "rho": -0.1, "loss": "bce"},
-                 {"hidden": (5, 3), "activation": "relu", "penalty": "activity", "beta": 0.5})
+                 {"hidden": (5, 3), "activation": "softplus", "penalty": "activity", "beta": 0.5})
     _parameters = {
         "penalty": Param("kl", Options("kl", "l1", "l2", "activity")),
         "rho": Param(0.05, Interval("real")),
