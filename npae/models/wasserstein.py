@@ -51,7 +51,11 @@ class WassersteinAutoencoder(Autoencoder):
     code_activation : str, default="identity"
         Linear codes, so that they can match an unbounded prior.
     lam : float, default=10.0
-        λ ≥ 0, the weight of the MMD penalty (the paper's MNIST value).
+        λ ≥ 0, the weight of the MMD penalty (the paper's MNIST value).  Its
+        scale is relative to the reconstruction term, a sum over features:
+        on the bundled digits with ``loss="bce"`` (≈ 200 nats per image) and
+        2-D codes, λ = 10 brings the codes' multiscale MMD to the prior from
+        2.6 (plain autoencoder) to 1.5 in 8 epochs, λ = 100 to 0.17.
     kernel : {"imq", "rbf"}, default="imq"
         The MMD kernel (see the module docstring).
     prior_scale : float, default=1.0
