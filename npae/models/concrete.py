@@ -25,10 +25,7 @@ over the epochs, T(e) = T0 (T_end / T0)^(e / (E − 1)) (Abid et al. §3).  At
 inference the selector is deterministic: unit j picks feature argmax_l α_jl,
 so ``transform(X) = X[:, selected_features_]``.
 
-Gradient of the selector (written out in :func:`concrete_weights_backward`):
-with s = (α + g)/T and M = softmax(s) row-wise,
-dL/dα_j = (1/T) M_j ⊙ (dL/dM_j − ⟨dL/dM_j, M_j⟩), and dL/dM = Σ_i dz^(i) x^(i)ᵀ,
-the sum over samples done by the ops of the chosen execution path.
+The selector's forward and backward passes are in :mod:`npae.nn.selector`.
 
 Uniqueness (Abid et al. §3, "several neurons may select the same feature"):
 npae reports it — ``n_unique_selected_`` — and by default keeps duplicates
@@ -46,6 +43,8 @@ from .._validation import check_array, check_layer_sizes
 from ..hyperparams import (Boolean, Interval, LayerSizes, NoneValue, Options, Param,
                            PositivePair)
 from ..nn import ACTIVATIONS, MLP, get_ops
+from ..nn.selector import (concrete_weights, concrete_weights_backward, gumbel_noise,
+                           temperature_schedule)
 from ..nn.losses import decoder_last_activation, decoder_output, reconstruction_loss
 from ..nn.network import accumulate
 from ..registry import register
@@ -54,67 +53,6 @@ from .training import ParamGroup
 
 __all__ = ["ConcreteAutoencoder", "gumbel_noise", "concrete_weights",
            "concrete_weights_backward", "temperature_schedule"]
-
-
-def gumbel_noise(rng, shape, dtype=np.float64):
-    """Standard Gumbel draws g = −log(−log u), u ~ U(0, 1), from ``rng``.
-
-    ``u`` is kept inside the open interval so that g is always finite.
-    """
-    tiny = np.finfo(np.float64).tiny
-    u = rng.uniform(tiny, 1.0, size=shape)  # [tiny, 1): log u < 0 and finite
-    return (-np.log(-np.log(u))).astype(dtype, copy=False)
-
-
-def concrete_weights(alpha, gumbel, temperature):
-    """Relaxed one-hot rows M = softmax((α + g) / T), row-wise.
-
-    Parameters
-    ----------
-    alpha : ndarray of shape (k, d)
-        Selector logits.
-    gumbel : ndarray of shape (k, d)
-        Gumbel noise (zeros for the noiseless softmax(α / T)).
-    temperature : float
-        T > 0.
-
-    Returns
-    -------
-    M : ndarray of shape (k, d)
-        Each row is a probability vector over the d features.
-    """
-    S = (alpha + gumbel) / temperature
-    S -= S.max(axis=1, keepdims=True)  # softmax is shift-invariant; exp stays <= 1
-    np.exp(S, out=S)
-    S /= S.sum(axis=1, keepdims=True)
-    return S
-
-
-def concrete_weights_backward(dM, M, temperature):
-    """dL/dα from dL/dM through M = softmax((α + g)/T) (the Jacobian of the softmax).
-
-    dL/dα_jl = (1/T) M_jl (dL/dM_jl − Σ_m dL/dM_jm M_jm).  The noise g
-    enters only through M (it is held fixed: the reparameterisation).
-
-    Parameters
-    ----------
-    dM, M : ndarrays of shape (k, d)
-    temperature : float
-
-    Returns
-    -------
-    dalpha : ndarray of shape (k, d)
-    """
-    inner = np.einsum("jl,jl->j", dM, M)[:, None]  # (k, 1)
-    return M * (dM - inner) / temperature
-
-
-def temperature_schedule(start, end, epochs):
-    """The exponential annealing T(e) = start (end/start)^(e/(epochs−1)), e = 0..epochs−1."""
-    if epochs <= 1:
-        return np.array([float(start)] * max(int(epochs), 0))
-    e = np.arange(epochs) / (epochs - 1)
-    return float(start) * (float(end) / float(start)) ** e
 
 
 @register("concrete")
@@ -140,29 +78,18 @@ class ConcreteAutoencoder(BaseAutoencoder):
         Jacobian (hence dL/dα) vanishes, so the unit keeps a random feature.
     unique : bool, default=False
         Resolve duplicate selections after training (see the module notes).
-    weight_decay : float, default=0.0
-        On the decoder's weight matrices (α is not decayed).
-    init : {"auto", "glorot", "he"}, default="auto"
-        Decoder weights.  α starts from U(−r, r), r = sqrt(6/(k + d)).
-    optimizer : {"adam", "sgd", "momentum"} or optimizer object, default="adam"
-        L-BFGS is refused: the annealing schedule runs over minibatch epochs.
-    learning_rate : float, default=1e-3
-        Step size of the decoder.
     selector_learning_rate : float, default=1e-2
-        Step size of the selector logits α (their own optimizer over their own
-        slice of the parameter buffer).  Larger than the decoder's because a
-        unit must build a logit gap of order log d over few steps: on 6,000
-        digits with one step size of 1e-3 for everything, softmax(α) was still
-        nearly uniform after 20 epochs (mean max probability < 0.01) and the
-        selection was no better than random pixels; with 1e-2 it converges
-        (Abid et al. train far longer, 300 epochs of 60,000 digits).
-    batch_size : int, default=128
+        Step size of α (its own optimizer; ``learning_rate`` is the decoder's).
+        Larger because a unit must build a logit gap of order log d in few
+        steps: on 6,000 digits with 1e-3 for everything, softmax(α) was still
+        nearly uniform after 20 epochs and no better than random pixels.
     epochs : int, default=50
         The temperature reaches ``temperature[1]`` at the last epoch.
-    validation_data : array-like or None
-    random_state : int, Generator or None, default=0
-    dtype : {"float64", "float32"}, default="float64"
-    verbose : bool, default=False
+    weight_decay, init, optimizer, learning_rate, batch_size, validation_data,
+    random_state, dtype, verbose
+        As in :class:`npae.Autoencoder` (weight decay on the decoder's weights
+        only; α starts from U(−r, r), r = sqrt(6/(k + d)); L-BFGS is refused:
+        the temperature anneals over minibatch epochs).
 
     Attributes
     ----------
@@ -219,16 +146,13 @@ class ConcreteAutoencoder(BaseAutoencoder):
             )
         decoder_last_activation(self.loss, self.output_activation)
 
-    def _hidden_sizes(self):
-        return check_layer_sizes(self.hidden, "hidden", allow_empty=True)
-
     # ---------------------------------------------------------------- build
     def _build(self, n_features, y=None):
         k = int(self.n_selected)
         if k > n_features:
             raise ValueError(f"n_selected={k} exceeds the number of features ({n_features}); "
                              "choose n_selected <= n_features")
-        hidden = self._hidden_sizes()
+        hidden = check_layer_sizes(self.hidden, "hidden", allow_empty=True)
         last = decoder_last_activation(self.loss, self.output_activation)
         self.decoder_ = MLP.build("decoder", (k, *hidden, n_features),
                                   [self.activation] * len(hidden) + [last])
@@ -254,7 +178,6 @@ class ConcreteAutoencoder(BaseAutoencoder):
     def _code_size(self):
         return int(self.n_selected)
 
-    # ----------------------------------------------------------------- loss
     def _epoch_start(self, epoch):
         start, end = self._temperatures()
         self.temperature_ = float(temperature_schedule(start, end, self.epochs)[epoch])
@@ -302,10 +225,6 @@ class ConcreteAutoencoder(BaseAutoencoder):
         ----------
         X : array-like of shape (n_samples, n_features)
         features : array-like of int, shape (n_selected,)
-
-        Returns
-        -------
-        self
         """
         Xa = check_array(X, dtype=self._dtype)
         features = np.asarray(features)
@@ -373,7 +292,7 @@ class ConcreteAutoencoder(BaseAutoencoder):
 
     def _set_extra_state(self, state):
         self.temperature_ = float(state["temperature_"])
-        self.selected_features_ = np.asarray(state["selected_features_"], dtype=np.int64)
-        self.n_unique_selected_ = int(np.unique(self.selected_features_).size)
         fixed = state.get("fixed_features_")
         self.fixed_features_ = None if fixed is None else np.asarray(fixed, dtype=np.int64)
+        self.selected_features_ = np.asarray(state["selected_features_"], dtype=np.int64)
+        self.n_unique_selected_ = int(np.unique(self.selected_features_).size)
