@@ -1,8 +1,11 @@
 """Shared test configuration.
 
-- A hypothesis profile without deadlines: gradient checks run the per-example
+- Hypothesis profiles without deadlines (gradient checks run the per-example
   reference path, whose first call can be slow on a loaded machine; examples
-  are kept small instead of timed.
+  are kept small instead of timed).  Under CI (``CI`` set, as ``.ci/run`` runs)
+  the "ci" profile is fixed: derandomised, a set number of examples and no
+  example database, so that a CI run is the same run every time; locally the
+  "npae" profile explores new examples.
 - One BLAS thread for the whole session (through threadpoolctl, a test
   dependency): the tests multiply small matrices, for which a second thread
   only adds synchronisation, and on a busy 2-core machine multi-threaded BLAS
@@ -25,7 +28,15 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile("npae")
+settings.register_profile(
+    "ci",
+    parent=settings.get_profile("npae"),
+    derandomize=True,
+    max_examples=50,
+    database=None,
+    print_blob=True,
+)
+settings.load_profile("ci" if os.environ.get("CI") else "npae")
 
 sys.path.append(os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "tutorials")))
 

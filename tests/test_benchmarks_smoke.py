@@ -28,4 +28,16 @@ def test_benchmark_quick_mode(script, tmp_path):
     run = subprocess.run([sys.executable, os.path.join(BENCH, script), "--quick"], cwd=tmp_path,
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "|" in run.stdout  # printed a table
+    assert_printed_a_table(run.stdout)
+
+
+def assert_printed_a_table(stdout):
+    """A Markdown table with a header, a separator and data rows whose numbers are finite."""
+    rows = [line for line in stdout.splitlines() if line.startswith("|")]
+    seps = [i for i, line in enumerate(rows) if set(line.replace(" ", "")) <= set("|-:")]
+    assert seps, "no Markdown table in the output:\n" + stdout[-2000:]
+    headers = {s - 1 for s in seps}
+    data = [r for i, r in enumerate(rows) if i not in seps and i not in headers]
+    assert data, "a table header without data rows:\n" + stdout[-2000:]
+    cells = [c.strip().lower() for r in data for c in r.strip("|").split("|")]
+    assert not any(c in ("nan", "inf", "-inf") for c in cells), "non-finite figure in:\n" + "\n".join(data)
