@@ -107,6 +107,11 @@ CASES = [
                                                      loss="bce", **FIT), False,
      lambda m, s: {"gumbel": gumbel_noise(np.random.default_rng(s),
                                           m.params_["selector.alpha"].shape)}),
+    ("wae-imq", npae.WassersteinAutoencoder(hidden=(8, 3), **FIT), False,
+     lambda m, s: {"z_prior": np.random.default_rng(s).standard_normal((len(X), 3))}),
+    ("wae-rbf-bce-scale", npae.WassersteinAutoencoder(hidden=(8, 2), kernel="rbf", loss="bce",
+                                                      prior_scale=2.0, **FIT), False,
+     lambda m, s: {"z_prior": 2.0 * np.random.default_rng(s).standard_normal((len(X), 2))}),
 ]
 
 

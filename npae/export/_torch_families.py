@@ -178,3 +178,33 @@ class ContractiveModule(AutoencoderModule):
         terms = {"reconstruction": terms["reconstruction"], "contractive": omega,
                  **{k: v for k, v in terms.items() if k == "weight_decay"}}
         return terms
+
+
+class WAEModule(AutoencoderModule):
+    """:class:`npae.WassersteinAutoencoder`: adds λ·MMD²(codes, z_prior), the unbiased
+    estimate with npae's kernel and scales (:func:`npae.mmd.mmd2_penalty`)."""
+
+    def __init__(self, model, dtype):
+        super().__init__(model, dtype)
+        self.lam, self.kernel = float(model.lam), model.kernel
+        self.scales, self.prior_scale = model._scales(), float(model.prior_scale)
+
+    def mmd2(self, Z, P):
+        n = Z.shape[0]
+        off = 1.0 - torch.eye(n, dtype=Z.dtype, device=Z.device)
+        sq = lambda A, B: ((A[:, None, :] - B[None, :, :]) ** 2).sum(-1)  # noqa: E731 (n, n)
+        rZZ, rPP, rZP = sq(Z, Z), sq(P, P), sq(Z, P)
+        total = Z.new_zeros(())
+        for c in self.scales:
+            k = (lambda r: c / (c + r)) if self.kernel == "imq" else (lambda r: torch.exp(-r / (2 * c)))
+            total = total + ((k(rZZ) * off).sum() + (k(rPP) * off).sum()) / (n * (n - 1)) \
+                - 2.0 * k(rZP).mean()
+        return total
+
+    def loss_terms(self, X, z_prior=None):
+        X = self._tensor(X)
+        Z = self.encoder(X)
+        rec = self.reconstruction(self.decoder(Z), X)
+        P = self.prior_scale * torch.randn_like(Z) if z_prior is None else self._tensor(z_prior)
+        mmd = self.mmd2(Z, P) if self.lam and Z.shape[0] >= 2 else Z.new_zeros(())
+        return self._with_weight_decay({"reconstruction": rec, "mmd": self.lam * mmd})

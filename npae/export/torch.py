@@ -10,17 +10,18 @@ from .._validation import NotFittedError
 
 __all__ = ["to_torch"]
 
-#: npae class name -> (implementation module, torch module class)
+#: registry key of the family (npae.registry) -> (implementation module, torch module class)
 _CONVERTERS = {
-    "Autoencoder": ("_torch_families", "AutoencoderModule"),
-    "SparseAutoencoder": ("_torch_families", "SparseModule"),
-    "KSparseAutoencoder": ("_torch_families", "KSparseModule"),
-    "DenoisingAutoencoder": ("_torch_families", "DenoisingModule"),
-    "ContractiveAutoencoder": ("_torch_families", "ContractiveModule"),
-    "VariationalAutoencoder": ("_torch_generative", "VAEModule"),
-    "ConditionalLatentVAE": ("_torch_generative", "CLVAEModule"),
-    "AdversarialAutoencoder": ("_torch_generative", "AdversarialModule"),
-    "ConcreteAutoencoder": ("_torch_generative", "ConcreteModule"),
+    "autoencoder": ("_torch_families", "AutoencoderModule"),
+    "sparse": ("_torch_families", "SparseModule"),
+    "ksparse": ("_torch_families", "KSparseModule"),
+    "denoising": ("_torch_families", "DenoisingModule"),
+    "contractive": ("_torch_families", "ContractiveModule"),
+    "wae": ("_torch_families", "WAEModule"),
+    "vae": ("_torch_generative", "VAEModule"),
+    "clvae": ("_torch_generative", "CLVAEModule"),
+    "aae": ("_torch_generative", "AdversarialModule"),
+    "concrete": ("_torch_generative", "ConcreteModule"),
 }
 
 
@@ -59,6 +60,7 @@ def to_torch(model):
     VariationalAutoencoder       ``eps`` = ``default_rng(seed).standard_normal((n, k))``
     ConditionalLatentVAE         ``y`` (class indices, required) and ``eps`` as above
     AdversarialAutoencoder       ``z_prior`` = ``model.sample_prior(n, rng=seed)``
+    WassersteinAutoencoder       ``z_prior`` = ``σ_z default_rng(seed).standard_normal((n, k))``
     ConcreteAutoencoder          ``gumbel`` = ``gumbel_noise(default_rng(seed), (k, d))``
     ===========================  ==================================================
 
@@ -84,7 +86,7 @@ def to_torch(model):
     Parameters
     ----------
     model : npae.models.BaseAutoencoder
-        A fitted (or initialized) model of one of the nine families.
+        A fitted (or initialized) model of one of the registered families above.
 
     Returns
     -------
@@ -99,10 +101,11 @@ def to_torch(model):
     ImportError
         torch is not installed.
     """
-    from .. import models
+    from ..registry import family_key
 
     name = type(model).__name__
-    if name not in _CONVERTERS or getattr(models, name) is not type(model):
+    key = family_key(type(model))  # the class itself, not a subclass: its loss may differ
+    if key not in _CONVERTERS:
         raise TypeError(f"to_torch exports the npae families {sorted(_CONVERTERS)}; got "
                         f"{type(model).__module__}.{name}")
     if not hasattr(model, "params_"):
@@ -116,7 +119,7 @@ def to_torch(model):
             'pip install "npae[bench]"  (or pip install torch==2.13.0)') from exc
     import importlib
 
-    module_name, cls_name = _CONVERTERS[name]
+    module_name, cls_name = _CONVERTERS[key]
     cls = getattr(importlib.import_module(f"{__package__}.{module_name}"), cls_name)
     dtype = torch.from_numpy(next(iter(model.params_.values()))[:0]).dtype  # the model's
     return cls(model, dtype).load_npae_params(model.params_)
