@@ -106,22 +106,49 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
     return arr
 
 
-def check_labels(y, n_samples, name="y"):
-    """Validate a 1-D label vector of length ``n_samples``; returns an int64 array."""
+def check_labels(y, n_samples=None, name="y", kind="int"):
+    """Validate a 1-D label vector: the one label checker of npae.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+    n_samples : int, optional
+        The expected length (the rows of ``X``).
+    name : str
+        Used in error messages.
+    kind : {"int", "class", "any"}
+        "int": integer labels (whole floats converted), returned as int64;
+        "class": integers or strings (class names); "any": any values compared
+        for equality only (metrics), floats included.
+
+    Raises
+    ------
+    ValueError
+        Missing labels (``None``), wrong shape or length, NaN or infinite labels.
+    TypeError
+        Labels of a type ``kind`` does not accept.
+    """
     if y is None:
         raise ValueError(f"{name} is required: this model uses class labels; call fit(X, y)")
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D of shape (n_samples,), got shape {arr.shape}")
-    if arr.shape[0] != n_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} labels but X has {n_samples} samples")
-    if not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) \
-                and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
-    return arr.astype(np.int64, copy=False)
+    if n_samples is not None and arr.shape[0] != n_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} labels but X has {n_samples} samples; "
+                         f"{name} must have {n_samples} entries, one per row")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite labels (missing labels?); every row "
+                         "needs its label")
+    if arr.dtype == object and any(v is None for v in arr):
+        raise ValueError(f"{name} contains None (missing labels?); every row needs its label")
+    if kind == "any":
+        return arr
+    if arr.dtype.kind in "iub" or (kind == "class" and arr.dtype.kind in "US"):
+        return arr.astype(np.int64) if arr.dtype.kind in "ub" and kind == "int" else arr
+    if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    what = "integer class labels" if kind == "int" else "class labels (integers or strings)"
+    raise TypeError(f"{name} must hold {what}, got dtype {arr.dtype}")
 
 
 def check_rng(rng):
@@ -164,14 +191,10 @@ def check_real(name, value, low=None, high=None, low_open=False, high_open=False
 
 
 def check_positive(value, name, *, integer=False, allow_zero=False):
-    """Validate a positive (or non-negative) hyperparameter."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be a{'n integer' if integer else ' number'}, got {value!r}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
-    return value
+    """A positive (or non-negative) integer or finite real: :func:`check_int` or :func:`check_real`."""
+    if integer:
+        return check_int(name, value, minimum=0 if allow_zero else 1)
+    return check_real(name, value, low=0.0, low_open=not allow_zero)
 
 
 def check_choice(value, name, choices):

@@ -199,8 +199,10 @@ def test_tied_with_the_mirrored_decoder_spelled_out_is_fine(X):
 def test_helpers_directly():
     with pytest.raises(ValueError, match="unknown colour 'red'; expected one of \\['blue'\\]"):
         check_choice("red", "colour", {"blue"})
-    with pytest.raises(ValueError, match="k must be > 0, got 0"):
+    with pytest.raises(ValueError, match="k must be >= 1, got 0"):
         check_positive(0, "k", integer=True)
+    with pytest.raises(ValueError, match=r"lr must be > 0.0, got 0.0"):
+        check_positive(0.0, "lr")
     assert check_positive(0, "k", integer=True, allow_zero=True) == 0
     assert check_positive(np.int64(3), "k", integer=True) == 3
     g = np.random.default_rng(0)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from .._validation import check_positive, check_rng
+from .._validation import check_labels, check_positive, check_rng
 from ..hyperparams import ArrayLike, Interval, NoneValue, Options, Param
 from ..nn.network import accumulate
 from ..priors import DEFAULT_SEPARATION, default_prior_means
@@ -47,27 +47,6 @@ from .variational import VariationalAutoencoder
 
 __all__ = ["ConditionalLatentVAE", "default_prior_means", "kl_to_class_prior",
            "DEFAULT_SEPARATION"]
-
-def _as_labels(y, n_samples, name="y"):
-    """A 1-D array of class labels (integers, or strings) of length n_samples."""
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D of shape (n_samples,), got shape {arr.shape}")
-    if arr.shape[0] != n_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} labels but X has {n_samples} samples")
-    if arr.dtype.kind in "iub" or arr.dtype.kind in "US":
-        return arr
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or infinite labels (missing labels?); "
-                             "every training row needs its class label")
-        if np.all(arr == np.round(arr)):
-            return arr.astype(np.int64)
-    if arr.dtype == object and any(v is None for v in arr):
-        raise ValueError(f"{name} contains None (missing labels?); every training row needs "
-                         "its class label")
-    raise TypeError(f"{name} must hold class labels (integers or strings), got dtype {arr.dtype}")
-
 
 @register("clvae")
 class ConditionalLatentVAE(VariationalAutoencoder):
@@ -149,12 +128,12 @@ class ConditionalLatentVAE(VariationalAutoencoder):
                 "loss_and_grads(X, y), validation_data=(X_val, y_val). (transform, sample, "
                 "score_samples, elbo and log_likelihood work without labels.)"
             )
-        y = _as_labels(y, n_samples)
+        y = check_labels(y, n_samples, kind="class")
         if fitting:
             if self.classes is None:
                 classes = np.unique(y)
             else:
-                classes = _as_labels(self.classes, len(self.classes), name="classes")
+                classes = check_labels(self.classes, len(self.classes), name="classes", kind="class")
                 if len(np.unique(classes)) != len(classes):
                     raise ValueError(f"classes must be distinct, got {self.classes!r}")
             self.classes_ = classes
