@@ -23,9 +23,14 @@ def dense_forward(X, W, b):
 
     (n, i) @ (i, o) + (o,) -> (n, o)
     """
-    A = empty((X.shape[0], W.shape[1]), np.result_type(X, W, b))
-    np.copyto(A, b)  # b on every row, then the product added onto it
-    return add_matmul(A, X, W)  # (n, i) @ (i, o) -> (n, o)
+    dtype = np.result_type(X, W, b)
+    A = np.matmul(X, W, out=empty((X.shape[0], W.shape[1]), dtype))  # (n, i) @ (i, o)
+    # + b on every row.  ``A += b`` would broadcast, for which NumPy allocates an
+    # iterator buffer on every call; adding a same-shape array of copies of b does not.
+    B = empty(A.shape, dtype)
+    np.copyto(B, b)
+    A += B
+    return A
 
 
 def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
