@@ -41,13 +41,11 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import blas_info  # noqa: E402
+from _common import ReusedBufferLoop, blas_info  # noqa: E402
 
 import npae  # noqa: E402
-from npae.batches import iter_minibatches  # noqa: E402
 from npae.datasets import load_mnist  # noqa: E402
 from npae.nn import get_ops  # noqa: E402
-from npae.nn.workspace import Workspace  # noqa: E402
 
 HIDDEN = (256, 64)
 BATCH = 128
@@ -62,24 +60,9 @@ def make_model(dtype, epochs=1):
                             epochs=epochs, random_state=0, dtype=np.dtype(dtype).name)
 
 
-class Trainer:
+def Trainer(X, dtype):
     """One model trained epoch after epoch with the reused-buffer loop."""
-
-    def __init__(self, X, dtype):
-        self.model = make_model(dtype).initialize(X[:BATCH])
-        self.model._make_optimizers()
-        self.grads = self.model._flat.zeros_like()
-        self.rng = np.random.default_rng(0)
-        self.workspace = Workspace()
-        self.out = np.empty((BATCH, X.shape[1]), dtype)
-
-    def step(self, Xb):
-        with self.workspace.step():
-            return self.model._train_step(Xb, None, self.rng, self.grads)
-
-    def epoch(self, X):
-        for _, Xb in iter_minibatches(X, BATCH, self.rng, out=self.out, check_finite=False):
-            self.step(Xb)
+    return ReusedBufferLoop(make_model(dtype), X, BATCH)
 
 
 def time_npae_batch(trainer, X):
@@ -169,7 +152,7 @@ def steady_state_allocation(X, dtype, steps=20):
     writes into one buffer too; a new epoch draws its row order, n integers).
     """
     trainer = Trainer(X, dtype)
-    batches = [Xb.copy() for _, (_, Xb) in zip(range(4), iter_minibatches(X, BATCH, trainer.rng))]
+    batches = [Xb.copy() for _, (_, Xb) in zip(range(4), trainer.minibatches(X))]
     for Xb in batches[:3]:  # warm-up: the workspace and Adam's state are allocated here
         trainer.step(Xb)
     tracemalloc.start()
@@ -190,7 +173,7 @@ def time_phases(X, dtype, repeats=3):
     model, grads, ops = trainer.model, trainer.grads, get_ops(True)
     total = {"gather": 0.0, "zero grads": 0.0, "forward+backward": 0.0, "optimizer": 0.0}
     for _ in range(repeats):
-        batches = iter_minibatches(X, BATCH, trainer.rng, out=trainer.out, check_finite=False)
+        batches = trainer.minibatches(X)
         while True:
             t0 = CLOCK()
             Xb = next(batches, (None, None))[1]

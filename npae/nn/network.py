@@ -189,18 +189,21 @@ class MLP:
                 # their gradient is zero, so there is nothing to add.
                 continue
             dA = layer.activation.backward(dH, A, H, out=empty_like(A))  # (n, n_out)
-            dW = _grads_entry(grads, params, layer.W)
+            dW = grad_entry(grads, params, layer.W)
             dW = dW.T if layer.transpose else dW  # (n_in, n_out), a view into grads
             dH, _, _ = ops.dense_backward(dA, H_in, self.weight(params, layer),
                                           need_dX=(need_dX or l > 0), dW=dW,
-                                          db=_grads_entry(grads, params, layer.b))
+                                          db=grad_entry(grads, params, layer.b))
         if dH is None and need_dX:
             dH = np.zeros_like(cache[0].H_in)  # no term depended on the network at all
         return dH
 
 
-def _grads_entry(grads, params, name):
-    """grads[name], created as zeros (shaped like params[name]) the first time."""
+def grad_entry(grads, params, name):
+    """grads[name], created as zeros (shaped like params[name]) the first time.
+
+    For code that adds a gradient into it in place (``ops.dense_backward(...,
+    dW=grad_entry(grads, params, name))``)."""
     if name not in grads:
         grads[name] = np.zeros_like(params[name])
     return grads[name]
