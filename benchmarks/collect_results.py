@@ -10,7 +10,8 @@ import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = [
-    ("speed.md", "Speed of the core (issue 2)"),
+    ("speed.md", "Speed of the core (issues 2 and 14)"),
+    ("memory.md", "Memory of one epoch, in memory and memory-mapped (issue 14)"),
     ("speed_openblas_autodetect.md", "Speed with OpenBLAS's own kernel choice"),
     ("dimreduction.md", "PCA vs linear and nonlinear autoencoders (issue 3)"),
     ("regularized.md", "Sparse, k-sparse, denoising, contractive: cost and the h2o comparisons (issue 4)"),

@@ -36,11 +36,12 @@ import numpy as np
 import npae
 from npae.datasets import load_mnist
 
-from _common import blas_info
+from _common import ReusedBufferLoop, blas_info
 
 BATCH = 128
 LAM = 1.0
 SHAPES = [(64,), (256, 64), (128, 32)]
+CLOCK = time.perf_counter
 
 
 def kwargs(hidden, dtype):
@@ -48,12 +49,18 @@ def kwargs(hidden, dtype):
                 learning_rate=1e-3, batch_size=BATCH, epochs=1, random_state=0, dtype=dtype)
 
 
-def time_npae(X, hidden, dtype, contractive):
+def time_npae(X, hidden, dtype, contractive, loop="reused"):
+    """One epoch: ``fit`` as shipped, or the reused-buffer loop ``fit`` is to run."""
     model = (npae.ContractiveAutoencoder(lam=LAM, **kwargs(hidden, dtype)) if contractive
              else npae.Autoencoder(**kwargs(hidden, dtype)))
-    t0 = time.perf_counter()
-    model.fit(X)
-    return time.perf_counter() - t0
+    if loop == "fit":
+        t0 = CLOCK()
+        model.fit(X)
+        return CLOCK() - t0
+    trainer = ReusedBufferLoop(model, X, BATCH)
+    t0 = CLOCK()
+    trainer.epoch(X)
+    return CLOCK() - t0
 
 
 def time_torch(X, hidden, dtype):
@@ -90,7 +97,7 @@ def time_torch(X, hidden, dtype):
 
     Xt = torch.from_numpy(X)
     perm = torch.from_numpy(np.random.default_rng(0).permutation(len(X)))
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for s in range(0, len(X), BATCH):
         xb = Xt[perm[s:s + BATCH]]
         opt.zero_grad(set_to_none=True)
@@ -98,7 +105,7 @@ def time_torch(X, hidden, dtype):
         rec = 0.5 * ((out - xb) ** 2).sum() / xb.shape[0]
         (rec + LAM * penalty(xb)).backward()
         opt.step()
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def predicted_ratio(d, hidden, syrk=True):
@@ -122,7 +129,13 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="write the markdown report here")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit BLAS (and torch) to this many threads (threadpoolctl)")
+    parser.add_argument("--loop", choices=["reused", "fit"], default="reused",
+                        help="npae epochs through the reused-buffer loop (default) or fit()")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall-clock time (default) or process CPU time (one thread)")
     args = parser.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.threads:
         from threadpoolctl import threadpool_limits
 
@@ -151,10 +164,10 @@ def main(argv=None):
         for hidden in SHAPES:
             runs = {"ae": [], "cae": [], "torch": []}
             for contractive in (False, True):  # warm-up (BLAS threads, allocator)
-                time_npae(X[:256], hidden, dtype, contractive)
+                time_npae(X[:256], hidden, dtype, contractive, args.loop)
             for _ in range(repeats):  # interleaved: drift hits every column alike
-                runs["ae"].append(time_npae(X, hidden, dtype, False))
-                runs["cae"].append(time_npae(X, hidden, dtype, True))
+                runs["ae"].append(time_npae(X, hidden, dtype, False, args.loop))
+                runs["cae"].append(time_npae(X, hidden, dtype, True, args.loop))
                 if torch is not None:
                     runs["torch"].append(time_torch(X, hidden, dtype))
             med = {k: statistics.median(v) if v else float("nan") for k, v in runs.items()}
@@ -169,7 +182,12 @@ def main(argv=None):
 
     env = [f"- {len(X_all)} rows × 784, batch {BATCH}, sigmoid units, mse, Adam, λ = {LAM}, "
            f"mirrored decoder; 1 epoch per run, medians of {repeats} interleaved runs in one "
-           "process; ratios are of the medians",
+           "process; ratios are of the medians; "
+           f"{'process CPU time' if args.clock == 'cpu' else 'wall-clock time'}",
+           "- npae loop: " + ("`fit()` as shipped" if args.loop == "fit" else
+                              "reused buffers (`npae.batches.iter_minibatches` + "
+                              "`Workspace.step()` + `_train_step`, benchmarks/_common.py), "
+                              "the loop `fit` is to run"),
            "- predicted: GEMM flops of a CAE step over a plain step (npae.nn.jacobian §5; "
            "elementwise passes over the (n, k, h_1) arrays not counted)",
            f"- numpy {np.__version__}; BLAS: {blas_info()}",

@@ -3,17 +3,26 @@
 Architecture 784-256-64-256-784, sigmoid hidden layers (code included), linear
 output, squared error, Adam, batch 128, in float32 and float64:
 
-- npae reference path (one observation at a time),
-- npae batch path (what ``fit`` runs),
+- npae batch path, the training loop as it runs with reused buffers: each
+  minibatch gathered into one buffer (:func:`npae.batches.iter_minibatches`),
+  each step inside ``Workspace.step()`` (:mod:`npae.nn.workspace`), then one
+  Adam step — ``BaseAutoencoder._train_step`` on each minibatch;
+- npae ``fit()`` as shipped (until its loop uses the two pieces above, it
+  allocates its arrays afresh each step);
 - a GEMM-only lower bound: the same 11 matrix products per minibatch alone
-  (4 forward, 4 weight gradients, 3 input gradients), nothing else,
+  (4 forward, 4 weight gradients, 3 input gradients), nothing else;
 - PyTorch on the CPU, same model and optimizer, when torch is installed
-  (``pip install torch==2.13.0``).
+  (``pip install torch==2.13.0``);
+- npae reference path (one observation at a time), on a slice, scaled.
 
 All timings of one table are measured in the same process, interleaved, and
-reported as medians; ratios are of medians of the same run.
+reported as medians; ratios are of medians of the same run.  By default BLAS
+and PyTorch use one thread and times are the process's CPU time (on a shared
+machine, time spent waiting for a core is not the code's); ``--clock wall``
+and ``--threads 2`` measure the other way.  Also measured: the bytes a
+training step allocates once warmed up (tracemalloc).
 
-    python benchmarks/speed.py               # full: 5 repeats, reference on 1000 rows
+    python benchmarks/speed.py --repeats 7 --out benchmarks/results/speed.md
     python benchmarks/speed.py --quick       # smoke mode for CI (seconds)
 """
 
@@ -25,6 +34,7 @@ import platform
 import statistics
 import sys
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -33,23 +43,37 @@ from npae.datasets import load_mnist
 from npae.nn import get_ops
 from npae.optim import make_optimizer
 
-from _common import blas_info
+from _common import ReusedBufferLoop, blas_info
 
 HIDDEN = (256, 64)
 BATCH = 128
+TARGET_TORCH = {"float32": 0.65, "float64": 0.75}
+TARGET_GEMM = 1.7
+CLOCK = time.process_time
 
 
 def make_model(dtype, epochs=1):
     return npae.Autoencoder(hidden=HIDDEN, activation="sigmoid", loss="mse",
                             optimizer="adam", learning_rate=1e-3, batch_size=BATCH,
-                            epochs=epochs, random_state=0, dtype=dtype)
+                            epochs=epochs, random_state=0, dtype=np.dtype(dtype).name)
 
 
-def time_npae_batch(X, dtype):
+def Trainer(X, dtype):
+    """One model trained epoch after epoch with the reused-buffer loop."""
+    return ReusedBufferLoop(make_model(dtype), X, BATCH)
+
+
+def time_npae_batch(trainer, X):
+    t0 = CLOCK()
+    trainer.epoch(X)
+    return CLOCK() - t0
+
+
+def time_npae_fit(X, dtype):
     model = make_model(dtype)
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     model.fit(X)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def time_npae_reference(X, dtype):
@@ -60,13 +84,13 @@ def time_npae_reference(X, dtype):
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(X))
     ops = get_ops(False)
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for s in range(0, len(X), BATCH):
         Xb = X[perm[s:s + BATCH]]
         grads.flat.fill(0.0)
         model._objective(model.params_, Xb, None, rng, ops, grads.views)
         opt.step(model._flat.flat, grads.flat)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def time_gemm_bound(X, dtype):
@@ -75,7 +99,7 @@ def time_gemm_bound(X, dtype):
     sizes = [X.shape[1], *HIDDEN, *HIDDEN[-2::-1], X.shape[1]]
     Ws = [rng.standard_normal((a, b)).astype(dtype) * 0.01 for a, b in zip(sizes, sizes[1:])]
     perm = rng.permutation(len(X))
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for s in range(0, len(X), BATCH):
         H = X[perm[s:s + BATCH]]
         acts = [H]
@@ -87,7 +111,7 @@ def time_gemm_bound(X, dtype):
             _ = acts[l].T @ dA  # weight gradient
             if l > 0:
                 dA = dA @ Ws[l].T  # input gradient (none for the first layer)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def time_torch(X, dtype):
@@ -105,7 +129,7 @@ def time_torch(X, dtype):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     Xt = torch.from_numpy(X)
     perm = torch.from_numpy(np.random.default_rng(0).permutation(len(X)))
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for s in range(0, len(X), BATCH):
         xb = Xt[perm[s:s + BATCH]]
         opt.zero_grad(set_to_none=True)
@@ -113,49 +137,99 @@ def time_torch(X, dtype):
         loss = 0.5 * ((out - xb) ** 2).sum() / xb.shape[0]  # npae's "mse"
         loss.backward()
         opt.step()
-    return time.perf_counter() - t0
+    return CLOCK() - t0
+
+
+def steady_state_allocation(X, dtype, steps=20):
+    """Bytes a warmed-up training step allocates: (transient peak, net growth) per step.
+
+    The peak is the most memory held at once during ``steps`` steps above what
+    was held before them (a temporary array would show as its size); the
+    growth is what stays allocated, divided by the number of steps.  The
+    minibatches are gathered before, so this is the step alone (the gather
+    writes into one buffer too; a new epoch draws its row order, n integers).
+    """
+    trainer = Trainer(X, dtype)
+    batches = [Xb.copy() for _, (_, Xb) in zip(range(4), trainer.minibatches(X))]
+    for Xb in batches[:3]:  # warm-up: the workspace and Adam's state are allocated here
+        trainer.step(Xb)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for i in range(steps):
+            trainer.step(batches[i % len(batches)])
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base, (current - base) / steps, trainer.workspace.nbytes
 
 
 def time_phases(X, dtype, repeats=3):
     """Where a batch-path epoch goes: gather, zeroing, forward+backward, optimizer step (ms)."""
-    model = make_model(dtype).initialize(X)
-    grads = model._flat.zeros_like()
-    opt = make_optimizer(model.optimizer, model.learning_rate)
-    ops = get_ops(True)
-    rng = np.random.default_rng(0)
-    perm = rng.permutation(len(X))
+    trainer = Trainer(X, dtype)
+    model, grads, ops = trainer.model, trainer.grads, get_ops(True)
     total = {"gather": 0.0, "zero grads": 0.0, "forward+backward": 0.0, "optimizer": 0.0}
     for _ in range(repeats):
-        for s in range(0, len(X), BATCH):
-            t0 = time.perf_counter()
-            Xb = X[perm[s:s + BATCH]]
-            t1 = time.perf_counter()
+        batches = trainer.minibatches(X)
+        while True:
+            t0 = CLOCK()
+            Xb = next(batches, (None, None))[1]
+            if Xb is None:
+                break
+            t1 = CLOCK()
             grads.flat.fill(0.0)
-            t2 = time.perf_counter()
-            model._objective(model.params_, Xb, None, rng, ops, grads.views)
-            t3 = time.perf_counter()
-            opt.step(model._flat.flat, grads.flat)
-            t4 = time.perf_counter()
+            t2 = CLOCK()
+            with trainer.workspace.step():
+                model._objective(model.params_, Xb, None, trainer.rng, ops, grads.views)
+            t3 = CLOCK()
+            trainer.optimizer.step(model._flat.flat, grads.flat)
+            t4 = CLOCK()
             for k, dt in zip(total, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 total[k] += dt
     return {k: 1000 * v / repeats for k, v in total.items()}, model._flat.size
 
 
+def limit_threads(n):
+    """BLAS (NumPy's and SciPy's) and PyTorch to ``n`` threads; returns a note."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return "threadpoolctl not installed: BLAS threads not limited"
+    threadpool_limits(n)
+    try:
+        import torch
+    except ImportError:
+        return f"BLAS limited to {n} thread(s)"
+    torch.set_num_threads(n)
+    return f"BLAS and PyTorch limited to {n} thread(s)"
+
+
 def main(argv=None):
+    global CLOCK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--reference-rows", type=int, default=1000,
+    parser.add_argument("--reference-rows", type=int, default=500,
                         help="rows timed on the (slow) reference path; scaled to a full epoch")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS and PyTorch threads (default 1: a shared machine)")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                        help="process CPU time (default; one thread) or wall-clock time")
     parser.add_argument("--out", default=None, help="write the markdown table here")
     parser.add_argument("--phases", action="store_true",
                         help="also time the phases of a batch-path epoch")
     args = parser.parse_args(argv)
+    if args.clock == "cpu" and args.threads != 1:
+        parser.error("--clock cpu adds up the CPU time of all threads; use --clock wall "
+                     "with --threads > 1")
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    thread_note = limit_threads(args.threads)
 
     X_all, _ = load_mnist()
     X_all = X_all[:1024] if args.quick else X_all
     repeats = 1 if args.quick else args.repeats
-    ref_rows = min(256 if args.quick else args.reference_rows, len(X_all))
+    ref_rows = min(128 if args.quick else args.reference_rows, len(X_all))
     try:
         import torch
 
@@ -164,42 +238,57 @@ def main(argv=None):
     except ImportError:
         torch = None
 
-    lines, verdicts = [], []
-    header = ("| dtype | npae reference (epoch, est.) | npae batch | GEMM-only bound | PyTorch CPU "
-              "| batch / GEMM | batch / PyTorch |")
-    lines += [header, "|---|---|---|---|---|---|---|"]
+    lines, verdicts, allocs = [], [], []
+    header = ("| dtype | npae batch | GEMM-only bound | PyTorch CPU | batch / GEMM "
+              "| batch / PyTorch | npae fit() as shipped | npae reference (epoch, est.) |")
+    lines += [header, "|---|---|---|---|---|---|---|---|"]
     for dtype in (np.float32, np.float64):
         X = X_all.astype(dtype)
-        runs = {"batch": [], "gemm": [], "torch": [], "ref": []}
-        time_npae_batch(X[:512], dtype)  # warm-up (BLAS threads, allocator)
+        name = np.dtype(dtype).name
+        runs = {"batch": [], "gemm": [], "torch": [], "fit": [], "ref": []}
+        trainer = Trainer(X, dtype)
+        trainer.epoch(X[:4 * BATCH])  # warm-up (BLAS, allocator, the workspace)
         for _ in range(repeats):  # interleaved, so drift hits every column alike
-            runs["batch"].append(time_npae_batch(X, dtype))
+            runs["batch"].append(time_npae_batch(trainer, X))
             runs["gemm"].append(time_gemm_bound(X, dtype))
             if torch is not None:
                 runs["torch"].append(time_torch(X, dtype))
+            runs["fit"].append(time_npae_fit(X, dtype))
         # The reference path is slow by design: time a slice, scale to the epoch.
         runs["ref"].append(time_npae_reference(X[:ref_rows], dtype) * len(X) / ref_rows)
         med = {k: statistics.median(v) if v else float("nan") for k, v in runs.items()}
-        name = np.dtype(dtype).name
+        r_gemm = med["batch"] / med["gemm"]
         tcol = f"{med['torch']:.3f} s" if torch is not None else "n/a"
-        rt = f"{med['batch'] / med['torch']:.2f}x" if torch is not None else "n/a"
-        lines.append(f"| {name} | {med['ref']:.1f} s | {med['batch']:.3f} s | {med['gemm']:.3f} s "
-                     f"| {tcol} | {med['batch'] / med['gemm']:.2f}x | {rt} |")
-        verdicts.append(
-            f"- {name}: batch path {med['batch'] / med['gemm']:.2f}× the GEMM-only bound "
-            f"(target ≤ 2.5×: {'met' if med['batch'] <= 2.5 * med['gemm'] else 'NOT met'})"
-            + ("" if torch is None else
-               f"; {med['batch'] / med['torch']:.2f}× PyTorch's epoch time (target ≤ 1: "
-               f"{'met' if med['batch'] <= med['torch'] else 'NOT met'})"))
+        r_torch = med["batch"] / med["torch"] if torch is not None else float("nan")
+        lines.append(f"| {name} | {med['batch']:.3f} s | {med['gemm']:.3f} s | {tcol} "
+                     f"| {r_gemm:.2f}x | {r_torch:.2f}x | {med['fit']:.3f} s "
+                     f"| {med['ref']:.1f} s |")
+        verdict = (f"- {name}: batch path {r_gemm:.2f}× the GEMM-only bound (target ≤ "
+                   f"{TARGET_GEMM}×: {'met' if r_gemm <= TARGET_GEMM else 'NOT met'})")
+        if torch is not None:
+            t = TARGET_TORCH[name]
+            verdict += (f"; {r_torch:.2f}× PyTorch's epoch (target ≤ {t}×: "
+                        f"{'met' if r_torch <= t else 'NOT met'})")
+        verdicts.append(verdict)
+        peak, growth, ws_bytes = steady_state_allocation(X, dtype)
+        allocs.append(f"| {name} | {peak:,} B | {growth:,.0f} B | {ws_bytes / 1e6:.1f} MB "
+                      f"| {BATCH * X.shape[1] * X.itemsize:,} B |")
         print(lines[-1], flush=True)
 
+    clock = "process CPU time" if args.clock == "cpu" else "wall-clock time"
     env = [f"- rows: {len(X_all)} × 784, batch {BATCH}, 784-256-64-256-784 sigmoid, Adam; "
-           f"medians of {repeats} interleaved runs; reference path timed on {ref_rows} rows "
-           "and scaled to the epoch",
+           f"medians of {repeats} interleaved runs, {clock}; reference path timed on "
+           f"{ref_rows} rows and scaled to the epoch",
+           f"- threads: {thread_note}",
            f"- numpy {np.__version__}; BLAS: {blas_info()}",
            f"- PyTorch: {torch_version + f' ({torch_threads} threads)' if torch else 'not installed'}",
            f"- machine: {platform.machine()}, {os.cpu_count()} cores; "
            f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"]
+    alloc = ["", "Memory allocated by one warmed-up training step (tracemalloc, all "
+             "allocations, 20 steps):", "",
+             "| dtype | transient peak above steady state | net growth per step "
+             "| workspace held | one (128, 784) array, for scale |",
+             "|---|---|---|---|---|", *allocs]
     if args.phases:
         env.append("")
         env.append("| dtype | " + " | ".join(["gather", "zero grads", "forward+backward",
@@ -209,14 +298,11 @@ def main(argv=None):
             ms, size = time_phases(X_all.astype(dtype), dtype, repeats)
             env.append(f"| {np.dtype(dtype).name} | " + " | ".join(f"{v:.1f} ms" for v in ms.values())
                        + f" | {size} |")
-        env.append("(milliseconds per epoch, mean over the repeats)")
-    coretype = os.environ.get("OPENBLAS_CORETYPE")
+        env.append(f"(milliseconds per epoch of the batch path, mean over the repeats, {clock})")
     command = " ".join(["python benchmarks/speed.py", *(argv if argv is not None else sys.argv[1:])])
-    if coretype is None:
-        command = "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE " + command
     title = ["# Speed: one epoch of the basic autoencoder, npae vs GEMM bound vs PyTorch", "",
              f"Command: `{command}`", ""]
-    text = "\n".join(title + lines + [""] + verdicts + [""] + env)
+    text = "\n".join(title + lines + [""] + verdicts + alloc + [""] + env)
     print()
     print(text)
     if args.out:

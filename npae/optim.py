@@ -12,6 +12,7 @@ autoencoder) gives each its own contiguous slice of the buffer.
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import scipy.optimize
@@ -52,14 +53,28 @@ class Momentum:
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015) with bias correction folded into the step size.
+    """Adam (Kingma & Ba 2015), Algorithm 1, with no temporaries.
 
-    m ← β1 m + (1−β1) g;   v ← β2 v + (1−β2) g²;
-    Θ ← Θ − ε_t m / (√v + ε̂),   ε_t = ε √(1−β2^t) / (1−β1^t),  ε̂ = eps √(1−β2^t)
+    The paper's update, with g the gradient at step t::
 
-    (the "efficient" form of Algorithm 1 of the paper: identical to
-    ``ε m̂ / (√v̂ + eps)``, with fewer vector operations.)
+        m ← β1 m + (1−β1) g;   v ← β2 v + (1−β2) g²;
+        Θ ← Θ − ε m̂ / (√v̂ + eps),   m̂ = m / (1−β1^t),  v̂ = v / (1−β2^t)
+
+    is computed in an equivalent form with fewer passes over the vectors:
+    the state is ``M = m / (1−β1)`` and ``V = v / (1−β2)``, which obey
+    ``M ← β1 M + g`` and ``V ← β2 V + g²`` (no multiply by 1−β), and the
+    constants go into two scalars::
+
+        Θ ← Θ − s_t M / (√V + eps / c_t),   c_t = √((1−β2) / (1−β2^t)),
+                                             s_t = ε (1−β1) / ((1−β1^t) c_t)
+
+    The vectors are updated in chunks of ``CHUNK`` entries, so that the ten
+    elementwise passes of one chunk run on data held in the CPU cache, with a
+    chunk-sized scratch buffer: the step allocates nothing.
     """
+
+    #: entries per chunk: the 5 chunk-sized vectors (Θ, g, M, V, scratch) fit in a 1–2 MB L2 cache
+    CHUNK = 1 << 15
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
         self.learning_rate = learning_rate
@@ -67,28 +82,34 @@ class Adam:
         self.beta2 = beta2
         self.eps = eps
         self.t = 0
-        self.m = self.v = self._buf = None
+        self.M = self.V = self._buf = None
 
     def step(self, theta, grad):
-        if self.m is None:
-            self.m = np.zeros_like(theta)
-            self.v = np.zeros_like(theta)
-            self._buf = np.empty_like(theta)
+        """Update ``theta`` (1-D array) in place from ``grad`` (same shape)."""
+        if self.M is None:
+            self.M = np.zeros_like(theta)
+            self.V = np.zeros_like(theta)
+            self._buf = np.empty(min(self.CHUNK, theta.size), dtype=theta.dtype)
         self.t += 1
-        b1, b2, m, v, buf = self.beta1, self.beta2, self.m, self.v, self._buf
-        m *= b1
-        m += (1.0 - b1) * grad
-        np.multiply(grad, grad, out=buf)
-        v *= b2
-        buf *= 1.0 - b2
-        v += buf
-        c2 = np.sqrt(1.0 - b2**self.t)
-        step = self.learning_rate * c2 / (1.0 - b1**self.t)
-        np.sqrt(v, out=buf)
-        buf += self.eps * c2
-        np.divide(m, buf, out=buf)
-        buf *= step
-        theta -= buf
+        b1, b2 = self.beta1, self.beta2
+        # Python floats: a NumPy float64 scalar would promote a float32 update
+        # to float64 and make NumPy allocate a cast buffer.
+        c = math.sqrt((1.0 - b2) / (1.0 - b2**self.t))
+        step = self.learning_rate * (1.0 - b1) / ((1.0 - b1**self.t) * c)
+        eps = self.eps / c
+        for s in range(0, theta.size, self.CHUNK):
+            e = min(s + self.CHUNK, theta.size)
+            M, V, g, buf = self.M[s:e], self.V[s:e], grad[s:e], self._buf[:e - s]
+            M *= b1
+            M += g  # M ← β1 M + g
+            np.multiply(g, g, out=buf)
+            V *= b2
+            V += buf  # V ← β2 V + g²
+            np.sqrt(V, out=buf)
+            buf += eps
+            np.divide(M, buf, out=buf)
+            buf *= step
+            theta[s:e] -= buf
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

@@ -41,3 +41,15 @@ def assert_printed_a_table(stdout):
     assert data, "a table header without data rows:\n" + stdout[-2000:]
     cells = [c.strip().lower() for r in data for c in r.strip("|").split("|")]
     assert not any(c in ("nan", "inf", "-inf") for c in cells), "non-finite figure in:\n" + "\n".join(data)
+
+
+def test_memory_benchmark_quick_mode_bounds_the_memory_mapped_epoch(tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    run = subprocess.run([sys.executable, os.path.join(BENCH, "memory.py"), "--quick",
+                          "--tmp", str(tmp_path), "--out", str(tmp_path / "memory.md")],
+                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    text = (tmp_path / "memory.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| memory-mapped")]
+    assert len(rows) == 2 and "(met)" in rows[0]  # under 500 MB with 20,000 rows
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("npae-memory-")]  # deleted

@@ -3,15 +3,18 @@
 Nothing here imports the rest of npae.  Two interchangeable *ops* modules
 implement the primitives that involve a sum over observations:
 :mod:`npae.nn.batch` (vectorized) and :mod:`npae.nn.reference` (one
-observation at a time).  :func:`get_ops` picks one.
+observation at a time).  :func:`get_ops` picks one.  A training loop runs
+each step inside ``Workspace().step()`` (:mod:`npae.nn.workspace`) so that the
+arrays of one step are reused by the next.
 """
 
 from . import batch, reference
 from .activations import ACTIVATIONS, Activation, get_activation
 from .network import MLP, Layer, LayerCache
+from .workspace import Workspace
 
 __all__ = ["get_ops", "batch", "reference", "MLP", "Layer", "LayerCache", "Activation",
-           "ACTIVATIONS", "get_activation"]
+           "ACTIVATIONS", "get_activation", "Workspace"]
 
 
 def get_ops(vectorized=True):

@@ -2,11 +2,16 @@
 
 Each activation is a small object with three methods:
 
-- ``forward(a)``        -> ``h = f(a)``
+- ``forward(a, out=None)``  -> ``h = f(a)``
 - ``grad(a, h)``        -> ``f'(a)``   (may use ``h`` when that is cheaper,
   e.g. sigmoid: f' = h (1 - h), tanh: f' = 1 - h^2)
 - ``grad2(a, h)``       -> ``f''(a)``  (needed by the gradient of the
   contractive penalty, whose value already contains f')
+- ``backward(dh, a, h, out=None)`` -> ``dh * f'(a)``, the chain rule
+
+``out`` (same shape and dtype as ``a``, never ``a`` itself) receives the
+result when given: the training loop passes reused work buffers (see
+:mod:`npae.nn.workspace`).  The identity returns its input and ignores it.
 
 ``a`` is the pre-activation, ``h`` the activation; shapes are arbitrary and
 preserved.  Everything is elementwise, so the same code serves the
@@ -34,7 +39,7 @@ class Activation:
     name = "base"
     smooth = True
 
-    def forward(self, a):
+    def forward(self, a, out=None):
         raise NotImplementedError
 
     def grad(self, a, h):
@@ -43,9 +48,9 @@ class Activation:
     def grad2(self, a, h):
         raise NotImplementedError
 
-    def backward(self, dh, a, h):
+    def backward(self, dh, a, h, out=None):
         """Chain rule through the unit: dL/da = dL/dh * f'(a)."""
-        return dh * self.grad(a, h)
+        return np.multiply(dh, self.grad(a, h), out=out)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -54,7 +59,7 @@ class Activation:
 class Identity(Activation):
     name = "identity"
 
-    def forward(self, a):
+    def forward(self, a, out=None):
         return a
 
     def grad(self, a, h):
@@ -63,7 +68,7 @@ class Identity(Activation):
     def grad2(self, a, h):
         return np.zeros_like(a)
 
-    def backward(self, dh, a, h):
+    def backward(self, dh, a, h, out=None):
         return dh  # f' = 1: skip the multiplication
 
 
@@ -72,12 +77,12 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def forward(self, a):
+    def forward(self, a, out=None):
         # 1/(1+exp(-a)) computed in place in one buffer: this is several times
         # faster than scipy.special.expit here.  exp(-a) overflows to inf for
         # a << 0, and 1/(1+inf) = 0 is the right limit, so the warning is
         # silenced rather than the input clipped.
-        h = np.negative(a)
+        h = np.negative(a, out=out)
         with np.errstate(over="ignore"):
             np.exp(h, out=h)
         h += 1.0
@@ -86,6 +91,13 @@ class Sigmoid(Activation):
 
     def grad(self, a, h):
         return h * (1.0 - h)
+
+    def backward(self, dh, a, h, out=None):
+        # dh * h (1 - h) in three passes over one buffer, no temporaries
+        out = np.subtract(1.0, h, out=out)
+        out *= h
+        out *= dh
+        return out
 
     def grad2(self, a, h):
         return h * (1.0 - h) * (1.0 - 2.0 * h)
@@ -96,11 +108,17 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, a):
-        return np.tanh(a)
+    def forward(self, a, out=None):
+        return np.tanh(a, out=out)
 
     def grad(self, a, h):
         return 1.0 - h * h
+
+    def backward(self, dh, a, h, out=None):
+        out = np.multiply(h, h, out=out)  # dh * (1 - h^2), no temporaries
+        np.subtract(1.0, out, out=out)
+        out *= dh
+        return out
 
     def grad2(self, a, h):
         return -2.0 * h * (1.0 - h * h)
@@ -112,11 +130,17 @@ class ReLU(Activation):
     name = "relu"
     smooth = False
 
-    def forward(self, a):
-        return np.maximum(a, 0.0)
+    def forward(self, a, out=None):
+        return np.maximum(a, 0.0, out=out)
 
     def grad(self, a, h):
         return (a > 0).astype(a.dtype)
+
+    def backward(self, dh, a, h, out=None):
+        # h = max(a, 0) >= 0, so sign(h) is the indicator 1[a > 0]: no boolean temporary
+        out = np.sign(h, out=out)
+        out *= dh
+        return out
 
     def grad2(self, a, h):
         return np.zeros_like(a)
@@ -131,8 +155,12 @@ class LeakyReLU(Activation):
     def __init__(self, slope=0.01):
         self.slope = slope
 
-    def forward(self, a):
-        return np.where(a > 0, a, self.slope * a)
+    def forward(self, a, out=None):
+        h = np.where(a > 0, a, self.slope * a)
+        if out is None:
+            return h
+        out[...] = h
+        return out
 
     def grad(self, a, h):
         return np.where(a > 0, 1.0, self.slope).astype(a.dtype)
@@ -149,12 +177,17 @@ class Softplus(Activation):
 
     name = "softplus"
 
-    def forward(self, a):
+    def forward(self, a, out=None):
         # log(1+e^a) = max(a, 0) + log1p(e^{-|a|}): no overflow for large |a|.
-        return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+        return np.add(np.maximum(a, 0.0), np.log1p(np.exp(-np.abs(a))), out=out)
 
     def grad(self, a, h):
         return SIGMOID.forward(a)
+
+    def backward(self, dh, a, h, out=None):
+        out = SIGMOID.forward(a, out=out)  # f' = sigmoid(a), written into out
+        out *= dh
+        return out
 
     def grad2(self, a, h):
         s = SIGMOID.forward(a)

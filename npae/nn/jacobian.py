@@ -96,7 +96,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import accumulate
+from .network import accumulate, grad_entry
+from .workspace import empty
 
 __all__ = ["encoder_jacobian", "jacobian_frobenius_sq", "contractive_penalty",
            "backward_with_preactivation", "METHODS"]
@@ -120,7 +121,18 @@ def _add_weight_grad(grads, layer, g):
 def _bmm(P, M):
     """Per-sample products P^(i) M for P (n, k, a), M (a, b) -> (n, k, b): one GEMM."""
     n, k, a = P.shape
-    return (P.reshape(n * k, a) @ M).reshape(n, k, M.shape[1])  # (n·k, a) @ (a, b)
+    out = empty((n * k, M.shape[1]), np.result_type(P, M))
+    return np.matmul(P.reshape(n * k, a), M, out=out).reshape(n, k, M.shape[1])
+
+
+def _outer_scale(d, M):
+    """diag(d^(i)) M for each row d^(i) of d (n, k) and M (k, a) -> (n, k, a), in a work buffer.
+
+    The (n, k, a) arrays of the penalty are its largest: taking them from the
+    workspace (reused across training steps) avoids page faults on every step.
+    """
+    out = empty((d.shape[0], *M.shape), np.result_type(d, M))
+    return np.multiply(d[:, :, None], M[None, :, :], out=out)
 
 
 def _sum_of_products(P, Q, ops):
@@ -178,10 +190,12 @@ def _chain(mlp, params, D):
         Wt = np.ascontiguousarray(_weight(mlp, params, mlp.layers[l]).T)
         if l == L - 1:
             # diag(f'_L) W_Lᵀ: scale the rows of W_Lᵀ per sample, no product needed
-            V[l - 1] = D[l][:, :, None] * Wt[None, :, :]  # (n, k, 1) * (1, k, h_{l-1})
+            V[l - 1] = _outer_scale(D[l], Wt)  # (n, k, 1) * (1, k, h_{l-1})
         else:
             V[l - 1] = _bmm(U[l], Wt)  # (n, k, h_l) @ (h_l, h_{l-1}) -> (n, k, h_{l-1})
-        U[l - 1] = V[l - 1] * D[l - 1][:, None, :]  # right-multiply by diag(f'_{l-1})
+        # right-multiply by diag(f'_{l-1}), into a work buffer
+        U[l - 1] = np.multiply(V[l - 1], D[l - 1][:, None, :], out=empty(V[l - 1].shape,
+                                                                       V[l - 1].dtype))
     return U, V
 
 
@@ -243,10 +257,11 @@ def encoder_jacobian(mlp, params, X, ops=None, cache=None):
 
 
 def _first_layer(U1, W1, diag, method, scale, need_grad, ops):
-    """Per-sample ‖U_1 W_1ᵀ‖²_F and, if asked, Ū_1 and W̄_1 (both times ``scale``).
+    """‖U_1 W_1ᵀ‖²_F and, if asked, Ū_1 and W̄_1 (both times ``scale``).
 
     ``diag``: U_1 is the diagonal f'_1 stored as (n, h_1) (a one-layer encoder).
-    Returns (values (n,), Ū_1 or None, W̄_1 or None).
+    Returns (per-sample values (n,) — with ``need_grad`` their sum over the
+    batch, a float —, Ū_1 or None, W̄_1 or None).
     """
     if method == "gram":
         if diag:
@@ -259,20 +274,23 @@ def _first_layer(U1, W1, diag, method, scale, need_grad, ops):
             Ubar = (2.0 * scale) * U1 * col_sq  # ∂/∂f'_j = 2 f'_j G_jj: (n, k)
             Gbar_diag = scale * ops.sum_over_samples(D2)  # Σ_i f'_ij²: (k,)
             Wbar = (2.0 * W1) * Gbar_diag  # 2 W_1 diag(Ḡ): (d, k)
-            return values, Ubar, Wbar
+            return float(ops.sum_over_samples(values)), Ubar, Wbar
         G = W1.T @ W1  # (h_1, d) @ (d, h_1) -> (h_1, h_1), shared by all samples
-        P = _bmm(U1, G)  # (n, k, h_1) @ (h_1, h_1) -> (n, k, h_1)
-        values = np.einsum("nka,nka->n", U1, P)  # ⟨U_1, U_1 G⟩ per sample
         if not need_grad:
-            return values, None, None
-        P *= 2.0 * scale  # Ū_1 = 2 U_1 G
+            P = _bmm(U1, G)  # (n, k, h_1) @ (h_1, h_1) -> (n, k, h_1)
+            return np.einsum("nka,nka->n", U1, P), None, None  # ⟨U_1, U_1 G⟩ per sample
         Gbar = _sum_of_products(U1, U1, ops)  # Σ_i U_1ᵀ U_1: (h_1, h_1)
+        # The batch's Σ_i ⟨U_1, U_1 G⟩ = ⟨Σ_i U_1ᵀU_1, G⟩ = ⟨Ḡ, G⟩: no pass over
+        # the (n, k, h_1) arrays.  Likewise the factor 2·scale of Ū_1 = 2 U_1 G
+        # goes on the small G, not on the large product.
+        total = float(np.vdot(Gbar, G))
+        Ubar = _bmm(U1, (2.0 * scale) * G)  # (n, k, h_1) @ (h_1, h_1) -> (n, k, h_1)
         Wbar = W1 @ Gbar  # (d, h_1) @ (h_1, h_1) -> (d, h_1)
         Wbar *= 2.0 * scale
-        return values, P, Wbar
+        return total, Ubar, Wbar
     # method == "jacobian": form J = U_1 W_1ᵀ explicitly
     if diag:
-        J = U1[:, :, None] * np.ascontiguousarray(W1.T)[None, :, :]  # (n, k, d)
+        J = _outer_scale(U1, np.ascontiguousarray(W1.T))  # (n, k, d)
     else:
         J = _bmm(U1, W1.T)  # (n, k, h_1) @ (h_1, d) -> (n, k, d)
     values = np.einsum("nkm,nkm->n", J, J)
@@ -285,12 +303,13 @@ def _first_layer(U1, W1, diag, method, scale, need_grad, ops):
     else:
         Ubar = _bmm(J, W1)  # 2 J W_1: (n, k, d) @ (d, h_1) -> (n, k, h_1)
         Wbar = _sum_of_products(J, U1, ops)  # Σ_i 2 J_iᵀ U_1^(i): (d, h_1)
-    return values, Ubar, Wbar
+    return float(ops.sum_over_samples(values)), Ubar, Wbar
 
 
 def _penalty(mlp, params, cache, scale, ops, grads, method):
-    """Per-sample ‖J‖²_F; with ``grads``, add the direct weight gradients (times
-    ``scale``) and return the pre-activation adjoints {l: ā_l}."""
+    """Per-sample ‖J‖²_F; with ``grads``, their sum over the batch instead, the
+    direct weight gradients (times ``scale``) added into ``grads``, and the
+    pre-activation adjoints {l: ā_l}."""
     L = len(mlp.layers)
     method = _resolve_method(method, mlp)
     need_grad = grads is not None
@@ -384,7 +403,10 @@ def contractive_penalty(mlp, params, X, lam, ops, grads=None, cache=None, dA=Non
     n = cache[0].H_in.shape[0]
     scale = lam / n
     values, adj = _penalty(mlp, params, cache, scale, ops, grads, method)
-    value = lam * float(ops.mean_over_samples(values))
+    if grads is None:
+        value = lam * float(ops.mean_over_samples(values))
+    else:
+        value = lam * values / n  # _penalty summed the batch with the gradient
     if grads is not None:
         if dA is not None:
             for l, g in adj.items():
@@ -418,14 +440,17 @@ def backward_with_preactivation(mlp, params, cache, dH, dA, grads, ops, need_dX=
     for l in range(len(mlp.layers) - 1, -1, -1):
         layer = mlp.layers[l]
         H_in, A, H = cache[l]
-        dA_l = None if dH is None else layer.activation.backward(dH, A, H)  # (n, h_l)
+        dA_l = None
+        if dH is not None:
+            dA_l = layer.activation.backward(dH, A, H, out=empty(A.shape, A.dtype))  # (n, h_l)
         if l in dA:
-            dA_l = dA[l] if dA_l is None else dA_l + dA[l]
+            dA_l = dA[l] if dA_l is None else dA_l + dA[l]  # (new: dA_l may be dH itself)
         if dA_l is None:  # nothing flows through this layer
             dH = None
             continue
-        dH, dW, db = ops.dense_backward(dA_l, H_in, _weight(mlp, params, layer),
-                                        need_dX=(need_dX or l > 0))
-        _add_weight_grad(grads, layer, dW)
-        accumulate(grads, layer.b, db)
+        dW = grad_entry(grads, params, layer.W)  # added into in place, as MLP.backward
+        dH, _, _ = ops.dense_backward(dA_l, H_in, _weight(mlp, params, layer),
+                                      need_dX=(need_dX or l > 0),
+                                      dW=dW.T if layer.transpose else dW,
+                                      db=grad_entry(grads, params, layer.b))
     return dH

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import SIGMOID
+from .workspace import empty
 
 __all__ = [
     "squared_error",
@@ -55,7 +56,7 @@ def squared_error(X_hat, X):
     dX_hat : ndarray of shape (n_samples, n_features)
     """
     n = X.shape[0]
-    diff = X_hat - X  # (n, d)
+    diff = np.subtract(X_hat, X, out=empty(X_hat.shape, np.result_type(X_hat, X)))  # (n, d)
     value = 0.5 * float(np.vdot(diff, diff)) / n
     diff *= 1.0 / n  # reuse the buffer as the gradient
     return value, diff
@@ -89,7 +90,7 @@ def bernoulli_cross_entropy(logits, X):
     """
     n = X.shape[0]
     value = float(per_sample_bernoulli(logits, X).sum()) / n
-    dlogits = SIGMOID.forward(logits)
+    dlogits = SIGMOID.forward(logits, out=empty(logits.shape, np.result_type(logits, X)))
     dlogits -= X
     dlogits *= 1.0 / n
     return value, dlogits

@@ -4,6 +4,8 @@ Layer l computes ``A_l = H_{l-1} W_l + b_l`` and ``H_l = f_l(A_l)``, with rows
 as samples (the review's ``h(W x + b)`` applied to every row).  ``forward``
 keeps, per layer, exactly what ``backward`` needs: the layer input, the
 pre-activation and the activation.  ``backward`` walks that cache in reverse.
+Every array they compute comes from :func:`npae.nn.workspace.empty`, so a
+training step inside ``Workspace.step()`` reuses the previous step's buffers.
 
 Parameters are not stored in the network: they live in a flat dict
 ``params`` with qualified names (``"encoder.0.W"``), so that several networks
@@ -21,6 +23,7 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .init import init_weight
+from .workspace import empty_like
 
 __all__ = ["Layer", "LayerCache", "MLP"]
 
@@ -155,7 +158,7 @@ class MLP:
         H = X
         for layer in self.layers:
             A = ops.dense_forward(H, self.weight(params, layer), params[layer.b])
-            H_in, H = H, layer.activation.forward(A)
+            H_in, H = H, layer.activation.forward(A, out=empty_like(A))
             cache.append(LayerCache(H_in, A, H))
         return H, cache
 
@@ -185,15 +188,25 @@ class MLP:
                 # Nothing flows into the layers above the first injected term:
                 # their gradient is zero, so there is nothing to add.
                 continue
-            dA = layer.activation.backward(dH, A, H)  # (n, n_out)
-            dH, dW, db = ops.dense_backward(
-                dA, H_in, self.weight(params, layer), need_dX=(need_dX or l > 0)
-            )
-            accumulate(grads, layer.W, dW.T if layer.transpose else dW)
-            accumulate(grads, layer.b, db)
+            dA = layer.activation.backward(dH, A, H, out=empty_like(A))  # (n, n_out)
+            dW = grad_entry(grads, params, layer.W)
+            dW = dW.T if layer.transpose else dW  # (n_in, n_out), a view into grads
+            dH, _, _ = ops.dense_backward(dA, H_in, self.weight(params, layer),
+                                          need_dX=(need_dX or l > 0), dW=dW,
+                                          db=grad_entry(grads, params, layer.b))
         if dH is None and need_dX:
             dH = np.zeros_like(cache[0].H_in)  # no term depended on the network at all
         return dH
+
+
+def grad_entry(grads, params, name):
+    """grads[name], created as zeros (shaped like params[name]) the first time.
+
+    For code that adds a gradient into it in place (``ops.dense_backward(...,
+    dW=grad_entry(grads, params, name))``)."""
+    if name not in grads:
+        grads[name] = np.zeros_like(params[name])
+    return grads[name]
 
 
 def accumulate(grads, name, g):

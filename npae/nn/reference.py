@@ -23,11 +23,11 @@ def dense_forward(X, W, b):
     return A
 
 
-def dense_backward(dA, X, W, need_dX=True):
+def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
     """dW = Σ_i x^(i)ᵀ da^(i) (outer products), db = Σ_i da^(i),
-    dx^(i) = W da^(i)."""
-    dW = np.zeros(W.shape, dtype=dA.dtype)
-    db = np.zeros(W.shape[1], dtype=dA.dtype)
+    dx^(i) = W da^(i).  Given ``dW``, ``db``: added into them, in place."""
+    dW = np.zeros(W.shape, dtype=dA.dtype) if dW is None else dW
+    db = np.zeros(W.shape[1], dtype=dA.dtype) if db is None else db
     dX = np.empty(X.shape, dtype=dA.dtype) if need_dX else None
     for i in range(X.shape[0]):
         dW += np.outer(X[i], dA[i])  # (i,) x (o,) -> (i, o)

@@ -1,0 +1,86 @@
+"""Work buffers reused from one training step to the next.
+
+A training step on a minibatch of a fixed shape computes the same
+intermediate arrays, of the same shapes, in the same order, every time:
+pre-activations, activations, their gradients, the loss gradient.  Allocating
+them afresh each step costs page faults and memory traffic; a
+:class:`Workspace` hands out the *same* buffers again instead.
+
+Use::
+
+    ws = Workspace()                     # one per fit, owned by the training loop
+    for Xb in minibatches:
+        with ws.step():                  # rewinds: the step reuses last step's buffers
+            model._train_step(Xb, ...)   # everything in npae.nn asks empty() for its outputs
+
+Inside ``with ws.step()``, :func:`empty` returns the k-th buffer of a given
+(shape, dtype) requested in this step — a *different* buffer for each request,
+so that two caches of one network held at once (the adversarial autoencoder's
+discriminator run on prior samples and on codes) never share memory.  The next
+step gets the same buffers back in the same order.  Outside a step (``transform``,
+``loss_and_grads``, gradient checks, the reference path's callers), :func:`empty`
+is ``np.empty``: what is returned to a user never aliases a buffer.
+
+The one rule: an array computed inside a step is valid until that step ends
+(the loss *value* a family returns is a float, so nothing needs to outlive it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+
+import numpy as np
+
+__all__ = ["Workspace", "empty", "empty_like"]
+
+_ACTIVE = contextvars.ContextVar("npae_workspace", default=None)
+
+
+class Workspace:
+    """Buffers keyed by (shape, dtype, k-th request in the step).
+
+    Minibatches of two sizes (the short last batch of an epoch) simply get two
+    sets of buffers.  ``nbytes`` reports what the workspace holds.
+    """
+
+    def __init__(self):
+        self._buffers = {}  # (shape, dtype) -> [buffer, ...]
+        self._taken = {}  # (shape, dtype) -> how many handed out in this step
+
+    @contextlib.contextmanager
+    def step(self):
+        """Make this workspace the active one and rewind it (one training step)."""
+        self._taken.clear()
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+
+    def empty(self, shape, dtype):
+        """The next unused buffer of this shape and dtype in the current step."""
+        key = (shape, dtype)
+        k = self._taken.get(key, 0)
+        self._taken[key] = k + 1
+        buffers = self._buffers.setdefault(key, [])
+        if k == len(buffers):
+            buffers.append(np.empty(shape, dtype))
+        return buffers[k]
+
+    @property
+    def nbytes(self):
+        return sum(b.nbytes for bufs in self._buffers.values() for b in bufs)
+
+
+def empty(shape, dtype):
+    """An uninitialised array: a reused buffer inside ``Workspace.step()``, else new."""
+    ws = _ACTIVE.get()
+    if ws is None:
+        return np.empty(shape, dtype)
+    return ws.empty(tuple(shape), np.dtype(dtype))
+
+
+def empty_like(a):
+    """:func:`empty` with the shape and dtype of ``a``."""
+    return empty(a.shape, a.dtype)
