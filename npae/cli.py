@@ -4,7 +4,8 @@
         Train autoencoders on the bundled digits, print held-out reconstruction
         error next to PCA's with the same code size, write figures.
     npae fit MODEL [--data PATH] [--set key=value ...] [--out model.npz]
-        Train any family on the bundled digits (or an .npy/.npz/IDX folder) and save it.
+        Train any family on the bundled digits (or an .npy/.npz/IDX folder) and save it;
+        shows its progress (verbose=2) unless --set verbose=0.
     npae gradcheck MODEL [--set key=value ...] [--n-samples N] [--reference]
         Print the numerical gradient-check report of a model configuration.
     npae families
@@ -163,7 +164,8 @@ def _side_by_side_codes(Z_pca, Z_ae, labels, path):
 # ----------------------------------------------------------------- commands
 def cmd_fit(args):
     settings = _parse_settings(args.set)
-    settings.setdefault("verbose", True)
+    # epoch lines, and progress with an ETA within epochs longer than ~2 s (verbose=2)
+    settings.setdefault("verbose", 2)
     model = _make_model(args.model, settings)
     X, y = _load_data(args.data, args.n)
     t0 = time.perf_counter()

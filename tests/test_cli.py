@@ -48,7 +48,15 @@ def test_fit_command_saves_a_loadable_model(tmp_path, capsys):
               "--set", "epochs=2", "--set", "verbose=False", "--out", str(path)])
     model = npae.load(path)
     assert model.params_["encoder.0.W"].shape == (784, 16)
-    assert "saved" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "saved" in out and "epoch" not in out
+
+
+def test_fit_command_shows_progress_by_default(tmp_path, capsys):
+    cli.main(["fit", "autoencoder", "--n", "100", "--set", "hidden=(4,)",
+              "--set", "epochs=2", "--out", str(tmp_path / "m.npz")])
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
+    assert len(lines) == 2 and all("½‖x−x̂‖²/sample" in ln for ln in lines)
 
 
 def test_bad_setting_is_a_clear_error():

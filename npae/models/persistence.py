@@ -24,6 +24,9 @@ __all__ = ["save", "load", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 2
 
+#: settings that are inputs of a fit, not part of the model: saved as None
+_TRAINING_INPUTS = ("validation_data", "callbacks")
+
 
 def _check_target(path):
     path = os.fspath(path)
@@ -51,7 +54,9 @@ def save(model, path):
     for k, v in model.get_params().items():
         # The held-out set is a training input, not part of the model (as JSON
         # it would cost ~80 bytes per value).
-        hyper[k] = None if k == "validation_data" else _jsonable(v)
+        hyper[k] = None if k in _TRAINING_INPUTS else _jsonable(v)
+        if k == "callbacks":  # functions, by nature not saved: no warning (every checkpoint would)
+            continue
         if hyper[k] is None and v is not None:
             dropped.append(f"{k} ({type(v).__name__})")
     if dropped:
@@ -97,6 +102,8 @@ def _jsonable(value):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, type) and issubclass(value, np.floating):
