@@ -15,7 +15,7 @@ import pytest
 import npae
 from npae import Autoencoder, DenoisingAutoencoder, VariationalAutoencoder
 from npae.models import progress, sources
-from npae.models.callbacks import StopTraining
+from npae import StopTraining
 from npae.models.streams import random_streams
 from npae.models.training import Trainer
 from npae.schedules import CosineDecay, ReduceOnPlateau, StepDecay
@@ -61,6 +61,22 @@ def test_early_stopping_monitors_training_loss_without_validation_set():
                      tol=10.0).fit(X)  # no epoch improves by 10: stop after 1 + 2
     assert len(ae.history_["loss"]) == 3 and ae.best_epoch_ == 0
     assert ae.history_["val_loss"] == []
+
+
+def test_early_stopping_keeps_the_best_epoch_when_training_diverges():
+    class Explode:  # the rate jumps after 4 epochs: SGD diverges
+        def factor(self, epoch, epochs, history):
+            return 1.0 if epoch < 4 else 1e12
+
+    seen = []
+    ae = Autoencoder(hidden=(3,), optimizer="sgd", learning_rate=0.5, epochs=10,
+                     validation_data=_data(8, seed=1), early_stopping=True,
+                     lr_schedule=Explode(), callbacks=[_trace(seen)])
+    with pytest.raises(npae.TrainingDivergedError):
+        ae.fit(_data())
+    best = int(np.argmin(ae.history_["val_loss"]))
+    assert ae.best_epoch_ == best < 4 < len(seen)
+    assert _same(ae.params_, seen[best][2])
 
 
 def test_validation_fraction_holds_out_rows_and_excludes_validation_data():

@@ -79,7 +79,7 @@ class Autoencoder(BaseAutoencoder):
         Scales every step size per epoch; see :mod:`npae.schedules`.
     callbacks : list of callables or None
         ``f(model, epoch, logs)`` after every epoch; return True (or raise
-        ``npae.models.callbacks.StopTraining``) to stop.
+        ``npae.StopTraining``) to stop.
     checkpoint_path : str, os.PathLike or None
         Save the model there (atomically) every ``checkpoint_every`` epochs.
     checkpoint_every : int, default=1

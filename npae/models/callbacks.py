@@ -13,7 +13,7 @@ order:
    ``n_iter_no_change`` epochs in a row without improvement training stops.
    Whenever early stopping is on, the model ends with the parameters of its
    best epoch (``best_epoch_``, an index into ``history_``), whether it
-   stopped early or ran out of epochs; ``history_`` keeps every epoch.
+   stopped early, ran out of epochs or diverged; ``history_`` keeps every epoch.
 2. **Checkpoint** (``checkpoint_path``): every ``checkpoint_every`` epochs the
    model as it is at the end of that epoch is saved with
    :func:`npae.models.persistence.save` (atomic: a kill during a save leaves

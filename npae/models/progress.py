@@ -32,7 +32,7 @@ TTY_EVERY, NON_TTY_EVERY = 0.25, 10.0
 
 
 def _fmt(value):
-    """A loss in 12 characters: fixed point (decimal points aligned) in [0.01, 1e5), else e-notation."""
+    """A loss in 12 characters: fixed point (points aligned) in [0.01, 1e5), else e-notation."""
     return f"{value:12.6f}" if 1e-2 <= abs(value) < 1e5 else f"{value:12.4e}"
 
 
@@ -70,7 +70,8 @@ class Progress:
             return
         now = time.perf_counter()
         elapsed = now - self._t0
-        if elapsed < IN_EPOCH_AFTER or now - self._last < (TTY_EVERY if self.tty else NON_TTY_EVERY):
+        every = TTY_EVERY if self.tty else NON_TTY_EVERY
+        if elapsed < IN_EPOCH_AFTER or now - self._last < every:
             return
         self._last = now
         eta = elapsed / done * (self.n_batches - done)
@@ -89,7 +90,8 @@ class Progress:
         """The line of a finished epoch (0-based ``epoch`` of this fit)."""
         if self.level < 1:
             return
-        line = f"epoch {self.first + epoch + 1:>{self.width}d}/{self.first + self.epochs}  loss {_fmt(loss)}"
+        line = (f"epoch {self.first + epoch + 1:>{self.width}d}/{self.first + self.epochs}  "
+                f"loss {_fmt(loss)}")
         if val_loss is not None:
             line += f"  val_loss {_fmt(val_loss)}"
         line += f"  {self.unit}"

@@ -21,18 +21,13 @@ of an epoch, or an epoch loss whose magnitude exceeds
 :class:`npae.TrainingDivergedError`; the model keeps the parameters of the
 last good epoch (see :meth:`BaseAutoencoder.fit`).
 
-Randomness.  :func:`npae.models.streams.random_streams` turns ``random_state`` into four
-generators: ``init`` (initial parameters), ``split`` (the
-``validation_fraction`` hold-out), ``order`` (each epoch's row order) and
-``step`` (every random draw inside the training steps: noise, ε, ...).
-Separate streams are what let ``partial_fit`` reproduce ``fit``: fed fit's
-minibatches in fit's order, it makes the same draws from ``step``.
+Randomness: four streams from ``random_state`` (:mod:`npae.models.streams`):
+initial parameters, hold-out, row order, and the draws inside the steps.
 
-Minibatches are gathered by one function, :func:`minibatches` (the row order
-of an epoch and the rows of each minibatch, from data in memory or memory
-mapped); after the epoch, :class:`npae.models.callbacks.EpochEnd` runs early
-stopping, checkpoints and callbacks, and a learning-rate schedule
-(:mod:`npae.schedules`) scales every group's step size before each epoch.
+One function, :func:`minibatches`, reads the data (in memory or memory
+mapped).  A schedule (:mod:`npae.schedules`) scales every group's step size
+before each epoch; :class:`npae.models.callbacks.EpochEnd` runs early
+stopping, checkpoints and callbacks after it.
 """
 
 from __future__ import annotations
@@ -66,10 +61,9 @@ DIVERGENCE_FACTOR = 1e6
 def minibatches(X, rows, batch_size, rng, dtype):
     """One epoch of minibatches: a fresh shuffle of the rows from ``rng``, then slices.
 
-    The single place where training reads its data (to be replaced by
-    :func:`npae.batches.iter_minibatches`, which adds block shuffling, when
-    that module lands; for data of up to ~8 million values both give
-    ``rng.permutation(n)``, so the same bits).
+    The one place where training reads its data (to become
+    :func:`npae.batches.iter_minibatches`, with block shuffling; up to ~8
+    million values both give ``rng.permutation(n)``: the same bits).
 
     Parameters
     ----------
@@ -212,38 +206,37 @@ def fit_minibatch(model, X, y, rows, streams, val):
     progress = Progress(model, -(-n // bs), model.epochs, first=done)
     good = model._flat.flat.copy()  # parameters at the end of the last good epoch
     first, monitored, e = None, [], -1
-    for e in range(model.epochs):
-        epoch = done + e
-        lr = None
-        if schedule is not None:
-            factor = _schedule_factor(schedule, e, model.epochs, monitored)
-            trainer.scale_learning_rates(factor)
-            lr = model.learning_rate * factor
-        model._epoch_start(e)
-        progress.start_epoch()
-        t0 = time.perf_counter()
-        batches = minibatches(X, rows, bs, streams.order, model._dtype)
-        epoch_terms = _run_pass(model, trainer, batches, y, streams.step, good, epoch,
-                                lambda b: progress.batch(b, e))
-        loss = _total(model, epoch_terms)
-        first = loss if first is None else first
-        if abs(loss) > DIVERGENCE_FACTOR * max(1.0, abs(first)):
-            _diverged(model, epoch, good, f"grew to {loss:.3g} (first epoch: {first:.3g})")
-        seconds = time.perf_counter() - t0
-        vl = record(model, epoch, epoch_terms, val, seconds)
-        if lr is not None:
-            model.history_.setdefault("learning_rate", []).append(lr)
-        progress.epoch(e, loss, vl, lr, seconds)
-        good[:] = model._flat.flat
-        logs = {"epoch": epoch, "loss": loss, **{k: float(v) for k, v in epoch_terms.items()},
-                "time": seconds}
-        if vl is not None:
-            logs["val_loss"] = vl
-        if lr is not None:
-            logs["learning_rate"] = lr
-        monitored.append(logs[monitor])
-        if end.after(epoch, logs):
-            break
+    try:
+        for e in range(model.epochs):
+            epoch = done + e
+            lr = None
+            if schedule is not None:
+                factor = _schedule_factor(schedule, e, model.epochs, monitored)
+                trainer.scale_learning_rates(factor)
+                lr = model.learning_rate * factor
+            model._epoch_start(e)
+            progress.start_epoch()
+            t0 = time.perf_counter()
+            batches = minibatches(X, rows, bs, streams.order, model._dtype)
+            epoch_terms = _run_pass(model, trainer, batches, y, streams.step, good, epoch,
+                                    lambda b: progress.batch(b, e))
+            loss = _total(model, epoch_terms)
+            first = loss if first is None else first
+            if abs(loss) > DIVERGENCE_FACTOR * max(1.0, abs(first)):
+                _diverged(model, epoch, good, f"grew to {loss:.3g} (first epoch: {first:.3g})")
+            seconds = time.perf_counter() - t0
+            vl = record(model, epoch, epoch_terms, val, seconds)
+            if lr is not None:
+                model.history_.setdefault("learning_rate", []).append(lr)
+            progress.epoch(e, loss, vl, lr, seconds)
+            good[:] = model._flat.flat
+            logs = _logs(epoch, loss, epoch_terms, seconds, vl, lr)
+            monitored.append(logs[monitor])
+            if end.after(epoch, logs):
+                break
+    except TrainingDivergedError:
+        end.finish()  # with early stopping: the best epoch's parameters, not the last good ones
+        raise
     model.n_iter_ = e + 1
     note = end.finish()
     if note:
@@ -288,6 +281,17 @@ def _run_pass(model, trainer, batches, y, rng, good, epoch, on_batch=None):
     if not np.all(np.isfinite(model._flat.flat)):
         _diverged(model, epoch, good, "left non-finite parameters")
     return {k: v / n for k, v in sums.items()}
+
+
+def _logs(epoch, loss, terms, seconds, val_loss, learning_rate):
+    """An epoch's figures as the callbacks receive them."""
+    logs = {"epoch": epoch, "loss": loss, **{k: float(v) for k, v in terms.items()},
+            "time": seconds}
+    if val_loss is not None:
+        logs["val_loss"] = val_loss
+    if learning_rate is not None:
+        logs["learning_rate"] = learning_rate
+    return logs
 
 
 def _schedule_factor(schedule, epoch, epochs, history):
@@ -339,11 +343,7 @@ def fit_lbfgs(model, X, y, rows, streams, val):
         vl = record(model, it, fun.terms, val, seconds)
         progress.epoch(it - done, loss, vl, None, seconds)
         good[:] = theta
-        logs = {"epoch": it, "loss": loss, **{k: float(v) for k, v in fun.terms.items()},
-                "time": seconds}
-        if vl is not None:
-            logs["val_loss"] = vl
-        if end.after(it, logs):
+        if end.after(it, _logs(it, loss, fun.terms, seconds, vl, None)):
             raise _Stop
         t0[0] = time.perf_counter()
 
