@@ -311,6 +311,14 @@ def test_training_from_a_memmap_or_npy_path_equals_training_in_memory(tmp_path):
     mem = Autoencoder(**settings).fit(X)
     for source in (path, str(path), np.load(path, mmap_mode="r")):
         assert _same(Autoencoder(**settings).fit(source).params_, mem.params_)
+    # a view of a map (read through the map) and a map with an offset (read from the file)
+    view = Autoencoder(**settings).fit(np.load(path, mmap_mode="r")[5:])
+    assert _same(view.params_, Autoencoder(**settings).fit(X[5:]).params_)
+    raw = tmp_path / "X.raw"
+    with open(raw, "wb") as fh:
+        fh.write(b"header!!" + X.tobytes())
+    mapped = np.memmap(raw, dtype=np.float32, mode="r", offset=8, shape=X.shape)
+    assert _same(Autoencoder(**settings).fit(mapped).params_, mem.params_)
     pf_mem = Autoencoder(hidden=(3,), batch_size=16).partial_fit(X)
     pf_map = Autoencoder(hidden=(3,), batch_size=16).partial_fit(path)
     assert _same(pf_mem.params_, pf_map.params_)

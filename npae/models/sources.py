@@ -16,6 +16,7 @@ autoencoder's min and max), which reads through the mapping without a copy.
 
 from __future__ import annotations
 
+import mmap
 import os
 
 import numpy as np
@@ -70,11 +71,46 @@ def check_source(model, X, name="X", fitting=True):
     rows = max(1, BLOCK_VALUES // max(d, 1))
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        model._validate_X(X[start:stop], name=f"{name} (rows {start} to {stop - 1})",
+        model._validate_X(_block(X, start, stop), name=f"{name} (rows {start} to {stop - 1})",
                           fitting=fitting)
     return X
 
 
+def _block(X, start, stop):
+    """Rows [start, stop) of X, read from the file when X maps a whole file."""
+    if not _whole_file_map(X):
+        return X[start:stop]
+    row = X.dtype.itemsize * X.shape[1]
+    with open(X.filename, "rb") as fh:
+        block = np.fromfile(fh, dtype=X.dtype, count=(stop - start) * X.shape[1],
+                            offset=X.offset + start * row)
+    return block.reshape(stop - start, X.shape[1])
+
+
+def _whole_file_map(X):
+    """True for an np.memmap of a whole file (not a view of one), read here by file reads.
+
+    Pages read through a mapping count in the process's resident memory
+    while the mapping lives, and on current Linux kernels a page fault maps
+    a whole large folio of the page cache (up to megabytes) around the row
+    touched: 256 random rows of a 600 MB file mapped 200 MB.  Reading the
+    rows with ``pread`` instead copies just them; the file cache holds the
+    rest, outside the process.
+    """
+    return (isinstance(X, np.memmap) and isinstance(X.base, mmap.mmap)
+            and X.flags.c_contiguous and hasattr(os, "preadv"))
+
+
 def gather(X, idx, dtype):
     """Rows ``X[idx]`` as a new in-memory array of ``dtype`` (reads only those rows)."""
-    return np.asarray(X[idx], dtype=dtype)
+    if not _whole_file_map(X):
+        return np.asarray(X[idx], dtype=dtype)
+    out = np.empty((len(idx), X.shape[1]), X.dtype)
+    row = out.strides[0]
+    fd = os.open(X.filename, os.O_RDONLY)
+    try:
+        for i, r in enumerate(idx.tolist()):
+            os.preadv(fd, [out[i]], X.offset + r * row)  # into the row, no copy
+    finally:
+        os.close(fd)
+    return out.astype(dtype, copy=False)
