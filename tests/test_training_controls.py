@@ -197,6 +197,7 @@ def test_checkpoints_are_saved_every_k_epochs(tmp_path):
                 callbacks=[lambda m, e, logs: lengths.append(
                     len(npae.load(path).history_["loss"]) if path.exists() else 0)]).fit(_data())
     assert lengths == [0, 2, 2, 4, 4]
+    assert len(npae.load(path).history_["loss"]) == 5  # and the final model when fit ends
     with pytest.raises(FileNotFoundError, match="does not exist"):
         Autoencoder(checkpoint_path=tmp_path / "no" / "ck.npz").fit(_data())
 
@@ -368,3 +369,17 @@ def test_loss_units_follow_the_family_and_loss():
     assert unit(Autoencoder()) == "½‖x−x̂‖²/sample"
     assert unit(Autoencoder(loss="bce")) == "−log p/sample"
     assert unit(VariationalAutoencoder()) == "nats/sample"
+
+
+def test_readme_training_example_runs(tmp_path, monkeypatch, capsys):
+    import re
+
+    with open(os.path.join(os.path.dirname(__file__), "..", "README.md")) as fh:
+        blocks = re.findall(r"```python\n(.*?)```", fh.read(), re.S)
+    code = next(b for b in blocks if "partial_fit" in b)
+    assert code.count("epochs=200") == 2
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace("epochs=200", "epochs=2").replace(
+        "X, _ = npae.load_mnist()", "X = npae.load_mnist()[0][:300]"), "README.md", "exec"), {})
+    assert npae.load(tmp_path / "ae.npz").history_["loss"]
+    assert "best epoch" in capsys.readouterr().out

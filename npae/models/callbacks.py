@@ -17,7 +17,8 @@ order:
 2. **Checkpoint** (``checkpoint_path``): every ``checkpoint_every`` epochs the
    model as it is at the end of that epoch is saved with
    :func:`npae.models.persistence.save` (atomic: a kill during a save leaves
-   the previous checkpoint intact); the file loads with :func:`npae.load`.
+   the previous checkpoint intact), and once more when training ends (the
+   model fit returns, best epoch restored); the file loads with :func:`npae.load`.
 3. **Callbacks**: each function in ``callbacks`` is called as
    ``f(model, epoch, logs)``.  ``model`` is the model being trained (fit
    builds it aside and installs it when training ends), ``epoch`` is 0-based
@@ -113,12 +114,15 @@ class EpochEnd:
         return stop
 
     def finish(self):
-        """Restore the best epoch's parameters (early stopping); returns a note or None."""
-        if self.early is None or self.early.best_params is None:
-            return self.reason
-        model = self.model
-        model._flat.flat[:] = self.early.best_params
-        model.best_epoch_ = self.early.best_epoch
-        note = (f"restored the parameters of epoch {self.early.best_epoch + 1} "
-                f"({self.monitor} {self.early.best:.6g})")
-        return f"{self.reason}; {note}" if self.reason else note
+        """End of training: the best epoch's parameters back (early stopping), the final
+        checkpoint; returns a note for the progress output, or None."""
+        model, note = self.model, self.reason
+        if self.early is not None and self.early.best_params is not None:
+            model._flat.flat[:] = self.early.best_params
+            model.best_epoch_ = self.early.best_epoch
+            restored = (f"restored the parameters of epoch {self.early.best_epoch + 1} "
+                        f"({self.monitor} {self.early.best:.6g})")
+            note = f"{note}; {restored}" if note else restored
+        if model.checkpoint_path is not None and model.history_["loss"]:
+            save_checkpoint(model, model.checkpoint_path)
+        return note

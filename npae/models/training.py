@@ -355,13 +355,16 @@ def fit_lbfgs(model, X, y, rows, streams, val):
     except _Stop:
         model._flat.flat[:] = good
         model.n_iter_ = len(model.history_["loss"]) - done
-        progress.say(end.finish())
+        note = end.finish()
+        if note:
+            progress.say(note)
         return
     model.n_iter_ = int(result.nit)
     if not np.all(np.isfinite(result.x)):
         _diverged(model, len(model.history_["loss"]), good, "left non-finite parameters")
     model._flat.flat[:] = result.x
     model.lbfgs_result_ = result
+    end.finish()
     if result.nit == 0 or (not result.success and result.nit < model.epochs):
         warnings.warn(
             f"L-BFGS stopped after {result.nit} of {model.epochs} iterations: {result.message}. "
