@@ -11,6 +11,7 @@ order:
    ``validation_fraction``), else the training loss.  An epoch improves when
    its monitored loss is below the best so far minus ``tol``; after
    ``n_iter_no_change`` epochs in a row without improvement training stops.
+   The best epoch is the one with the lowest monitored loss.
    Whenever early stopping is on, the model ends with the parameters of its
    best epoch (``best_epoch_``, an index into ``history_``), whether it
    stopped early, ran out of epochs or diverged; ``history_`` keeps every epoch.
@@ -58,12 +59,15 @@ class EarlyStopping:
         self.best, self.best_epoch, self.best_params, self.wait = math.inf, None, None, 0
 
     def update(self, value, epoch, flat):
-        """Record an epoch's monitored loss; True when training should stop."""
-        if value < self.best - self.tol:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+        """Record an epoch's monitored loss; True when training should stop.
+
+        As scikit-learn's MLP: the count of epochs without improvement uses
+        ``tol``, the best epoch is the lowest loss (even if lower by less).
+        """
+        self.wait = self.wait + 1 if value > self.best - self.tol else 0
+        if value < self.best:
+            self.best, self.best_epoch = value, epoch
             self.best_params = flat.copy()
-        else:
-            self.wait += 1
         return self.wait >= self.patience
 
 

@@ -49,12 +49,14 @@ class Progress:
     first : int
         The number shown for the first epoch, minus one (a warm start continues).
     stream : file, default sys.stdout
+    label : str
+        "epoch" (numbered k/total), or e.g. "partial_fit" (numbered k).
     """
 
-    def __init__(self, model, n_batches, epochs, first=0, stream=None):
+    def __init__(self, model, n_batches, epochs, first=0, stream=None, label="epoch"):
         self.level = int(model.verbose)
         self.unit = loss_unit(model)
-        self.n_batches, self.epochs, self.first = n_batches, epochs, first
+        self.n_batches, self.epochs, self.first, self.label = n_batches, epochs, first, label
         self.stream = sys.stdout if stream is None else stream
         self.width = max(4, len(str(first + epochs)))
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -90,8 +92,9 @@ class Progress:
         """The line of a finished epoch (0-based ``epoch`` of this fit)."""
         if self.level < 1:
             return
-        line = (f"epoch {self.first + epoch + 1:>{self.width}d}/{self.first + self.epochs}  "
-                f"loss {_fmt(loss)}")
+        line = (f"{self.label} {self.first + epoch + 1:>{self.width}d}"
+                + (f"/{self.first + self.epochs}" if self.label == "epoch" else "")
+                + f"  loss {_fmt(loss)}")
         if val_loss is not None:
             line += f"  val_loss {_fmt(val_loss)}"
         line += f"  {self.unit}"

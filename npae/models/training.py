@@ -261,7 +261,8 @@ def partial_pass(model, trainer, X, y, rng, val, calls):
     terms = _run_pass(model, trainer, batches, y, rng, good, epoch)
     seconds = time.perf_counter() - t0
     vl = record(model, epoch, terms, val, seconds)
-    Progress(model, -(-n // bs), 1, first=epoch).epoch(0, _total(model, terms), vl, None, seconds)
+    Progress(model, -(-n // bs), 1, first=epoch, label="partial_fit").epoch(
+        0, _total(model, terms), vl, None, seconds)
 
 
 def _run_pass(model, trainer, batches, y, rng, good, epoch, on_batch=None):
