@@ -385,3 +385,23 @@ def test_readme_training_example_runs(tmp_path, monkeypatch, capsys):
         "X, _ = npae.load_mnist()", "X = npae.load_mnist()[0][:300]"), "README.md", "exec"), {})
     assert npae.load(tmp_path / "ae.npz").history_["loss"]
     assert "best epoch" in capsys.readouterr().out
+
+
+def test_in_epoch_progress_rewrites_one_line_on_a_terminal(monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(progress, "IN_EPOCH_AFTER", 0.0)
+    monkeypatch.setattr(progress, "TTY_EVERY", 0.0)
+    out = Terminal()
+    p = progress.Progress(Autoencoder(verbose=2), n_batches=3, epochs=1, stream=out)
+    p.start_epoch()
+    for b in (1, 2, 3):
+        p.batch(b, 0)
+    p.epoch(0, 1.5, None, None, 0.1)
+    text = out.getvalue()
+    assert text.count("\r") == 4 and "\n" not in text.rsplit("\r\033[K", 1)[0]
+    assert text.endswith("\r\033[Kepoch    1/1  loss     1.500000  ½‖x−x̂‖²/sample  (0.10s)\n")
