@@ -101,14 +101,17 @@ def new_model(model, X, y, prepare=None, warm=False):
 
 
 def _check_same_architecture(old, new):
+    """Continuing (warm_start, or partial_fit after fit) needs the fitted shapes."""
+    afresh = ("or set warm_start=False to start afresh" if old.warm_start
+              else "or train a new model with partial_fit")
     if old.n_features_in_ != new.n_features_in_:
-        raise ValueError(f"warm_start: X has {new.n_features_in_} features but the fitted "
-                         f"model has {old.n_features_in_}; pass data with the same columns "
-                         "or set warm_start=False to start afresh")
+        raise ValueError(f"X has {new.n_features_in_} features but the fitted model, whose "
+                         f"training this continues, has {old.n_features_in_}; pass data with "
+                         f"the same columns, {afresh}")
     if old._flat.shapes != new._flat.shapes:
-        raise ValueError("warm_start: the settings now give other parameter shapes than the "
-                         "fitted model's (a changed architecture); set warm_start=False to "
-                         "start afresh")
+        raise ValueError("the settings now give other parameter shapes than the fitted "
+                         "model's, whose training this continues (a changed architecture); "
+                         f"keep the architecture {afresh}")
 
 
 def split_validation(model, X, y, rng):
