@@ -204,6 +204,15 @@ def test_checkpoints_are_saved_every_k_epochs(tmp_path):
         Autoencoder(checkpoint_path=tmp_path / "no" / "ck.npz").fit(_data())
 
 
+def test_a_checkpoint_keeps_the_schedule(tmp_path, recwarn):
+    path = tmp_path / "ck.npz"
+    Autoencoder(hidden=(3,), epochs=2, checkpoint_path=path,
+                lr_schedule=ReduceOnPlateau(gamma=0.5, patience=3)).fit(_data())
+    schedule = npae.load(path).lr_schedule
+    assert isinstance(schedule, ReduceOnPlateau) and (schedule.gamma, schedule.patience) == (0.5, 3)
+    assert not [w for w in recwarn if "saved as None" in str(w.message)]
+
+
 def test_a_checkpoint_survives_a_kill(tmp_path):
     path = tmp_path / "ck.npz"
     script = textwrap.dedent(f"""

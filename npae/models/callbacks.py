@@ -19,7 +19,9 @@ order:
    model as it is at the end of that epoch is saved with
    :func:`npae.models.persistence.save` (atomic: a kill during a save leaves
    the previous checkpoint intact), and once more when training ends (the
-   model fit returns, best epoch restored); the file loads with :func:`npae.load`.
+   model fit returns, best epoch restored); the file loads with :func:`npae.load`
+   (a named schedule with it).  A fit that fails leaves the model in memory as
+   it was, but the checkpoints it wrote stay on disk.
 3. **Callbacks**: each function in ``callbacks`` is called as
    ``f(model, epoch, logs)``.  ``model`` is the model being trained (fit
    builds it aside and installs it when training ends), ``epoch`` is 0-based

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, schedules
 from ..registry import families, family_key, get_family
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
@@ -108,6 +108,8 @@ def _jsonable(value):
         return [_jsonable(v) for v in value]
     if isinstance(value, type) and issubclass(value, np.floating):
         return np.dtype(value).name
+    if type(value) in schedules.SCHEDULES.values():  # its settings are plain numbers
+        return {"__schedule__": type(value).__name__, "settings": vars(value)}
     return None  # Generators, optimizer objects, validation arrays
 
 
@@ -116,6 +118,9 @@ def _from_json(value):
         return np.asarray(value["__ndarray__"], dtype=value["dtype"])
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_from_json(v) for v in value["__tuple__"])
+    if isinstance(value, dict) and "__schedule__" in value:
+        by_name = {cls.__name__: cls for cls in schedules.SCHEDULES.values()}
+        return by_name[value["__schedule__"]](**value["settings"])
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value
