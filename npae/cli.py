@@ -73,8 +73,10 @@ def _load_data(path, n=None):
     if path is None:
         X, y = load_mnist()
     elif str(path).endswith(".npy"):
-        X, y = np.load(path, allow_pickle=False), None
-        X = X.reshape(len(X), -1).astype(np.float64)
+        # memory-mapped: a 2-D file trains out of core, a minibatch read at a time
+        X, y = np.load(path, mmap_mode="r", allow_pickle=False), None
+        if X.ndim != 2:
+            X = X.reshape(len(X), -1).astype(np.float64)
     else:
         X, y = load_mnist(path)
     if n is not None:
@@ -171,9 +173,12 @@ def cmd_fit(args):
     t0 = time.perf_counter()
     labelled = getattr(model, "_uses_labels", False)
     model.fit(X, y) if labelled else model.fit(X)
-    err = float(np.mean(model.reconstruction_error(X)))
+    m = min(len(X), 10000)  # the error on at most 10,000 rows (the data may be on disk)
+    err = float(np.mean(model.reconstruction_error(X[:m])))
+    rows = "" if m == len(X) else f" (first {m} rows)"
     print(f"trained {type(model).__name__} on {X.shape[0]} x {X.shape[1]} in "
-          f"{time.perf_counter() - t0:.1f}s; training reconstruction MSE (mean over pixels) {err:.5f}")
+          f"{time.perf_counter() - t0:.1f}s; training reconstruction MSE (mean over pixels)"
+          f"{rows} {err:.5f}")
     model.save(args.out)
     print(f"saved to {args.out} (load with npae.load)")
 
