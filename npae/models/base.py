@@ -26,7 +26,8 @@ Declared data: ``_parameters`` (the family's hyperparameters, see
 :mod:`npae.hyperparams`), ``_examples`` (small configurations: ``npae
 gradcheck`` uses the first, the shared test suite ``tests/test_families.py``
 checks them all), ``_state`` (names of saved fitted attributes),
-``_diagnostics`` (history entries that are not loss terms), ``_uses_labels``.
+``_diagnostics`` (history entries that are not loss terms), ``_uses_labels``,
+``_loss_unit`` (the loss's unit in the progress lines, e.g. "nats/sample").
 The walkthrough ``docs/adding_a_family.md`` adds a family step by step.
 """
 
