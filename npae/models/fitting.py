@@ -169,15 +169,16 @@ def partial_fit(model, X, y=None):
     X = validate_training_data(model, X, fitting=False)
     y = model._validate_y(y, X.shape[0])
     saved = (dict(model.__dict__), model._flat.flat.copy(), state.trainer.snapshot(),
-             copy.deepcopy(state.rng), {k: copy.copy(v) for k, v in model.history_.items()})
+             copy.deepcopy(state.rng), {k: copy.copy(v) for k, v in model.history_.items()},
+             state.calls)
     try:
         _pass(model, state, X, y)
     except BaseException:
-        attrs, flat, optimizers, rng, history = saved
+        attrs, flat, optimizers, rng, history, calls = saved
         model.__dict__ = attrs
         model._flat.flat[:] = flat
         state.trainer.restore(optimizers)
-        state.rng, model.history_ = rng, history
+        state.rng, state.calls, model.history_ = rng, calls, history
         raise
     return model
 
