@@ -8,7 +8,8 @@ the families exported here are those of the registry (:mod:`npae.registry`).
 
 __version__ = "0.2.0"
 
-from . import datasets, gradcheck, linear, metrics, nn, noise, optim, penalties, registry  # noqa: E402
+from . import (datasets, gradcheck, linear, metrics, nn, noise, optim, penalties,  # noqa: E402
+               registry, schedules)
 from ._validation import NotFittedError, TrainingDivergedError  # noqa: E402
 from .datasets import load_mnist  # noqa: E402
 from .export import to_torch  # noqa: E402
@@ -16,6 +17,7 @@ from .gradcheck import check_gradient, check_gradients  # noqa: E402
 from .hyperparams import InvalidParameterError  # noqa: E402
 from .linear import PCA  # noqa: E402
 from .models import BaseAutoencoder, load  # noqa: E402
+from .models.callbacks import StopTraining  # noqa: E402
 from .models.training import ConvergenceWarning  # noqa: E402
 from .registry import families, register  # noqa: E402
 
@@ -24,6 +26,7 @@ globals().update({cls.__name__: cls for cls in families().values()})
 __all__ = [cls.__name__ for cls in families().values()] + [
     "BaseAutoencoder", "PCA", "load", "load_mnist", "check_gradient", "check_gradients",
     "NotFittedError", "TrainingDivergedError", "InvalidParameterError", "ConvergenceWarning",
+    "StopTraining", "schedules",
     "to_torch", "register", "families", "datasets", "gradcheck", "linear", "metrics", "nn", "noise",
     "optim", "penalties", "registry",
 ]

@@ -4,7 +4,8 @@
         Train autoencoders on the bundled digits, print held-out reconstruction
         error next to PCA's with the same code size, write figures.
     npae fit MODEL [--data PATH] [--set key=value ...] [--out model.npz]
-        Train any family on the bundled digits (or an .npy/.npz/IDX folder) and save it.
+        Train any family on the bundled digits (or an .npy/.npz/IDX folder) and save it;
+        shows its progress (verbose=2) unless --set verbose=0.
     npae gradcheck MODEL [--set key=value ...] [--n-samples N] [--reference]
         Print the numerical gradient-check report of a model configuration.
     npae families
@@ -72,8 +73,10 @@ def _load_data(path, n=None):
     if path is None:
         X, y = load_mnist()
     elif str(path).endswith(".npy"):
-        X, y = np.load(path, allow_pickle=False), None
-        X = X.reshape(len(X), -1).astype(np.float64)
+        # memory-mapped: a 2-D file trains out of core, a minibatch read at a time
+        X, y = np.load(path, mmap_mode="r", allow_pickle=False), None
+        if X.ndim != 2:
+            X = X.reshape(len(X), -1).astype(np.float64)
     else:
         X, y = load_mnist(path)
     if n is not None:
@@ -163,15 +166,19 @@ def _side_by_side_codes(Z_pca, Z_ae, labels, path):
 # ----------------------------------------------------------------- commands
 def cmd_fit(args):
     settings = _parse_settings(args.set)
-    settings.setdefault("verbose", True)
+    # epoch lines, and progress with an ETA within epochs longer than ~2 s (verbose=2)
+    settings.setdefault("verbose", 2)
     model = _make_model(args.model, settings)
     X, y = _load_data(args.data, args.n)
     t0 = time.perf_counter()
     labelled = getattr(model, "_uses_labels", False)
     model.fit(X, y) if labelled else model.fit(X)
-    err = float(np.mean(model.reconstruction_error(X)))
+    m = min(len(X), 10000)  # the error on at most 10,000 rows (the data may be on disk)
+    err = float(np.mean(model.reconstruction_error(X[:m])))
+    rows = "" if m == len(X) else f" (first {m} rows)"
     print(f"trained {type(model).__name__} on {X.shape[0]} x {X.shape[1]} in "
-          f"{time.perf_counter() - t0:.1f}s; training reconstruction MSE (mean over pixels) {err:.5f}")
+          f"{time.perf_counter() - t0:.1f}s; training reconstruction MSE (mean over pixels)"
+          f"{rows} {err:.5f}")
     model.save(args.out)
     print(f"saved to {args.out} (load with npae.load)")
 

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import os
 
 import numpy as np
 
 __all__ = ["Param", "Interval", "Options", "Boolean", "NoneValue", "LayerSizes",
-           "HasMethods", "RandomState", "ArrayLike", "PositivePair", "FloatDtype",
+           "HasMethods", "RandomState", "ArrayLike", "PositivePair", "FloatDtype", "Callables",
+           "PathLike",
            "InvalidParameterError", "Hyperparameters"]
 
 
@@ -165,6 +167,26 @@ class PositivePair:
 
     def __str__(self):
         return "a pair (start, end) of real numbers > 0"
+
+
+class Callables:
+    """A list or tuple of callables (e.g. training callbacks)."""
+
+    def is_satisfied_by(self, v):
+        return isinstance(v, (list, tuple)) and all(callable(f) for f in v)
+
+    def __str__(self):
+        return "a list of callables"
+
+
+class PathLike:
+    """A file path: a str or an os.PathLike."""
+
+    def is_satisfied_by(self, v):
+        return isinstance(v, (str, os.PathLike))
+
+    def __str__(self):
+        return "a file path (str or os.PathLike)"
 
 
 class FloatDtype:

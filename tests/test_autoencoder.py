@@ -348,11 +348,14 @@ def test_verbose_prints_one_line_per_epoch(capsys, with_val):
     X = np.random.default_rng(0).random((30, 5))
     Xv = X[:10] if with_val else None
     Autoencoder(hidden=(2,), epochs=4, verbose=True, validation_data=Xv).fit(X)
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = capsys.readouterr().out.rstrip("\n").splitlines()
     assert len(lines) == 4
     for i, line in enumerate(lines, start=1):
-        pattern = rf"epoch +{i}/4  loss [0-9.e+-]+" + ("  val_loss [0-9.e+-]+" if with_val else "")
-        assert re.match(pattern + r"  \(\d+\.\d\ds\)$", line), line
+        # fixed widths: each number in 12 characters, then the unit of the loss
+        pattern = rf"epoch +{i}/4  loss [ 0-9.e+-]{{12}}" + (
+            "  val_loss [ 0-9.e+-]{12}" if with_val else "")
+        assert re.match(pattern + r"  ½‖x−x̂‖²/sample  \(\d+\.\d\ds\)$", line), line
+    assert len({len(line) for line in lines}) == 1  # the columns line up
     Autoencoder(hidden=(2,), epochs=2, verbose=False).fit(X)
     assert capsys.readouterr().out == ""
 

@@ -48,7 +48,28 @@ def test_fit_command_saves_a_loadable_model(tmp_path, capsys):
               "--set", "epochs=2", "--set", "verbose=False", "--out", str(path)])
     model = npae.load(path)
     assert model.params_["encoder.0.W"].shape == (784, 16)
-    assert "saved" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "saved" in out and "epoch" not in out
+
+
+def test_fit_command_trains_from_a_npy_file_out_of_core(tmp_path, capsys):
+    import npae
+
+    data = tmp_path / "X.npy"
+    np.save(data, np.random.default_rng(0).random((50, 6)).astype(np.float32))
+    cli.main(["fit", "autoencoder", "--data", str(data), "--set", "hidden=(3,)",
+              "--set", "epochs=2", "--set", "verbose=0", "--out", str(tmp_path / "m.npz")])
+    assert "on 50 x 6" in capsys.readouterr().out
+    direct = npae.Autoencoder(hidden=(3,), epochs=2).fit(np.load(data))
+    assert np.array_equal(npae.load(tmp_path / "m.npz").params_["encoder.0.W"],
+                          direct.params_["encoder.0.W"])
+
+
+def test_fit_command_shows_progress_by_default(tmp_path, capsys):
+    cli.main(["fit", "autoencoder", "--n", "100", "--set", "hidden=(4,)",
+              "--set", "epochs=2", "--out", str(tmp_path / "m.npz")])
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
+    assert len(lines) == 2 and all("½‖x−x̂‖²/sample" in ln for ln in lines)
 
 
 def test_bad_setting_is_a_clear_error():

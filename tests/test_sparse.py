@@ -251,7 +251,8 @@ def test_ng_setting_lbfgs_learns_localised_stroke_filters(patches):
 def test_sparse_training_moves_mean_activation_to_target(activation, rho):
     X, _ = digits()
     Xtr, Xte = X[:1000], X[1000:1500]
-    kw = dict(hidden=64, activation=activation, rho=rho, epochs=5, learning_rate=3e-3,
+    # 8 epochs: at 5 the tanh gap was ~0.02-0.03 depending on the minibatch order (seed)
+    kw = dict(hidden=64, activation=activation, rho=rho, epochs=8, learning_rate=3e-3,
               batch_size=64, random_state=0)
     sparse = npae.SparseAutoencoder(beta=3.0, **kw).fit(Xtr)
     plain = npae.SparseAutoencoder(beta=0.0, **kw).fit(Xtr)

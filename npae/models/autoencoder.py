@@ -66,10 +66,31 @@ class Autoencoder(BaseAutoencoder):
         Passes over the data (iterations for "lbfgs").
     validation_data : array-like or None
         Held-out rows; ``history_["val_loss"]`` gets the loss on them per epoch.
+    validation_fraction : float in (0, 1) or None, default=None
+        Hold out this fraction of the training rows instead (drawn from
+        ``random_state``); exclusive with ``validation_data``.
+    early_stopping : bool, default=False
+        Stop when the validation loss (the training loss without a validation
+        set) has not improved by more than ``tol`` for ``n_iter_no_change``
+        epochs, and keep the parameters of the best epoch (``best_epoch_``).
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    lr_schedule : {None, "step", "cosine", "plateau"} or schedule object, default=None
+        Scales every step size per epoch; see :mod:`npae.schedules`.
+    callbacks : list of callables or None
+        ``f(model, epoch, logs)`` after every epoch; return True (or raise
+        ``npae.StopTraining``) to stop.
+    checkpoint_path : str, os.PathLike or None
+        Save the model there (atomically) every ``checkpoint_every`` epochs.
+    checkpoint_every : int, default=1
+    warm_start : bool, default=False
+        A refit starts from the current parameters (fresh optimizer state).
     random_state : int, Generator or None, default=0
     dtype : {"float64", "float32"}, default="float64"
-    verbose : bool, default=False
-        Print one line per epoch (loss, validation loss, seconds).
+    verbose : {0, 1, 2} or bool, default=0
+        0 silent; 1 a line per epoch (loss with its unit, validation loss,
+        learning rate, seconds); 2 also progress with an ETA within epochs
+        longer than ~2 s.
 
     Attributes
     ----------
@@ -77,7 +98,12 @@ class Autoencoder(BaseAutoencoder):
         ``"encoder.l.W"`` (n_in, n_out), ``"encoder.l.b"`` (n_out,), same for
         ``"decoder.l.*"`` (no decoder weights when tied).
     history_ : dict of lists
-        Per-epoch "loss", each loss term, "val_loss" and "time" (seconds).
+        Per-epoch "loss", each loss term, "val_loss", "time" (seconds) and,
+        with a schedule, "learning_rate".
+    n_iter_ : int
+        Epochs run by the last ``fit``.
+    best_epoch_ : int
+        With ``early_stopping``: the index in ``history_`` of the kept epoch.
     n_features_in_ : int
     encoder_, decoder_ : npae.nn.MLP
     """

@@ -26,7 +26,8 @@ Declared data: ``_parameters`` (the family's hyperparameters, see
 :mod:`npae.hyperparams`), ``_examples`` (small configurations: ``npae
 gradcheck`` uses the first, the shared test suite ``tests/test_families.py``
 checks them all), ``_state`` (names of saved fitted attributes),
-``_diagnostics`` (history entries that are not loss terms), ``_uses_labels``.
+``_diagnostics`` (history entries that are not loss terms), ``_uses_labels``,
+``_loss_unit`` (the loss's unit in the progress lines, e.g. "nats/sample").
 The walkthrough ``docs/adding_a_family.md`` adds a family step by step.
 """
 
@@ -37,12 +38,12 @@ import abc
 import numpy as np
 
 from .._validation import NotFittedError, check_array, check_rng
-from ..hyperparams import (ArrayLike, Boolean, FloatDtype, HasMethods, Hyperparameters, Interval,
-                           NoneValue, Options, Param, RandomState)
+from ..hyperparams import (ArrayLike, Boolean, Callables, FloatDtype, HasMethods, Hyperparameters,
+                           Interval, NoneValue, Options, Param, PathLike, RandomState)
 from ..nn import get_ops
 from ..nn.params import FlatParams
 from ..penalties import weight_decay
-from . import training
+from . import fitting, training
 from .persistence import FORMAT_VERSION, load, save
 from .training import ParamGroup
 
@@ -59,7 +60,11 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
     Training settings (every family has them; see :class:`npae.Autoencoder`
     for their meaning): ``weight_decay``, ``init``, ``optimizer``,
     ``learning_rate``, ``batch_size``, ``epochs``, ``validation_data``,
-    ``random_state``, ``dtype``, ``verbose``.
+    ``validation_fraction``, ``early_stopping``, ``n_iter_no_change``,
+    ``tol``, ``lr_schedule``, ``callbacks``, ``checkpoint_path``,
+    ``checkpoint_every``, ``warm_start``, ``random_state``, ``dtype``,
+    ``verbose``; the controls are described in :mod:`npae.models.callbacks`,
+    :mod:`npae.schedules`, :mod:`npae.models.fitting` and :mod:`npae.models.sources`.
     """
 
     _parameters_last = {
@@ -70,9 +75,19 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         "batch_size": Param(128, Interval("int", 1, None)),
         "epochs": Param(10, Interval("int", 0, None)),
         "validation_data": Param(None, NoneValue(), ArrayLike()),
+        "validation_fraction": Param(None, NoneValue(), Interval("real", 0, 1, closed="neither")),
+        "early_stopping": Param(False, Boolean()),
+        "n_iter_no_change": Param(10, Interval("int", 1, None)),
+        "tol": Param(1e-4, Interval("real", 0, None)),
+        "lr_schedule": Param(None, NoneValue(), Options("step", "cosine", "plateau"),
+                             HasMethods("factor")),
+        "callbacks": Param(None, NoneValue(), Callables()),
+        "checkpoint_path": Param(None, NoneValue(), PathLike()),
+        "checkpoint_every": Param(1, Interval("int", 1, None)),
+        "warm_start": Param(False, Boolean()),
         "random_state": Param(0, RandomState()),
         "dtype": Param("float64", FloatDtype()),
-        "verbose": Param(False, Boolean()),
+        "verbose": Param(0, Boolean(), Interval("int", 0, 2)),
     }
     #: small configurations of the family (settings dicts) for checks and tests
     _examples = ({},)
@@ -82,6 +97,8 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
     _diagnostics = ()
     #: True when fit() needs labels
     _uses_labels = False
+    #: the unit of the loss in the progress lines: a str, or a dict keyed by the ``loss`` setting
+    _loss_unit = {"mse": "½‖x−x̂‖²/sample", "bce": "−log p/sample"}
     #: the setting that selects a Bernoulli likelihood and the remedy the [0, 1] error names
     _bernoulli_setting = ("loss='bce'", "use loss='mse'")
 
@@ -168,6 +185,7 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
 
     def _validate_params(self):
         super()._validate_params()
+        fitting.check_training_settings(self)
         self._check_settings()
 
     def _validate_X(self, X, name="X", fitting=False):
@@ -195,13 +213,27 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         parameters of its last good epoch (usable); Ctrl-C keeps the partly
         trained model with ``history_["interrupted"] = True``.
 
-        Minibatches are drawn from a fresh permutation every epoch, made by
-        the generator seeded with ``random_state``, which also feeds every
-        stochastic term: the same seed gives the same parameters.  With
-        ``optimizer="lbfgs"`` the whole set is one batch, ``epochs`` is the
-        iteration budget, and the random draws are held fixed.
+        Minibatches come from a fresh permutation every epoch; permutations,
+        initial parameters, hold-out and every stochastic term come from
+        generators seeded by ``random_state`` (:mod:`npae.models.streams`):
+        the same seed gives the same parameters.  With ``optimizer="lbfgs"``
+        the whole set is one batch, ``epochs`` the iteration budget, and the
+        random draws are held fixed.  ``X`` may also be an ``np.memmap`` or a
+        ``.npy`` path, read a minibatch at a time (:mod:`npae.models.sources`).
         """
         return self._fit(X, y)
+
+    def partial_fit(self, X, y=None):
+        """One pass over the rows of ``X`` in minibatches (scikit-learn's out-of-core convention).
+
+        The first call initialises the model, later ones keep the optimizer
+        state; rows in the order given; a call that raises changes nothing.
+        Details, and how it reproduces ``fit`` bit for bit: :mod:`npae.models.fitting`.
+
+        ``X``: array-like, np.memmap or ``.npy`` path (n_samples, n_features);
+        ``y``: labels (n_samples,) for families that use them.  Returns self.
+        """
+        return fitting.partial_fit(self, X, y)
 
     def initialize(self, X, y=None):
         """Validate ``X`` (and ``y``), build the networks, draw initial parameters.
@@ -211,25 +243,15 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         return self._fit(X, y, train=False)
 
     def _fit(self, X, y, train=True, prepare=None):
-        new = type(self)(**self.get_params(deep=False))
-        if prepare is not None:
-            prepare(new)
-        new._validate_params()
-        X = new._validate_X(X, fitting=True)
-        y = new._validate_y(y, X.shape[0], fitting=True)
-        rng = check_rng(self.random_state)
-        new.n_features_in_ = X.shape[1]
-        new._allocate(new._build(X.shape[1], y), None)
-        new._flat.assign(new._init_params(rng))
-        new.history_ = {"loss": [], "val_loss": [], "time": []}
-        new._prepare_fit(X, y)
+        warm = train and self.warm_start and hasattr(self, "params_")
+        new, X, y, streams = fitting.new_model(self, X, y, prepare, warm)
         if not train:
             self._install(new)
             return self
-        val = new._validation_set()
+        rows, val = fitting.split_validation(new, X, y, streams.split)
         try:
             fit = training.fit_lbfgs if new.optimizer == "lbfgs" else training.fit_minibatch
-            fit(new, X, y, rng, val)
+            fit(new, X, y, rows, streams, val)
         except training.TrainingDivergedError as exc:
             if new.history_["loss"]:  # at least one good epoch: keep it
                 new._after_fit()
@@ -265,14 +287,6 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
             self._flat.assign(values)
         self.params_ = self._flat.views
         self._weight_names = [k for k in shapes if k.endswith(".W")]
-
-    def _validation_set(self):
-        data = self.validation_data
-        if data is None:
-            return None
-        Xv, yv = data if isinstance(data, tuple) and len(data) == 2 else (data, None)
-        Xv = self._validate_X(Xv, name="validation_data")
-        return Xv, self._validate_y(yv, Xv.shape[0])
 
     # --------------------------------------------------------------- objective
     def _objective(self, params, X, y, rng, ops, grads):

@@ -17,12 +17,15 @@ import warnings
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, schedules
 from ..registry import families, family_key, get_family
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 2
+
+#: settings that are inputs of a fit, not part of the model: saved as None
+_TRAINING_INPUTS = ("validation_data", "callbacks")
 
 
 def _check_target(path):
@@ -51,7 +54,9 @@ def save(model, path):
     for k, v in model.get_params().items():
         # The held-out set is a training input, not part of the model (as JSON
         # it would cost ~80 bytes per value).
-        hyper[k] = None if k == "validation_data" else _jsonable(v)
+        hyper[k] = None if k in _TRAINING_INPUTS else _jsonable(v)
+        if k == "callbacks":  # functions, by nature not saved: no warning (every checkpoint would)
+            continue
         if hyper[k] is None and v is not None:
             dropped.append(f"{k} ({type(v).__name__})")
     if dropped:
@@ -97,10 +102,14 @@ def _jsonable(value):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, type) and issubclass(value, np.floating):
         return np.dtype(value).name
+    if type(value) in schedules.SCHEDULES.values():  # its settings are plain numbers
+        return {"__schedule__": type(value).__name__, "settings": vars(value)}
     return None  # Generators, optimizer objects, validation arrays
 
 
@@ -109,6 +118,9 @@ def _from_json(value):
         return np.asarray(value["__ndarray__"], dtype=value["dtype"])
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_from_json(v) for v in value["__tuple__"])
+    if isinstance(value, dict) and "__schedule__" in value:
+        by_name = {cls.__name__: cls for cls in schedules.SCHEDULES.values()}
+        return by_name[value["__schedule__"]](**value["settings"])
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value

@@ -20,10 +20,20 @@ of an epoch, or an epoch loss whose magnitude exceeds
 ``DIVERGENCE_FACTOR × max(1, |first epoch loss|)`` stops training with
 :class:`npae.TrainingDivergedError`; the model keeps the parameters of the
 last good epoch (see :meth:`BaseAutoencoder.fit`).
+
+Randomness: four streams from ``random_state`` (:mod:`npae.models.streams`):
+initial parameters, hold-out, row order, and the draws inside the steps.
+
+One function, :func:`minibatches`, reads the data (in memory or memory
+mapped).  A schedule (:mod:`npae.schedules`) scales every group's step size
+before each epoch; :class:`npae.models.callbacks.EpochEnd` runs early
+stopping, checkpoints and callbacks after it.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -34,13 +44,52 @@ from .._validation import TrainingDivergedError
 from ..nn import get_ops
 from ..optim import lbfgs, make_optimizer
 from ..penalties import weight_decay
+from ..schedules import make_schedule
+from .callbacks import EpochEnd
+from .progress import Progress
+from .sources import gather
+from .streams import Streams, random_streams  # noqa: F401  (part of this module's API)
 
-__all__ = ["ParamGroup", "Trainer", "fit_minibatch", "fit_lbfgs", "ConvergenceWarning",
-           "DIVERGENCE_FACTOR"]
+__all__ = ["ParamGroup", "Trainer", "fit_minibatch", "fit_lbfgs", "partial_pass",
+           "minibatches", "random_streams", "Streams", "ConvergenceWarning", "DIVERGENCE_FACTOR"]
 
 #: An epoch loss this many times larger in magnitude than max(1, |first epoch loss|)
 #: counts as divergence (a finite 1e239 is as lost as an inf).
 DIVERGENCE_FACTOR = 1e6
+
+
+def minibatches(X, rows, batch_size, rng, dtype):
+    """One epoch of minibatches: a fresh shuffle of the rows from ``rng``, then slices.
+
+    The one place where training reads its data (to become
+    :func:`npae.batches.iter_minibatches`, with block shuffling; up to ~8
+    million values both give ``rng.permutation(n)``: the same bits).
+
+    Parameters
+    ----------
+    X : ndarray or np.memmap of shape (n_samples, n_features)
+        Validated training data (see :mod:`npae.models.sources`).
+    rows : ndarray of int or None
+        The training rows (None: all); a ``validation_fraction`` holds the rest out.
+    batch_size : int
+    rng : np.random.Generator
+        Draws the order (one permutation per epoch) and nothing else.
+    dtype : numpy float dtype
+
+    Yields
+    ------
+    idx : ndarray of shape (m,)
+        Row numbers in ``X`` (to take the matching labels).
+    Xb : ndarray of shape (m, n_features)
+        ``X[idx]`` as ``dtype`` (m = batch_size, fewer for the last minibatch).
+    """
+    n = X.shape[0] if rows is None else len(rows)
+    order = rng.permutation(n)
+    if rows is not None:
+        order = rows[order]
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        yield idx, gather(X, idx, dtype)
 
 
 class ConvergenceWarning(UserWarning):
@@ -91,6 +140,30 @@ class Trainer:
                 opt.learning_rate = g.learning_rate  # a group's own rate on the template's copy
             wd = [n for n in g.names if n.endswith(".W")] if g.weight_decay else []
             self.phases.setdefault(g.phase, []).append((model._flat.slice_of(g.names), opt, wd))
+        self.base_rates = [getattr(opt, "learning_rate", None) for opt in self.optimizers()]
+
+    def optimizers(self):
+        """The optimizers, one per group, in a fixed order."""
+        return [opt for groups in self.phases.values() for _, opt, _ in groups]
+
+    def scale_learning_rates(self, factor):
+        """Set every group's step size to its base rate times ``factor`` (a schedule)."""
+        if any(r is None for r in self.base_rates):
+            raise TypeError(f"lr_schedule needs optimizers with a learning_rate attribute; "
+                            f"{type(self.model.optimizer).__name__} has none; give it one or "
+                            "set lr_schedule=None")
+        for opt, rate in zip(self.optimizers(), self.base_rates):
+            opt.learning_rate = rate * factor
+
+    def snapshot(self):
+        """A copy of the optimizers' state (moments, step counts)."""
+        return copy.deepcopy(self.optimizers())
+
+    def restore(self, optimizers):
+        """Put back the state returned by :meth:`snapshot`."""
+        it = iter(optimizers)
+        self.phases = {p: [(s, next(it), wd) for s, _, wd in groups]
+                       for p, groups in self.phases.items()}
 
     def step(self, Xb, yb, rng):
         """One optimizer step of every group on a minibatch; returns the terms (and diagnostics)."""
@@ -115,45 +188,143 @@ def _total(model, terms):
     return float(sum(v for k, v in terms.items() if k not in model._diagnostics))
 
 
-def fit_minibatch(model, X, y, rng, val):
-    """Epochs of shuffled minibatches (a fresh permutation from ``rng`` every epoch)."""
-    n = X.shape[0]
+def fit_minibatch(model, X, y, rows, streams, val):
+    """Epochs of shuffled minibatches; schedules, early stopping, checkpoints, callbacks.
+
+    ``rows``: the training rows of ``X`` (None: all).  ``streams``: see
+    :func:`random_streams`.  ``val``: ``(X_val, y_val)`` or None.  Epochs are
+    numbered on from ``history_`` (a warm start continues it); the family's
+    ``_epoch_start`` and the schedule see the epoch within this fit.
+    """
+    n = X.shape[0] if rows is None else len(rows)
     bs = min(model.batch_size, n)
     trainer = Trainer(model)
+    schedule = make_schedule(model.lr_schedule)
+    monitor = "loss" if val is None else "val_loss"
+    end = EpochEnd(model, monitor)
+    done = len(model.history_["loss"])  # epochs recorded before this fit (warm start)
+    progress = Progress(model, -(-n // bs), model.epochs, first=done)
     good = model._flat.flat.copy()  # parameters at the end of the last good epoch
-    first = None
-    for epoch in range(model.epochs):
-        t0 = time.perf_counter()
-        model._epoch_start(epoch)
-        perm = rng.permutation(n)
-        sums = {}
-        for start in range(0, n, bs):
-            idx = perm[start:start + bs]
-            terms = trainer.step(X[idx], None if y is None else y[idx], rng)
-            if not np.isfinite(_total(model, terms)):
-                _diverged(model, epoch, good, "became NaN or infinite")
-            for k, v in terms.items():
-                sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
-        # A batch's loss is computed before its update: the epoch's last
-        # step can still overflow the parameters.
-        if not np.all(np.isfinite(model._flat.flat)):
-            _diverged(model, epoch, good, "left non-finite parameters")
-        epoch_terms = {k: v / n for k, v in sums.items()}
-        loss = _total(model, epoch_terms)
-        first = loss if first is None else first
-        if abs(loss) > DIVERGENCE_FACTOR * max(1.0, abs(first)):
-            _diverged(model, epoch, good, f"grew to {loss:.3g} (first epoch: {first:.3g})")
-        record(model, epoch, epoch_terms, val, time.perf_counter() - t0)
-        good[:] = model._flat.flat
+    first, monitored, e = None, [], -1
+    try:
+        for e in range(model.epochs):
+            epoch = done + e
+            lr = None
+            if schedule is not None:
+                factor = _schedule_factor(schedule, e, model.epochs, monitored)
+                trainer.scale_learning_rates(factor)
+                lr = model.learning_rate * factor
+            model._epoch_start(e)
+            progress.start_epoch()
+            t0 = time.perf_counter()
+            batches = minibatches(X, rows, bs, streams.order, model._dtype)
+            epoch_terms = _run_pass(model, trainer, batches, y, streams.step, good, epoch,
+                                    lambda b: progress.batch(b, e))
+            loss = _total(model, epoch_terms)
+            first = loss if first is None else first
+            if abs(loss) > DIVERGENCE_FACTOR * max(1.0, abs(first)):
+                _diverged(model, epoch, good, f"grew to {loss:.3g} (first epoch: {first:.3g})")
+            seconds = time.perf_counter() - t0
+            vl = record(model, epoch, epoch_terms, val, seconds)
+            if lr is not None:
+                model.history_.setdefault("learning_rate", []).append(lr)
+            progress.epoch(e, loss, vl, lr, seconds)
+            good[:] = model._flat.flat
+            logs = _logs(epoch, loss, epoch_terms, seconds, vl, lr)
+            monitored.append(logs[monitor])
+            if end.after(epoch, logs):
+                break
+    except TrainingDivergedError:
+        end.finish()  # with early stopping: the best epoch's parameters, not the last good ones
+        raise
+    model.n_iter_ = e + 1
+    note = end.finish()
+    if note:
+        progress.say(note)
 
 
-def fit_lbfgs(model, X, y, rng, val):
-    """Full-batch L-BFGS; ``epochs`` is the iteration budget; random draws held fixed."""
-    seed = int(rng.integers(2**63 - 1))
+def partial_pass(model, trainer, X, y, rng, val, calls):
+    """One pass over the rows of ``X`` in the given order, in minibatches (``partial_fit``).
+
+    ``calls``: the number of earlier passes; the family's ``_epoch_start``
+    sees it as the epoch (capped at ``epochs - 1``).  Records one entry in
+    ``history_`` (the mean loss over the rows).
+    """
+    n = X.shape[0]
+    bs = min(model.batch_size, n)
+    epoch = len(model.history_["loss"])
+    model._epoch_start(min(calls, max(model.epochs - 1, 0)))
+    t0 = time.perf_counter()
+    batches = ((idx, gather(X, idx, model._dtype))
+               for idx in (np.arange(s, min(s + bs, n)) for s in range(0, n, bs)))
+    good = model._flat.flat.copy()
+    terms = _run_pass(model, trainer, batches, y, rng, good, epoch)
+    seconds = time.perf_counter() - t0
+    vl = record(model, epoch, terms, val, seconds)
+    Progress(model, -(-n // bs), 1, first=epoch, label="partial_fit").epoch(
+        0, _total(model, terms), vl, None, seconds)
+
+
+def _run_pass(model, trainer, batches, y, rng, good, epoch, on_batch=None):
+    """Step on every minibatch; the terms averaged over the rows (divergence checked)."""
+    sums, n = {}, 0
+    for b, (idx, Xb) in enumerate(batches, start=1):
+        terms = trainer.step(Xb, None if y is None else y[idx], rng)
+        if not np.isfinite(_total(model, terms)):
+            _diverged(model, epoch, good, "became NaN or infinite")
+        for k, v in terms.items():
+            sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
+        n += len(idx)
+        if on_batch is not None:
+            on_batch(b)
+    # A batch's loss is computed before its update: the pass's last step can
+    # still overflow the parameters.
+    if not np.all(np.isfinite(model._flat.flat)):
+        _diverged(model, epoch, good, "left non-finite parameters")
+    return {k: v / n for k, v in sums.items()}
+
+
+def _logs(epoch, loss, terms, seconds, val_loss, learning_rate):
+    """An epoch's figures as the callbacks receive them."""
+    logs = {"epoch": epoch, "loss": loss, **{k: float(v) for k, v in terms.items()},
+            "time": seconds}
+    if val_loss is not None:
+        logs["val_loss"] = val_loss
+    if learning_rate is not None:
+        logs["learning_rate"] = learning_rate
+    return logs
+
+
+def _schedule_factor(schedule, epoch, epochs, history):
+    f = schedule.factor(epoch, epochs, list(history))
+    if isinstance(f, bool) or not isinstance(f, (int, float, np.floating, np.integer)) \
+            or not math.isfinite(f) or f <= 0:
+        raise ValueError(f"lr_schedule {schedule!r} returned {f!r} for epoch {epoch}; a "
+                         "schedule's factor must be a finite number > 0")
+    return float(f)
+
+
+class _Stop(Exception):
+    """Ends the L-BFGS iterations from its callback (early stop requested)."""
+
+
+def fit_lbfgs(model, X, y, rows, streams, val):
+    """Full-batch L-BFGS; ``epochs`` is the iteration budget; random draws held fixed.
+
+    The whole training set is one batch, so memory-mapped data is read into
+    memory here.  Checkpoints and callbacks run after every iteration;
+    early stopping and schedules are refused by the settings check.
+    """
+    X = gather(X, np.arange(X.shape[0]) if rows is None else rows, model._dtype)
+    y = y if y is None or rows is None else y[rows]
+    seed = int(streams.step.integers(2**63 - 1))
     grads = model._flat.zeros_like()
     ops = get_ops(True)
     model._epoch_start(0)
     good = model._flat.flat.copy()
+    end = EpochEnd(model, "loss" if val is None else "val_loss")
+    done = len(model.history_["loss"])
+    progress = Progress(model, 1, model.epochs, first=done)
 
     def fun(theta):
         model._flat.flat[:] = theta
@@ -166,19 +337,35 @@ def fit_lbfgs(model, X, y, rng, val):
 
     def callback(theta):
         it = len(model.history_["loss"])
-        if not np.isfinite(_total(model, fun.terms)):
+        loss = _total(model, fun.terms)
+        if not np.isfinite(loss):
             _diverged(model, it, good, "became NaN or infinite")
-        record(model, it, fun.terms, val, time.perf_counter() - t0[0])
+        seconds = time.perf_counter() - t0[0]
+        vl = record(model, it, fun.terms, val, seconds)
+        progress.epoch(it - done, loss, vl, None, seconds)
         good[:] = theta
+        if end.after(it, _logs(it, loss, fun.terms, seconds, vl, None)):
+            raise _Stop
         t0[0] = time.perf_counter()
 
+    model.n_iter_ = 0
     if model.epochs == 0:
         return
-    result = lbfgs(fun, model._flat.flat.copy(), maxiter=model.epochs, callback=callback)
+    try:
+        result = lbfgs(fun, model._flat.flat.copy(), maxiter=model.epochs, callback=callback)
+    except _Stop:
+        model._flat.flat[:] = good
+        model.n_iter_ = len(model.history_["loss"]) - done
+        note = end.finish()
+        if note:
+            progress.say(note)
+        return
+    model.n_iter_ = int(result.nit)
     if not np.all(np.isfinite(result.x)):
         _diverged(model, len(model.history_["loss"]), good, "left non-finite parameters")
     model._flat.flat[:] = result.x
     model.lbfgs_result_ = result
+    end.finish()
     if result.nit == 0 or (not result.success and result.nit < model.epochs):
         warnings.warn(
             f"L-BFGS stopped after {result.nit} of {model.epochs} iterations: {result.message}. "
@@ -187,21 +374,21 @@ def fit_lbfgs(model, X, y, rng, val):
 
 
 def record(model, epoch, terms, val, seconds):
-    """Append one epoch's terms, validation loss and time to ``history_``; print if verbose."""
+    """Append one epoch's terms, validation loss and time to ``history_``.
+
+    Returns the validation loss (None without a validation set).
+    """
     h = model.history_
-    loss = _total(model, terms)
-    h["loss"].append(loss)
+    h["loss"].append(_total(model, terms))
     h["time"].append(seconds)
     for k, v in {**terms, **model._epoch_diagnostics()}.items():
         h.setdefault(k, []).append(float(v))
-    msg = f"epoch {epoch + 1:4d}/{model.epochs}  loss {loss:.6g}"
-    if val is not None:
-        vl = _total(model, model._objective(model.params_, val[0], val[1],
-                                            np.random.default_rng(epoch), get_ops(True), {}))
-        h["val_loss"].append(vl)
-        msg += f"  val_loss {vl:.6g}"
-    if model.verbose:
-        print(f"{msg}  ({seconds:.2f}s)", flush=True)
+    if val is None:
+        return None
+    vl = _total(model, model._objective(model.params_, val[0], val[1],
+                                        np.random.default_rng(epoch), get_ops(True), {}))
+    h["val_loss"].append(vl)
+    return vl
 
 
 def _diverged(model, epoch, good, what):

@@ -151,6 +151,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         return check_layer_sizes(self.hidden, "hidden", allow_empty=True)
 
     _bernoulli_setting = ("likelihood='bernoulli'", "use likelihood='gaussian'")
+    #: the negative ELBO per sample (for a Gaussian likelihood, a density: nats up to a constant)
+    _loss_unit = "nats/sample"
 
     def _needs_unit_interval(self):
         return self.likelihood == "bernoulli"
