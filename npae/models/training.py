@@ -47,6 +47,8 @@ from ..penalties import weight_decay
 from ..schedules import make_schedule
 from .callbacks import EpochEnd
 from .progress import Progress
+from ..batches import iter_minibatches
+from ..nn.workspace import Workspace
 from .sources import gather
 from .streams import Streams, random_streams  # noqa: F401  (part of this module's API)
 
@@ -61,9 +63,12 @@ DIVERGENCE_FACTOR = 1e6
 def minibatches(X, rows, batch_size, rng, dtype):
     """One epoch of minibatches: a fresh shuffle of the rows from ``rng``, then slices.
 
-    The one place where training reads its data (to become
-    :func:`npae.batches.iter_minibatches`, with block shuffling; up to ~8
-    million values both give ``rng.permutation(n)``: the same bits).
+    The one place where training reads its data: every row through
+    :func:`npae.batches.iter_minibatches` (block shuffling, memory-mapped data
+    read a block at a time; up to ~8 million values the order is
+    ``rng.permutation(n)``); a subset of rows (``validation_fraction``) by
+    :func:`npae.models.sources.gather`.  ``Xb`` may be a reused buffer: it is
+    valid until the next minibatch.
 
     Parameters
     ----------
@@ -83,7 +88,10 @@ def minibatches(X, rows, batch_size, rng, dtype):
     Xb : ndarray of shape (m, n_features)
         ``X[idx]`` as ``dtype`` (m = batch_size, fewer for the last minibatch).
     """
-    n = X.shape[0] if rows is None else len(rows)
+    if rows is None:  # every row: block shuffling, one reused batch buffer (npae.batches)
+        yield from iter_minibatches(X, batch_size, rng, dtype=dtype, check_finite=False)
+        return
+    n = len(rows)
     order = rng.permutation(n)
     if rows is not None:
         order = rows[order]
@@ -141,6 +149,8 @@ class Trainer:
             wd = [n for n in g.names if n.endswith(".W")] if g.weight_decay else []
             self.phases.setdefault(g.phase, []).append((model._flat.slice_of(g.names), opt, wd))
         self.base_rates = [getattr(opt, "learning_rate", None) for opt in self.optimizers()]
+        # The same work buffers every step (npae.nn.workspace): no allocation in the steady state.
+        self.workspace = Workspace()
 
     def optimizers(self):
         """The optimizers, one per group, in a fixed order."""
@@ -170,17 +180,18 @@ class Trainer:
         model, ops = self.model, get_ops(True)
         params, theta, grads = model.params_, model._flat.flat, self.grads
         terms = {}
-        for phase, groups in self.phases.items():
-            grads.flat.fill(0.0)
-            terms.update(model._phase_loss(phase, params, Xb, yb, rng, ops, grads.views))
-            if model.weight_decay:
-                for _, _, wd in groups:
-                    if wd:
-                        terms["weight_decay"] = terms.get("weight_decay", 0.0) + weight_decay(
-                            params, wd, model.weight_decay, grads.views)
-            for s, opt, _ in groups:
-                opt.step(theta[s], grads.flat[s])
-        return terms
+        with self.workspace.step():
+            for phase, groups in self.phases.items():
+                grads.flat.fill(0.0)
+                terms.update(model._phase_loss(phase, params, Xb, yb, rng, ops, grads.views))
+                if model.weight_decay:
+                    for _, _, wd in groups:
+                        if wd:
+                            terms["weight_decay"] = terms.get("weight_decay", 0.0) + weight_decay(
+                                params, wd, model.weight_decay, grads.views)
+                for s, opt, _ in groups:
+                    opt.step(theta[s], grads.flat[s])
+        return {k: float(v) for k, v in terms.items()}  # nothing outlives the step's buffers
 
 
 def _total(model, terms):
