@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_rng",
+__all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_output", "check_rng",
            "check_labels", "check_positive", "check_choice", "check_layer_sizes", "check_int",
            "check_real"]
 
@@ -48,21 +48,14 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
     Raises
     ------
     TypeError
-        Non-numeric or complex data.
+        Sparse matrices, masked arrays (the mask would be ignored), complex,
+        datetime/timedelta or non-numeric data, object arrays holding anything
+        but real numbers (those are converted, as scikit-learn does).
     ValueError
         Wrong rank, too few rows, wrong number of columns, NaN/inf, values
         outside [0, 1] when required.
     """
-    if hasattr(X, "toarray") and not isinstance(X, np.ndarray):
-        raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray())")
-    arr = np.asarray(X)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(
-            f"{name} must hold numbers, got dtype {arr.dtype}; convert it with "
-            f"np.asarray({name}, dtype=float) after removing non-numeric columns"
-        )
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} is complex; npae works with real numbers only")
+    arr = _as_numeric_array(X, name)
     if arr.ndim != 2:
         hint = (f"reshape it with {name}.reshape(1, -1) for one sample or "
                 f"{name}.reshape(-1, 1) for one feature") if arr.ndim == 1 else \
@@ -104,6 +97,58 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
             f"(e.g. divide pixel values by 255) or {bernoulli_setting[1]}"
         )
     return arr
+
+
+def _as_numeric_array(X, name):
+    """``X`` as an ndarray of real numbers (or bools); everything else is a TypeError."""
+    if hasattr(X, "toarray") and not isinstance(X, np.ndarray):
+        raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray())")
+    if isinstance(X, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array, and npae would ignore its mask; fill or "
+                        f"drop the masked entries first ({name}.filled(value) or "
+                        f"{name}[~{name}.mask.any(axis=1)].data)")
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular array of numbers; its rows have "
+                         f"different lengths or shapes ({exc})") from None
+    except TypeError as exc:
+        raise TypeError(f"{name} cannot be read as an array of numbers ({exc})") from None
+    if arr.dtype.kind in "mM":
+        how = (f"subtract a reference date, then e.g. ({name} - t0) / np.timedelta64(1, 's')"
+               if arr.dtype.kind == "M" else f"e.g. {name} / np.timedelta64(1, 's') for seconds")
+        raise TypeError(f"{name} holds {arr.dtype} values (dates or durations), not numbers; "
+                        f"convert them explicitly: {how}")
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} is complex ({arr.dtype}); npae works with real numbers only "
+                        f"(pass {name}.real, or stack real and imaginary parts as columns)")
+    if arr.dtype == object:
+        for v in arr.ravel():
+            if isinstance(v, (str, bytes, complex, np.complexfloating)) \
+                    or not isinstance(v, (numbers.Real, np.bool_)):
+                raise TypeError(f"{name} is an object array holding {type(v).__name__} values "
+                                f"such as {v!r}; npae needs real numbers: convert or drop "
+                                "those columns explicitly")
+        # Numbers stored as Python objects (e.g. a column taken from a table):
+        # converted, as scikit-learn does; nothing else is.
+        return arr.astype(np.float64)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype}; convert it with "
+            f"np.asarray({name}, dtype=float) after removing non-numeric columns"
+        )
+    return arr
+
+
+def check_output(dtype, out, what, X=None):
+    """``out`` if finite, else a ValueError naming the overflow (a finite input whose
+    output is not finite: far outside the training range, or too large for ``dtype``)."""
+    if np.all(np.isfinite(out)):
+        return out
+    span = "" if X is None else (f" (the input reaches |x| = {float(np.max(np.abs(X))):.3g}; "
+                                 "was it scaled as the training data?)")
+    raise ValueError(f"the {what} overflowed to inf or NaN in {np.dtype(dtype).name}{span}; "
+                     "rescale the input as at fit time, or use dtype='float64'")
 
 
 def check_labels(y, n_samples, name="y"):

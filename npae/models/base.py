@@ -36,7 +36,7 @@ import abc
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array, check_rng
+from .._validation import NotFittedError, check_array, check_output, check_rng
 from ..hyperparams import (ArrayLike, Boolean, FloatDtype, HasMethods, Hyperparameters, Interval,
                            NoneValue, Options, Param, RandomState)
 from ..nn import get_ops
@@ -170,10 +170,14 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         super()._validate_params()
         self._check_settings()
 
-    def _validate_X(self, X, name="X", fitting=False):
+    def _validate_X(self, X, name="X", fitting=False, targets=True):
+        """``X`` checked and cast; ``targets=False`` where no likelihood of ``X`` is evaluated
+        (encoding, reconstructing): the [0, 1] rule of a Bernoulli likelihood then does
+        not apply, so that e.g. MinMaxScaler -> Autoencoder(loss="bce") transforms test
+        rows slightly outside the training range."""
         n_features = None if fitting else self.n_features_in_
         return check_array(X, name=name, dtype=self._dtype, n_features=n_features,
-                           unit_interval=self._needs_unit_interval(),
+                           unit_interval=targets and self._needs_unit_interval(),
                            bernoulli_setting=self._bernoulli_setting)
 
     def _check_fitted(self):
@@ -325,7 +329,9 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
     def transform(self, X):
         """Codes z = q_θ(x) for each row.  (n, d) -> (n, code_size)"""
         self._check_fitted()
-        return self._encode(self.params_, self._validate_X(X))
+        X = self._validate_X(X, targets=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return check_output(self._dtype, self._encode(self.params_, X), "codes", X)
 
     def fit_transform(self, X, y=None):
         """``fit(X, y)`` then ``transform(X)``."""
@@ -340,12 +346,16 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
                 f"Z has {Z.shape[1]} features (columns), but this model's codes have "
                 f"{self.code_size_} (its code size); pass codes as returned by transform()"
             )
-        return self._decode(self.params_, Z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return check_output(self._dtype, self._decode(self.params_, Z), "reconstruction", Z)
 
     def reconstruct(self, X):
         """x̂ = p_φ(q_θ(x)) (deterministic: no noise, means for stochastic codes)."""
         self._check_fitted()
-        return self._decode(self.params_, self._encode(self.params_, self._validate_X(X)))
+        X = self._validate_X(X, targets=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._decode(self.params_, self._encode(self.params_, X))
+            return check_output(self._dtype, out, "reconstruction", X)
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction error of each sample.
@@ -361,15 +371,22 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         ndarray of shape (n_samples,)
             Mean over features of (x − x̂)² — the per-row MSE of h2o's
             ``h2o.anomaly``.  Multiply by n_features for Hinton &
-            Salakhutdinov's "squared error per image".
+            Salakhutdinov's "squared error per image".  A function of each
+            row alone (the same whatever else is in ``X``).
         """
         self._check_fitted()
-        X = self._validate_X(X)
-        sq = (self._decode(self.params_, self._encode(self.params_, X)) - X) ** 2
+        X = self._validate_X(X, targets=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sq = (self._decode(self.params_, self._encode(self.params_, X)) - X) ** 2
+            sq = check_output(self._dtype, sq, "reconstruction error", X)
         return sq if per_feature else sq.mean(axis=1)
 
     def score_samples(self, X):
-        """Normality score, scikit-learn sign: higher = more normal (−reconstruction error)."""
+        """Normality score, scikit-learn sign: higher = more normal (−reconstruction error).
+
+        Each row's score depends on that row alone, not on the other rows of
+        ``X`` nor their order.
+        """
         return -self.reconstruction_error(X)
 
     def score(self, X, y=None):
