@@ -21,7 +21,7 @@ X = np.random.default_rng(0).random((10, 3))
     (np.array([[1.0, "a"], [2.0, 3.0]], dtype=object), TypeError,
      r"object array holding str values such as 'a'"),
     (np.array([[1.0, None], [2.0, 3.0]], dtype=object), TypeError, r"holding NoneType values"),
-    (np.array([[1.0, 1j], [2.0, 3.0]], dtype=object), TypeError, r"holding complex values"),
+    (np.array([[1.0, 1j], [2.0, 3.0]], dtype=object), ValueError, r"Complex data not supported"),
     (np.array([[1.0, [2]], [2.0, 3.0]], dtype=object), TypeError, r"holding list values"),
     (np.array([["1", "2"]]), TypeError, r"must hold numbers, got dtype <U1"),
 ])

@@ -7,7 +7,6 @@ import random
 import signal
 import sys
 import time
-import warnings
 
 import numpy as np
 import pytest
