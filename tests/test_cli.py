@@ -51,11 +51,11 @@ def test_fit_command_saves_a_loadable_model(tmp_path, capsys):
     assert "saved" in capsys.readouterr().out
 
 
-def test_bad_setting_is_a_clear_error():
-    with pytest.raises(SystemExit, match="bad setting"):
-        cli.main(["gradcheck", "autoencoder", "--set", "no_such_option=3"])
-    with pytest.raises(SystemExit, match="key=value"):
-        cli.main(["fit", "autoencoder", "--set", "epochs"])
+def test_bad_setting_is_a_clear_error(capsys):
+    assert cli.main(["gradcheck", "autoencoder", "--set", "no_such_option=3"]) == 2
+    assert "bad setting" in capsys.readouterr().err
+    assert cli.main(["fit", "autoencoder", "--set", "epochs"]) == 2
+    assert "key=value" in capsys.readouterr().err
 
 
 def test_speed_benchmark_smoke(tmp_path, monkeypatch):
