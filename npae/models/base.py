@@ -36,7 +36,7 @@ import abc
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array, check_rng, unbox_labels
+from .._validation import NotFittedError, check_array, check_output, check_rng, unbox_labels
 from ..hyperparams import (ArrayLike, Boolean, FloatDtype, HasMethods, Hyperparameters, Interval,
                            NoneValue, Options, Param, RandomState)
 from ..nn import get_ops
@@ -314,8 +314,12 @@ class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
         X = self._validate_X(X)
         y = self._validate_y(y, X.shape[0])
         grads = {k: np.zeros_like(v) for k, v in self.params_.items()}
-        terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), grads)
-        return training._total(self, terms), grads
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), grads)
+        loss = check_output(self._dtype, training._total(self, terms), "loss", X)
+        for g in grads.values():
+            check_output(self._dtype, g, "gradient", X)
+        return loss, grads
 
     def loss_terms(self, X, y=None, rng=None, vectorized=True):
         """Each term of the loss as it enters it (weights included); they sum to the loss.
@@ -327,8 +331,9 @@ class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
         self._check_fitted()
         X = self._validate_X(X)
         y = self._validate_y(y, X.shape[0])
-        terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), {})
-        return {k: float(v) for k, v in terms.items()}
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), {})
+        return {k: float(check_output(self._dtype, v, f"{k} term", X)) for k, v in terms.items()}
 
     def __sklearn_tags__(self):
         """Estimator tags for scikit-learn >= 1.6 (imported only when scikit-learn asks).
