@@ -78,10 +78,10 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
         )
     if arr.shape[0] < min_samples:
         raise ValueError(f"{name} has {arr.shape[0]} sample(s) (shape={arr.shape}) while a "
-                         f"minimum of {min_samples} is required")
+                         f"minimum of {min_samples} samples is required")
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
-                         "required; pass at least one column")
+                         "required; pass data with at least one column of features")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but {estimator} is expecting {n_features} "

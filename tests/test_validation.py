@@ -68,7 +68,7 @@ def test_wrong_feature_count_at_transform_time(fitted, X):
 
 
 def test_empty_arrays():
-    with pytest.raises(ValueError, match=r"X has 0 sample\(s\) \(shape=\(0, 4\)\) while a minimum of 1 is required"):
+    with pytest.raises(ValueError, match=r"X has 0 sample\(s\) \(shape=\(0, 4\)\) while a minimum of 1 samples is required"):
         Autoencoder().fit(np.empty((0, 4)))
     with pytest.raises(ValueError, match=r"X has 0 feature\(s\) \(shape=\(5, 0\)\) while a minimum of 1 is required"):
         Autoencoder().fit(np.empty((5, 0)))
@@ -208,7 +208,7 @@ def test_helpers_directly():
         np.random.default_rng(np.random.SeedSequence(1)).integers(10**9)
     out = check_array([[1, 2], [3, 4]], dtype=np.float32)
     assert out.dtype == np.float32 and out.flags.c_contiguous
-    with pytest.raises(ValueError, match=r"Z has 1 sample\(s\) \(shape=\(1, 3\)\) while a minimum of 2 is required"):
+    with pytest.raises(ValueError, match=r"Z has 1 sample\(s\) \(shape=\(1, 3\)\) while a minimum of 2 samples is required"):
         check_array(np.ones((1, 3)), name="Z", min_samples=2)
 
 
