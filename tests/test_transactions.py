@@ -301,3 +301,39 @@ def test_save_warns_about_each_hyperparameter_saved_as_none(tmp_path):
         model.save(tmp_path / "m.npz")
     back = npae.load(tmp_path / "m.npz")
     assert back.random_state is None and back.validation_data is None
+
+
+def test_a_concurrent_reader_sees_the_old_or_the_new_model_never_a_mix():
+    import threading
+
+    rng = np.random.default_rng(0)
+    X7, X9 = rng.random((12, 7)), rng.random((12, 9))
+    model = Autoencoder(hidden=(3,), epochs=1).fit(X7)
+    stop, problems, reads = threading.Event(), [], [0]
+
+    def reader():
+        while not stop.is_set():
+            for X in (X7, X9):
+                try:
+                    Z = model.transform(X)
+                    if Z.shape != (12, 3) or not np.all(np.isfinite(Z)):
+                        problems.append(Z.shape)
+                    reads[0] += 1
+                except ValueError as exc:  # the other width is installed: a clear error
+                    if "features, but Autoencoder is expecting" not in str(exc):
+                        problems.append(exc)
+                except Exception as exc:  # noqa: BLE001 - a raw error would be a mix
+                    problems.append(exc)
+
+    thread = threading.Thread(target=reader)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: a mix would show
+    thread.start()
+    try:
+        for i in range(40):
+            model.fit(X9 if i % 2 == 0 else X7)
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+    assert problems == [] and reads[0] > 0

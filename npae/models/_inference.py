@@ -23,8 +23,17 @@ __all__ = ["Inference"]
 class Inference:
     """transform, inverse_transform, reconstruct, reconstruction_error, score_samples, score."""
 
+    def _consistent(self):
+        """A view of the model's state as of now.  ``fit`` installs a new state by
+        replacing ``__dict__`` as a whole (never by updating it), so a call that
+        holds the old dict keeps seeing one model even if a refit lands meanwhile."""
+        view = object.__new__(type(self))
+        view.__dict__ = self.__dict__
+        return view
+
     def transform(self, X):
         """Codes z = q_θ(x) for each row.  (n, d) -> (n, code_size)"""
+        self = self._consistent()  # noqa: PLW0642 - one state for the whole call
         self._check_fitted()
         X = self._validate_X(X, targets=False)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -36,6 +45,7 @@ class Inference:
 
     def inverse_transform(self, Z):
         """Decoder p_φ(z): codes -> reconstructions.  (n, code_size) -> (n, d)"""
+        self = self._consistent()  # noqa: PLW0642 - one state for the whole call
         self._check_fitted()
         Z = check_array(Z, name="Z", dtype=self._dtype)
         if Z.shape[1] != self.code_size_:
@@ -48,6 +58,7 @@ class Inference:
 
     def reconstruct(self, X):
         """x̂ = p_φ(q_θ(x)) (deterministic: no noise, means for stochastic codes)."""
+        self = self._consistent()  # noqa: PLW0642 - one state for the whole call
         self._check_fitted()
         X = self._validate_X(X, targets=False)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -71,6 +82,7 @@ class Inference:
             Salakhutdinov's "squared error per image".  A function of each
             row alone (the same whatever else is in ``X``).
         """
+        self = self._consistent()  # noqa: PLW0642 - one state for the whole call
         self._check_fitted()
         X = self._validate_X(X, targets=False)
         with np.errstate(over="ignore", invalid="ignore"):
