@@ -20,6 +20,7 @@ ORDER = [
     ("aae_concrete.md", "Adversarial and concrete autoencoders (issue 5)"),
     ("applications.md", "Applications: anomaly detection, clustering, retrieval"),
     ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
+    ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
 ]
 
 

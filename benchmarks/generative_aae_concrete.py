@@ -54,7 +54,8 @@ def aae_runs(Xtr, ytr, Xte, yte, args):
     rows, plain = [], {}
     for prior, seed, extra, supervised in runs:
         kw = dict(base, prior=prior, random_state=seed, **extra)
-        m = AdversarialAutoencoder(**kw).initialize(Xtr, ytr if supervised else None)
+        m = AdversarialAutoencoder(**kw, supervised=supervised).initialize(
+            Xtr, ytr if supervised else None)
         # Supervised: row i's prior draw comes from its own digit's component.
         P = m.sample_prior(len(Xte), rng=1000 + seed, component=yte if supervised else None)
         Z0 = m.transform(Xte)

@@ -7,13 +7,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_rng",
+__all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_output", "check_rng",
            "check_labels", "check_positive", "check_choice", "check_layer_sizes", "check_int",
            "check_real"]
 
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a model is used before ``fit`` (or ``initialize``)."""
+
+
+class InputTypeError(TypeError, ValueError):
+    """Data of a kind npae cannot use (complex numbers); both a TypeError and, as
+    scikit-learn expects, a ValueError."""
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -26,7 +31,8 @@ class TrainingDivergedError(FloatingPointError):
 
 
 def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval=False,
-                min_samples=1, bernoulli_setting=("loss='bce'", "use loss='mse'")):
+                min_samples=1, bernoulli_setting=("loss='bce'", "use loss='mse'"),
+                estimator="the model"):
     """Validate a 2-D numeric data matrix and return it as a C-contiguous ``dtype`` array.
 
     Parameters
@@ -44,40 +50,43 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
         The model setting that asks for the Bernoulli likelihood and the
         remedy to suggest, for the error message.
     min_samples : int
+    estimator : str
+        Who expects ``n_features`` columns, for the error message.
+
+    The messages contain the phrases scikit-learn's ``check_estimator`` looks
+    for ("Reshape your data", "0 feature(s) (shape=...) while a minimum of 1 is
+    required", "X has 3 features, but ... is expecting 4 features as input",
+    "Complex data not supported", "argument must be a ... string ... number").
 
     Raises
     ------
     TypeError
-        Non-numeric or complex data.
+        Sparse matrices, masked arrays (the mask would be ignored), complex,
+        datetime/timedelta or non-numeric data, object arrays holding anything
+        but real numbers (those are converted, as scikit-learn does).
     ValueError
         Wrong rank, too few rows, wrong number of columns, NaN/inf, values
         outside [0, 1] when required.
     """
-    if hasattr(X, "toarray") and not isinstance(X, np.ndarray):
-        raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray())")
-    arr = np.asarray(X)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(
-            f"{name} must hold numbers, got dtype {arr.dtype}; convert it with "
-            f"np.asarray({name}, dtype=float) after removing non-numeric columns"
-        )
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} is complex; npae works with real numbers only")
+    arr = _as_numeric_array(X, name)
     if arr.ndim != 2:
-        hint = (f"reshape it with {name}.reshape(1, -1) for one sample or "
+        hint = (f"Reshape your data with {name}.reshape(1, -1) for one sample or "
                 f"{name}.reshape(-1, 1) for one feature") if arr.ndim == 1 else \
                f"flatten images first, e.g. {name}.reshape(len({name}), -1)"
         raise ValueError(
             f"{name} must be 2-D of shape (n_samples, n_features), got shape {arr.shape}; {hint}"
         )
     if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} samples; at least {min_samples} needed")
+        raise ValueError(f"{name} has {arr.shape[0]} sample(s) (shape={arr.shape}) while a "
+                         f"minimum of {min_samples} samples is required")
     if arr.shape[1] == 0:
-        raise ValueError(f"{name} has 0 features; expected at least 1 column")
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
+                         "required; pass data with at least one column of features")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {arr.shape[1]} features, but the model was fitted with "
-            f"{n_features}; pass data with the same columns as at fit time"
+            f"{name} has {arr.shape[1]} features, but {estimator} is expecting {n_features} "
+            f"features as input (it was fitted with {n_features}); pass data with the same "
+            "columns as at fit time"
         )
     if np.issubdtype(arr.dtype, np.floating) and \
             np.finfo(arr.dtype).max > np.finfo(dtype).max and np.all(np.isfinite(arr)):
@@ -99,11 +108,83 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
         )
     if unit_interval and (arr.min() < 0 or arr.max() > 1):
         raise ValueError(
-            f"{name} has values in [{arr.min():.4g}, {arr.max():.4g}], but a Bernoulli "
+            ("Negative values in data: " if arr.min() < 0 else "")
+            + f"{name} has values in [{arr.min():.4g}, {arr.max():.4g}], but a Bernoulli "
             f"likelihood ({bernoulli_setting[0]}) needs targets in [0, 1]; rescale the data "
             f"(e.g. divide pixel values by 255) or {bernoulli_setting[1]}"
         )
     return arr
+
+
+def _as_numeric_array(X, name):
+    """``X`` as an ndarray of real numbers (or bools); everything else is a TypeError."""
+    if hasattr(X, "toarray") and not isinstance(X, np.ndarray):
+        raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray())")
+    if isinstance(X, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array, and npae would ignore its mask; fill or "
+                        f"drop the masked entries first ({name}.filled(value) or "
+                        f"{name}[~{name}.mask.any(axis=1)].data)")
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular array of numbers; its rows have "
+                         f"different lengths or shapes ({exc})") from None
+    except TypeError as exc:
+        raise TypeError(f"{name} cannot be read as an array of numbers ({exc})") from None
+    if arr.dtype.kind in "mM":
+        how = (f"subtract a reference date, then e.g. ({name} - t0) / np.timedelta64(1, 's')"
+               if arr.dtype.kind == "M" else f"e.g. {name} / np.timedelta64(1, 's') for seconds")
+        raise TypeError(f"{name} holds {arr.dtype} values (dates or durations), not numbers; "
+                        f"convert them explicitly: {how}")
+    if arr.dtype.kind == "c" or (arr.dtype == object and any(
+            isinstance(v, (complex, np.complexfloating)) for v in arr.ravel())):
+        raise InputTypeError(f"Complex data not supported: {name} is complex ({arr.dtype}); npae "
+                             f"works with real numbers only (pass {name}.real, or stack real "
+                             "and imaginary parts as columns)")
+    if arr.dtype == object:
+        for v in arr.ravel():
+            if isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Real, np.bool_)):
+                raise TypeError(f"{name} is an object array holding {type(v).__name__} values "
+                                f"such as {v!r}: each argument must be a real number, not a "
+                                "string or another object; convert or drop those columns "
+                                "(every entry must be a number)")
+        # Numbers stored as Python objects (e.g. a column taken from a table):
+        # converted, as scikit-learn does; nothing else is.
+        return arr.astype(np.float64)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype}; convert it with "
+            f"np.asarray({name}, dtype=float) after removing non-numeric columns"
+        )
+    return arr
+
+
+def check_output(dtype, out, what, X=None):
+    """``out`` if finite, else a ValueError naming the overflow (a finite input whose
+    output is not finite: far outside the training range, or too large for ``dtype``)."""
+    if np.all(np.isfinite(out)):
+        return out
+    span = "" if X is None else (f" (the input reaches |x| = {float(np.max(np.abs(X))):.3g}; "
+                                 "was it scaled as the training data?)")
+    raise ValueError(f"the {what} overflowed to inf or NaN in {np.dtype(dtype).name}{span}; "
+                     "rescale the input as at fit time, or use dtype='float64'")
+
+
+def unbox_labels(y, name="y"):
+    """Labels stored as Python objects -> a plain array (integers or strings), as
+    scikit-learn converts them; anything else is an "Unknown label type" error.
+    Arrays of another dtype, and non-arrays, are returned as they are."""
+    arr = np.asarray(y) if isinstance(y, (list, tuple, np.ndarray)) else None
+    if arr is None or arr.dtype != object:
+        return y
+    values = list(arr.ravel())
+    if all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in values):
+        return np.asarray(values, dtype=np.int64).reshape(arr.shape)
+    if all(isinstance(v, str) for v in values):
+        return arr.astype(str)
+    kinds = sorted({type(v).__name__ for v in values})
+    raise ValueError(f"Unknown label type: {name} holds {', '.join(kinds)} values; class labels "
+                     "are integers or strings")
 
 
 def check_labels(y, n_samples=None, name="y", kind="int"):

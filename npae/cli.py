@@ -10,6 +10,11 @@
         Print the numerical gradient-check report of a model configuration.
     npae families
         List the model names.
+
+User errors (a bad setting, unreadable data, an unwritable --out, training that
+diverged) print one line ``npae: error: ...`` and exit with status 2 (3 for a
+diverged run, which saves nothing); ``npae --debug ...`` shows the traceback
+instead.  ``--out`` is checked before any training.
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ import time
 
 import numpy as np
 
-__all__ = ["main", "FAMILIES"]
+__all__ = ["main", "FAMILIES", "UsageError"]
+
+
+class UsageError(ValueError):
+    """A mistake in the command line itself (reported in one line, exit status 2)."""
+
 
 def _families():
     """Command-line name -> class, from the registry (:mod:`npae.registry`)."""
@@ -40,7 +50,7 @@ def _model_class(name):
     try:
         return _families()[name]
     except KeyError:
-        raise SystemExit(f"npae: unknown model {name!r}; choose one of {', '.join(_families())}")
+        raise UsageError(f"unknown model {name!r}; choose one of {', '.join(_families())}") from None
 
 
 def _parse_settings(pairs):
@@ -48,7 +58,7 @@ def _parse_settings(pairs):
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise SystemExit(f"npae: --set expects key=value, got {pair!r}")
+            raise UsageError(f"--set expects key=value, got {pair!r}")
         key, raw = pair.split("=", 1)
         try:
             value = ast.literal_eval(raw)
@@ -63,8 +73,7 @@ def _make_model(name, settings):
     try:
         return cls(**settings)
     except TypeError as exc:
-        raise SystemExit(f"npae: bad setting for {name}: {exc}; "
-                         f"valid: {', '.join(cls._get_param_names())}")
+        raise UsageError(f"bad setting for {name}: {exc}") from None
 
 
 def _load_data(path, n=None):
@@ -164,11 +173,24 @@ def _side_by_side_codes(Z_pca, Z_ae, labels, path):
 
 
 # ----------------------------------------------------------------- commands
+def _check_out(path):
+    """The model file can be written: checked before training (a bad path would lose it)."""
+    from .models.persistence import _check_target
+
+    _, folder = _check_target(path)
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"cannot save to {path!r}: the folder {folder!r} is not writable")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise PermissionError(f"cannot save to {path!r}: the file is not writable")
+
+
 def cmd_fit(args):
     settings = _parse_settings(args.set)
     # epoch lines, and progress with an ETA within epochs longer than ~2 s (verbose=2)
     settings.setdefault("verbose", 2)
     model = _make_model(args.model, settings)
+    model._validate_params()  # every setting checked before the data are read
+    _check_out(args.out)
     X, y = _load_data(args.data, args.n)
     t0 = time.perf_counter()
     labelled = getattr(model, "_uses_labels", False)
@@ -207,20 +229,38 @@ def cmd_gradcheck(args):
     return 0 if report.passed else 1
 
 
+def _count(minimum):
+    """An argparse type: an int >= ``minimum`` (negative counts are refused)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    parse.__name__ = f"int >= {minimum}"
+    return parse
+
+
 def build_parser():
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="npae", description="pure-NumPy autoencoders")
+    p.add_argument("--version", action="version", version=f"npae {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the full traceback of errors")
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="train on the bundled digits, compare with PCA, plot")
     d.add_argument("--out", default="npae-output", help="folder for figures (default npae-output)")
-    d.add_argument("--epochs", type=int, default=25)
+    d.add_argument("--epochs", type=_count(1), default=25)
     d.add_argument("--quick", action="store_true", help="a few seconds, for smoke tests")
 
     f = sub.add_parser("fit", help="train a model and save it")
     f.add_argument("model", choices=list(_families()))
     f.add_argument("--data", default=None, help="IDX folder, .npz (images, labels) or .npy; "
                    "default: the bundled digits")
-    f.add_argument("--n", type=int, default=None, help="use only the first N rows")
+    f.add_argument("--n", type=_count(1), default=None, help="use only the first N rows")
     f.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="hyperparameter, e.g. --set hidden=(256,64) --set epochs=20")
     f.add_argument("--out", default="model.npz")
@@ -229,10 +269,10 @@ def build_parser():
     g.add_argument("model", choices=list(_families()))
     g.add_argument("--set", action="append", metavar="KEY=VALUE")
     g.add_argument("--data", default=None)
-    g.add_argument("--n-samples", type=int, default=8)
+    g.add_argument("--n-samples", type=_count(1), default=8)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--tol", type=float, default=1e-7)
-    g.add_argument("--max-entries", type=int, default=60)
+    g.add_argument("--max-entries", type=_count(1), default=60)
     g.add_argument("--reference", action="store_true", help="check the per-example path")
 
     sub.add_parser("families", help="list model names")
@@ -242,7 +282,26 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the command line; returns the exit status (see the module docstring)."""
+    from ._validation import NotFittedError, TrainingDivergedError
+
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except TrainingDivergedError as exc:
+        if args.debug:
+            raise
+        print(f"npae: error: {exc}; nothing was saved", file=sys.stderr)
+        return 3
+    except (UsageError, ValueError, TypeError, OSError, NotFittedError) as exc:
+        if args.debug:
+            raise
+        print(f"npae: error: {' '.join(str(exc).split())} (--debug shows the traceback)",
+              file=sys.stderr)
+        return 2
+
+
+def _run(args):
     if args.command == "exercise":
         return args.run(args)
     if args.command == "demo":

@@ -33,6 +33,7 @@ than that floor still fails.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,9 +61,10 @@ def numerical_gradient(f, x, eps=1e-5, indices=None):
     ndarray
         Same shape as ``x`` when ``indices`` is None, else one value per index.
     """
-    if x.dtype != np.float64:
-        raise TypeError(f"check gradients in float64 (got {x.dtype}): round-off in "
-                        "lower precision swamps the finite differences")
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"check gradients in float64 (got {getattr(x, 'dtype', type(x).__name__)}): "
+                        "round-off in lower precision swamps the finite differences")
+    eps = _check_eps(eps)
     call = _caller(f, x)
     flat = x.reshape(-1)
     if not np.shares_memory(flat, x):
@@ -80,13 +82,30 @@ def numerical_gradient(f, x, eps=1e-5, indices=None):
     return out.reshape(x.shape) if indices is None else out
 
 
+def _check_eps(eps):
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real) \
+            or not np.isfinite(eps) or eps <= 0:
+        raise ValueError(f"eps must be a finite step > 0 (e.g. 1e-5), got {eps!r}")
+    return float(eps)
+
+
+def _scalar(value, what="f"):
+    """A function's value as a float; arrays of more than one number are an error."""
+    arr = np.asarray(value)
+    if arr.size != 1 or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise TypeError(f"{what} must return one real number (a scalar loss), got "
+                        f"{type(value).__name__} of shape {arr.shape}; sum or average the "
+                        "terms, or check each output separately")
+    return float(arr.reshape(()))
+
+
 def _caller(f, x):
     import inspect
     try:
         n_args = len(inspect.signature(f).parameters)
     except (TypeError, ValueError):
         n_args = 1
-    return (lambda: float(f(x))) if n_args >= 1 else (lambda: float(f()))
+    return (lambda: _scalar(f(x))) if n_args >= 1 else (lambda: _scalar(f()))
 
 
 @dataclass
@@ -123,7 +142,8 @@ class GradCheckReport:
 
     @property
     def passed(self):
-        return bool(self.rows) and all(r.passed for r in self.rows)
+        """True when at least one entry was checked and every tensor passed."""
+        return sum(r.n_checked for r in self.rows) > 0 and all(r.passed for r in self.rows)
 
     @property
     def max_rel_error(self):
@@ -214,9 +234,23 @@ def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0):
     True
     """
     rng = check_rng(rng)
+    eps = _check_eps(eps)
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) or not tol > 0:
+        raise ValueError(f"tol must be a number > 0 (e.g. 1e-7), got {tol!r}")
+    if isinstance(max_entries, (bool, np.bool_)) or not isinstance(max_entries, numbers.Integral) \
+            or max_entries < 1:
+        raise ValueError(f"max_entries must be an int >= 1 (entries checked per tensor), got "
+                         f"{max_entries!r}: checking nothing cannot pass")
     single = isinstance(params, np.ndarray)
     named = {"x": params} if single else params
-    f0, grads = fun(params)
+    if not isinstance(named, dict) or not named:
+        raise ValueError("params must be a float64 array or a non-empty dict name -> array; "
+                         f"got {type(params).__name__}{'' if named else ' (empty)'}: "
+                         "nothing to check")
+    out = fun(params)
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError(f"fun(params) must return (value, grads), got {type(out).__name__}")
+    f0, grads = _scalar(out[0], "fun"), out[1]
     grads = {"x": grads} if single else grads
     # Copy now: ``fun`` may reuse its gradient buffers, which the
     # finite-difference calls below would overwrite.
@@ -228,6 +262,9 @@ def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0):
         g = np.asarray(grads[name])
         if g.shape != value.shape:
             raise ValueError(f"gradient of {name!r} has shape {g.shape}, parameter {value.shape}")
+        if value.size == 0:  # nothing to compare; the report passes only if others were checked
+            report.rows.append(GradCheckRow(name, value.shape, 0, 0.0, 0.0, True, 0.0, tol))
+            continue
         idx = _pick(value.size, max_entries, rng)
         num = numerical_gradient(lambda: fun(params)[0], value, eps=eps, indices=idx)
         floor = _ROUNDOFF_SAFETY * _U * abs(f0) / eps * np.sqrt(len(idx))
@@ -269,7 +306,13 @@ def check_gradients(model, X, y=None, rng=0, vectorized=True, eps=1e-5, tol=1e-7
         # evaluation: the finite differences would compare different noise.
         raise TypeError(f"pass an int seed so that every evaluation sees the same draws, "
                         f"got {type(rng).__name__}")
-    names = list(model.params_) if params is None else list(params)
+    names = list(model.params_) if params is None else \
+        [params] if isinstance(params, str) else list(params)
+    unknown = [n for n in names if n not in model.params_]
+    if unknown or not names:
+        what = f"unknown parameter name(s) {unknown}" if unknown else \
+            "params is empty: nothing to check"
+        raise ValueError(f"{what}; the model's parameters are {list(model.params_)}")
 
     def fun(_):
         loss, grads = model.loss_and_grads(X, y, rng=rng, vectorized=vectorized)

@@ -49,6 +49,7 @@ def configs(draw):
         prior_scale=draw(st.sampled_from([0.5, 1.0, 2.0])),
         weight_decay=draw(st.sampled_from([0.0, 0.3])),
         random_state=draw(st.integers(0, 2**16)),
+        supervised=supervised,
     )
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
@@ -145,7 +146,7 @@ def test_every_phase_and_total_both_paths(supervised, vectorized):
     model = AdversarialAutoencoder(hidden=(4, 3), latent_dim=2, discriminator_hidden=(4, 3),
                                    activation="tanh", discriminator_activation="softplus",
                                    loss="bce", prior="mixture", prior_components=3,
-                                   weight_decay=0.05).initialize(X, y)
+                                   weight_decay=0.05, supervised=supervised).initialize(X, y)
     assert check_gradients(model, X, y, rng=9, vectorized=vectorized).passed
     g = check_phases(model, X, y, 9, vectorized)
     # The encoder-through-discriminator path is exercised: L_G moves every encoder tensor.
@@ -333,7 +334,8 @@ def test_supervised_variant():
     X = rng.random((30, 5))
     y = np.repeat([3, 5, 9], 10)
     m = AdversarialAutoencoder(hidden=(4,), discriminator_hidden=(3,), prior="mixture",
-                               prior_components=4, epochs=2, batch_size=10).fit(X, y)
+                               prior_components=4, epochs=2, batch_size=10,
+                               supervised=True).fit(X, y)
     assert m.supervised_ and m.classes_.tolist() == [3, 5, 9]
     assert m.discriminator_.n_in == 2 + 4  # [z, one-hot over the K components]
     assert m.discriminate(m.transform(X), y).shape == (30,)
@@ -345,7 +347,7 @@ def test_supervised_variant():
     with pytest.raises(ValueError, match="not seen at fit time"):
         m.loss_and_grads(X, np.full(30, 4))
     # A later unsupervised fit forgets the labels.
-    m.fit(X)
+    m.set_params(supervised=False).fit(X, y)  # y ignored
     assert not m.supervised_ and m.discriminator_.n_in == 2
 
 
@@ -423,9 +425,14 @@ def test_errors():
     with pytest.raises(ValueError, match="latent_dim >= 2"):
         AdversarialAutoencoder(prior="mixture", latent_dim=1).fit(X)
     with pytest.raises(ValueError, match="prior='mixture'"):
-        AdversarialAutoencoder(prior="gaussian").fit(X, np.arange(10) % 2)
+        AdversarialAutoencoder(prior="gaussian", supervised=True).fit(X, np.arange(10) % 2)
+    # Without supervised=True the labels are ignored (scikit-learn passes y to every fit).
+    assert not AdversarialAutoencoder(hidden=(3,), epochs=1).fit(X, np.arange(10) % 2).supervised_
+    with pytest.raises(ValueError, match="supervised=True needs the class labels"):
+        AdversarialAutoencoder(prior="mixture", supervised=True).fit(X)
     with pytest.raises(ValueError, match="prior_components >= 3"):
-        AdversarialAutoencoder(prior="mixture", prior_components=2).fit(X, np.arange(10) % 3)
+        AdversarialAutoencoder(prior="mixture", prior_components=2,
+                               supervised=True).fit(X, np.arange(10) % 3)
     with pytest.raises(ValueError, match="discriminator_learning_rate"):
         AdversarialAutoencoder(discriminator_learning_rate=0.0).fit(X)
     with pytest.raises(TypeError, match="discriminator_hidden"):
@@ -449,7 +456,8 @@ def test_save_load_roundtrip(tmp_path, supervised):
     X = rng.random((20, 5))
     y = np.arange(20) % 3 if supervised else None
     m = AdversarialAutoencoder(hidden=(4,), discriminator_hidden=(3,), prior="mixture",
-                               prior_components=3, epochs=2, batch_size=8).fit(X, y)
+                               prior_components=3, epochs=2, batch_size=8,
+                               supervised=supervised).fit(X, y)
     path = m.save(tmp_path / "aae.npz")
     m2 = npae.load(path)
     assert type(m2) is AdversarialAutoencoder and m2.supervised_ == supervised

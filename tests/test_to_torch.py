@@ -98,7 +98,7 @@ CASES = [
      lambda m, s: {"z_prior": m.sample_prior(len(X), rng=s)}),
     ("aae-supervised-mixture", npae.AdversarialAutoencoder(hidden=(8,), latent_dim=2,
                                                            prior="mixture", prior_components=3,
-                                                           **FIT), True,
+                                                           supervised=True, **FIT), True,
      lambda m, s: {"z_prior": m.sample_prior(len(X), rng=s, component=Y), "y": _labels(m)}),
     ("concrete", npae.ConcreteAutoencoder(n_selected=3, hidden=(8,), **FIT), False,
      lambda m, s: {"gumbel": gumbel_noise(np.random.default_rng(s),
@@ -285,7 +285,7 @@ def test_unfitted_and_foreign_models_are_refused():
 
 def test_labels_are_required_where_npae_requires_them():
     aae = npae.AdversarialAutoencoder(hidden=(8,), latent_dim=2, prior="mixture",
-                                      prior_components=3, **FIT).fit(X, Y)
+                                      prior_components=3, supervised=True, **FIT).fit(X, Y)
     with pytest.raises(ValueError, match="fitted with labels"):
         npae.to_torch(aae).loss(X)
 

@@ -38,7 +38,7 @@ def test_nan_and_inf_are_refused_at_fit_and_transform(X, fitted, bad):
 
 def test_one_dimensional_input_suggests_reshape(fitted):
     with pytest.raises(ValueError, match=r"2-D of shape \(n_samples, n_features\), got shape "
-                                         r"\(4,\); reshape it with X.reshape\(1, -1\)"):
+                                         r"\(4,\); Reshape your data with X.reshape\(1, -1\)"):
         fitted.transform(np.zeros(4))
     with pytest.raises(ValueError, match="got shape"):
         Autoencoder().fit(np.arange(5.0))
@@ -56,7 +56,8 @@ def test_scalar_input_is_a_rank_error():
 
 
 def test_wrong_feature_count_at_transform_time(fitted, X):
-    msg = r"X has 5 features, but the model was fitted with 4; pass data with the same columns"
+    msg = (r"X has 5 features, but Autoencoder is expecting 4 features as input \(it was fitted "
+           r"with 4\); pass data with the same columns")
     for method in (fitted.transform, fitted.reconstruct, fitted.reconstruction_error,
                    fitted.score_samples, fitted.loss_and_grads, fitted.loss_terms):
         with pytest.raises(ValueError, match=msg):
@@ -67,9 +68,9 @@ def test_wrong_feature_count_at_transform_time(fitted, X):
 
 
 def test_empty_arrays():
-    with pytest.raises(ValueError, match="X has 0 samples; at least 1 needed"):
+    with pytest.raises(ValueError, match=r"X has 0 sample\(s\) \(shape=\(0, 4\)\) while a minimum of 1 samples is required"):
         Autoencoder().fit(np.empty((0, 4)))
-    with pytest.raises(ValueError, match="X has 0 features; expected at least 1 column"):
+    with pytest.raises(ValueError, match=r"X has 0 feature\(s\) \(shape=\(5, 0\)\) while a minimum of 1 is required"):
         Autoencoder().fit(np.empty((5, 0)))
     with pytest.raises(ValueError, match="2-D"):  # np.asarray([]) is 1-D
         Autoencoder().fit([])
@@ -77,8 +78,6 @@ def test_empty_arrays():
 
 @pytest.mark.parametrize("data", [
     np.array([["a", "b"], ["c", "d"]]),
-    np.array([[1.0, "x"], [2.0, 3.0]], dtype=object),
-    np.array([[1.0, 2.0]], dtype=object),  # numbers, but boxed: still refused, no silent coercion
     [["1", "2"], ["3", "4"]],
 ])
 def test_non_numeric_dtype_is_a_type_error(data):
@@ -123,7 +122,7 @@ def test_bce_targets_checked_at_transform_and_for_validation_data():
 
 def test_validation_data_is_validated_like_X():
     X = np.random.default_rng(1).random((8, 3))
-    with pytest.raises(ValueError, match="validation_data has 2 features, but the model was fitted with 3"):
+    with pytest.raises(ValueError, match="validation_data has 2 features, but Autoencoder is expecting 3 features"):
         Autoencoder(hidden=(2,), epochs=1, validation_data=np.zeros((4, 2))).fit(X)
     with pytest.raises(ValueError, match="validation_data contains 3 NaN"):
         Autoencoder(hidden=(2,), epochs=1, validation_data=np.full((1, 3), np.nan)).fit(X)
@@ -211,7 +210,7 @@ def test_helpers_directly():
         np.random.default_rng(np.random.SeedSequence(1)).integers(10**9)
     out = check_array([[1, 2], [3, 4]], dtype=np.float32)
     assert out.dtype == np.float32 and out.flags.c_contiguous
-    with pytest.raises(ValueError, match="Z has 1 samples; at least 2 needed"):
+    with pytest.raises(ValueError, match=r"Z has 1 sample\(s\) \(shape=\(1, 3\)\) while a minimum of 2 samples is required"):
         check_array(np.ones((1, 3)), name="Z", min_samples=2)
 
 

@@ -127,7 +127,7 @@ def part3_mixture(Xtr, ytr, Xte, yte, args):
     if args.quick:
         kw.update(hidden=(64,), discriminator_hidden=(64, 64), batch_size=32)
     unsup = AdversarialAutoencoder(**kw).fit(Xtr)
-    sup = AdversarialAutoencoder(**kw).fit(Xtr, ytr)
+    sup = AdversarialAutoencoder(**kw, supervised=True).fit(Xtr, ytr)
     P = unsup.sample_prior(len(Xte), rng=1)
     means = mixture_means(sup.prior_components, sup.latent_dim, sup.prior_scale)
     print(f"{'':>12}  {'MMD² median':>11} {'multi-scale':>11} {'D acc':>6} {'own component':>13}")

@@ -66,7 +66,7 @@ import numpy as np
 
 from .._validation import (check_array, check_choice, check_labels, check_layer_sizes,
                            check_positive, check_rng)
-from ..hyperparams import Interval, LayerSizes, NoneValue, Options, Param
+from ..hyperparams import Boolean, Interval, LayerSizes, NoneValue, Options, Param
 from ..mmd import rbf_mmd2
 from ..nn import ACTIVATIONS, MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
@@ -136,6 +136,10 @@ class AdversarialAutoencoder(BaseAutoencoder):
     generator_learning_rate : float or None, default=None
         Step size of the generator phase; None uses ``learning_rate`` (both
         phases move the encoder).
+    supervised : bool, default=False
+        True: the supervised variant, ``fit(X, y)`` puts class ``c`` on mixture
+        component ``c`` (needs prior="mixture").  False: ``y`` is ignored (as
+        for every unsupervised family: scikit-learn passes one to ``fit``).
     batch_size : int, default=128
     epochs : int, default=10
     validation_data : array-like, (X, y) tuple or None
@@ -156,7 +160,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
         discriminator's step; ½ is chance), "loss" (their total), "val_loss",
         "time".
     supervised_ : bool
-        True when fitted with labels.
+        True when fitted as the supervised variant (``supervised=True`` and labels).
     classes_ : ndarray
         The labels seen at fit time (component c serves ``classes_[c]``); empty
         when unsupervised.
@@ -189,6 +193,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
         "prior_scale": Param(1.0, Interval("real", 0, None, closed="neither")),
         "discriminator_learning_rate": Param(2e-4, Interval("real", 0, None, closed="neither")),
         "generator_learning_rate": Param(None, NoneValue(), Interval("real", 0, None, closed="neither")),
+        "supervised": Param(False, Boolean()),
     }
     _state = ("supervised_", "classes_")
     _diagnostics = ("discriminator_accuracy",)
@@ -209,9 +214,12 @@ class AdversarialAutoencoder(BaseAutoencoder):
         decoder_last_activation(self.loss, self.output_activation)
 
     def _validate_y(self, y, n_samples, fitting=False):
-        """Labels select the mixture component of each row (supervised AAE); optional."""
+        """Labels select the mixture component of each row, only with ``supervised=True``
+        (otherwise ``y`` is ignored, as scikit-learn passes one to every ``fit``)."""
         if fitting:
-            if y is None:
+            if self.supervised and y is None:
+                raise ValueError("supervised=True needs the class labels: call fit(X, y)")
+            if y is None or not self.supervised:
                 self.supervised_ = False
                 self.classes_ = np.zeros(0, dtype=np.int64)
                 return None

@@ -37,13 +37,14 @@ import abc
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array, check_rng
+from .._validation import NotFittedError, check_array, check_output, check_rng
 from ..hyperparams import (ArrayLike, Boolean, Callables, FloatDtype, HasMethods, Hyperparameters,
                            Interval, NoneValue, Options, Param, PathLike, RandomState)
 from ..nn import get_ops
 from ..nn.params import FlatParams
 from ..penalties import weight_decay
 from . import fitting, training
+from ._inference import Inference
 from .persistence import FORMAT_VERSION, load, save
 from .training import ParamGroup
 
@@ -54,7 +55,7 @@ __all__ = ["BaseAutoencoder", "load", "FORMAT_VERSION"]
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
-class BaseAutoencoder(Hyperparameters, abc.ABC):
+class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
     """The shared estimator; subclass it to write a family (see the module docstring).
 
     Training settings (every family has them; see :class:`npae.Autoencoder`
@@ -188,11 +189,16 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         fitting.check_training_settings(self)
         self._check_settings()
 
-    def _validate_X(self, X, name="X", fitting=False):
+    def _validate_X(self, X, name="X", fitting=False, targets=True):
+        """``X`` checked and cast; ``targets=False`` where no likelihood of ``X`` is evaluated
+        (encoding, reconstructing): the [0, 1] rule of a Bernoulli likelihood then does
+        not apply, so that e.g. MinMaxScaler -> Autoencoder(loss="bce") transforms test
+        rows slightly outside the training range."""
         n_features = None if fitting else self.n_features_in_
         return check_array(X, name=name, dtype=self._dtype, n_features=n_features,
-                           unit_interval=self._needs_unit_interval(),
-                           bernoulli_setting=self._bernoulli_setting)
+                           unit_interval=targets and self._needs_unit_interval(),
+                           bernoulli_setting=self._bernoulli_setting,
+                           estimator=type(self).__name__)
 
     def _check_fitted(self):
         if not hasattr(self, "params_"):
@@ -319,8 +325,12 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         X = self._validate_X(X)
         y = self._validate_y(y, X.shape[0])
         grads = {k: np.zeros_like(v) for k, v in self.params_.items()}
-        terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), grads)
-        return training._total(self, terms), grads
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), grads)
+        loss = check_output(self._dtype, training._total(self, terms), "loss", X)
+        for g in grads.values():
+            check_output(self._dtype, g, "gradient", X)
+        return loss, grads
 
     def loss_terms(self, X, y=None, rng=None, vectorized=True):
         """Each term of the loss as it enters it (weights included); they sum to the loss.
@@ -332,81 +342,25 @@ class BaseAutoencoder(Hyperparameters, abc.ABC):
         self._check_fitted()
         X = self._validate_X(X)
         y = self._validate_y(y, X.shape[0])
-        terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), {})
-        return {k: float(v) for k, v in terms.items()}
-
-    # --------------------------------------------------------------- inference
-    def transform(self, X):
-        """Codes z = q_θ(x) for each row.  (n, d) -> (n, code_size)"""
-        self._check_fitted()
-        return self._encode(self.params_, self._validate_X(X))
-
-    def fit_transform(self, X, y=None):
-        """``fit(X, y)`` then ``transform(X)``."""
-        return self.fit(X, y).transform(X)
-
-    def inverse_transform(self, Z):
-        """Decoder p_φ(z): codes -> reconstructions.  (n, code_size) -> (n, d)"""
-        self._check_fitted()
-        Z = check_array(Z, name="Z", dtype=self._dtype)
-        if Z.shape[1] != self.code_size_:
-            raise ValueError(
-                f"Z has {Z.shape[1]} features (columns), but this model's codes have "
-                f"{self.code_size_} (its code size); pass codes as returned by transform()"
-            )
-        return self._decode(self.params_, Z)
-
-    def reconstruct(self, X):
-        """x̂ = p_φ(q_θ(x)) (deterministic: no noise, means for stochastic codes)."""
-        self._check_fitted()
-        return self._decode(self.params_, self._encode(self.params_, self._validate_X(X)))
-
-    def reconstruction_error(self, X, per_feature=False):
-        """Squared reconstruction error of each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        per_feature : bool
-            If True return the (n_samples, n_features) squared errors.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Mean over features of (x − x̂)² — the per-row MSE of h2o's
-            ``h2o.anomaly``.  Multiply by n_features for Hinton &
-            Salakhutdinov's "squared error per image".
-        """
-        self._check_fitted()
-        X = self._validate_X(X)
-        sq = (self._decode(self.params_, self._encode(self.params_, X)) - X) ** 2
-        return sq if per_feature else sq.mean(axis=1)
-
-    def score_samples(self, X):
-        """Normality score, scikit-learn sign: higher = more normal (−reconstruction error)."""
-        return -self.reconstruction_error(X)
-
-    def score(self, X, y=None):
-        """Mean of :meth:`score_samples` over the rows of ``X`` (higher is better).
-
-        The default score of ``GridSearchCV`` and ``cross_val_score``: minus
-        the mean per-row reconstruction MSE.  ``y`` is ignored.
-        """
-        return float(np.mean(self.score_samples(X)))
-
-    @property
-    def code_size_(self):
-        """The number of code units of the fitted model."""
-        self._check_fitted()
-        return self._code_size()
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = self._objective(self.params_, X, y, check_rng(rng), get_ops(vectorized), {})
+        return {k: float(check_output(self._dtype, v, f"{k} term", X)) for k, v in terms.items()}
 
     def __sklearn_tags__(self):
-        """Estimator tags for scikit-learn >= 1.6 (imported only when scikit-learn asks)."""
-        from sklearn.utils import Tags, TargetTags, TransformerTags
+        """Estimator tags for scikit-learn >= 1.6 (imported only when scikit-learn asks).
+
+        The real restrictions: labels required (``_uses_labels``), and, for a
+        Bernoulli likelihood, non-negative input (``positive_only``).  A
+        Bernoulli likelihood needs its targets in [0, 1]; scikit-learn has no
+        tag for an upper bound, so ``check_estimator`` cannot be run on such a
+        setting (see ``tests/test_sklearn_conformance.py``).
+        """
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
         return Tags(estimator_type=None,
                     target_tags=TargetTags(required=bool(self._uses_labels)),
-                    transformer_tags=TransformerTags(preserves_dtype=[]))
+                    transformer_tags=TransformerTags(preserves_dtype=[]),
+                    input_tags=InputTags(positive_only=bool(self._needs_unit_interval())))
 
     # ------------------------------------------------------------ save / load
     def save(self, path):

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import unbox_labels
 from . import training
 from .persistence import _check_target
 from .sources import check_source, gather, is_out_of_core
@@ -84,7 +85,10 @@ def new_model(model, X, y, prepare=None, warm=False):
     if new.checkpoint_path is not None:
         _check_target(new.checkpoint_path)
     X = validate_training_data(new, X, fitting=True)
-    y = new._validate_y(y, X.shape[0], fitting=True)
+    if y is None and new._uses_labels:
+        raise ValueError(f"{type(model).__name__} needs the class labels y: it requires y to be "
+                         "passed, but the target y is None; call fit(X, y)")
+    y = new._validate_y(unbox_labels(y) if new._uses_labels else y, X.shape[0], fitting=True)
     streams = random_streams(model.random_state)
     new.n_features_in_ = X.shape[1]
     new._allocate(new._build(X.shape[1], y), None)

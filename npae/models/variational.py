@@ -55,6 +55,7 @@ from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
                         kl_standard_normal_rows, log_normal_rows, reparameterize,
                         reparameterize_backward)
 from ..registry import register
+from ._row_seeds import RowSeeds
 from .base import BaseAutoencoder
 
 __all__ = ["VariationalAutoencoder", "kl_standard_normal", "LOG_VAR_BOUNDS"]
@@ -379,11 +380,17 @@ class VariationalAutoencoder(BaseAutoencoder):
         mu, log_var = self._encode_gaussian(self.params_, X)
         return mu, clip_log_var(log_var)[0]
 
-    def _posterior_draws(self, mu, s, n_samples, rng):
-        """Yield ``n_samples`` draws z = mu + exp(½ s) ⊙ ε, each (n, k)."""
+    def _posterior_draws(self, mu, s, n_samples, rng, X=None):
+        """Yield ``n_samples`` draws z = mu + exp(½ s) ⊙ ε, each (n, k); with
+        ``rng`` a :class:`RowSeeds`, row i's ε depend on ``X[i]`` alone."""
         n_samples = check_positive(n_samples, "n_samples", integer=True)
-        rng = check_rng(rng)
         std = np.exp(0.5 * s)
+        if isinstance(rng, RowSeeds):
+            eps = rng.normal(X, n_samples, mu.shape[1], self._dtype)  # (S, n, k)
+            for e in eps:
+                yield mu + std * e
+            return
+        rng = check_rng(rng)
         for _ in range(n_samples):
             yield mu + std * rng.standard_normal(mu.shape).astype(self._dtype, copy=False)
 
@@ -395,7 +402,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         kl = self._kl_rows(mu, s, y)
         total = np.zeros(X.shape[0])
         count = 0
-        for z in self._posterior_draws(mu, s, n_samples, rng):
+        for z in self._posterior_draws(mu, s, n_samples, rng, X):
             total += self._log_px_rows(self._decoder_out(z), X)
             if kl is None:
                 # No closed-form KL (the CL-VAE's mixture prior): estimate it
@@ -432,7 +439,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         # log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x), one row per draw: (K, n)
         logw = np.stack([self._log_px_rows(self._decoder_out(z), X) + self._log_prior_rows(z, y)
                          - log_normal_rows(z, mu, s)
-                         for z in self._posterior_draws(mu, s, n_samples, rng)])
+                         for z in self._posterior_draws(mu, s, n_samples, rng, X)])
         return logsumexp(logw, axis=0) - np.log(logw.shape[0])
 
     def log_likelihood(self, X, n_samples=100, rng=None):
@@ -461,7 +468,10 @@ class VariationalAutoencoder(BaseAutoencoder):
     def score_samples(self, X):
         """Normality score: the per-sample ELBO (higher = more normal).
 
-        Deterministic: ``elbo(X, n_samples=SCORE_N_SAMPLES, rng=SCORE_SEED)``
-        (10 draws of ε from seed 0).
+        Deterministic, and a function of each row alone: ``elbo(X,
+        n_samples=SCORE_N_SAMPLES, rng=RowSeeds(SCORE_SEED))`` draws the 10 ε
+        of row ``x`` from a generator seeded by (0, a hash of ``x``'s bytes),
+        so a row's score is the same whatever else is in ``X`` and in any
+        order (an anomaly score must not depend on its neighbours).
         """
-        return self.elbo(X, n_samples=SCORE_N_SAMPLES, rng=SCORE_SEED)
+        return self.elbo(X, n_samples=SCORE_N_SAMPLES, rng=RowSeeds(SCORE_SEED))
