@@ -125,6 +125,8 @@ def fit_minibatch(model, X, y, rng, val):
     for epoch in range(model.epochs):
         t0 = time.perf_counter()
         model._epoch_start(epoch)
+        if model._should_stop():
+            break
         perm = rng.permutation(n)
         sums = {}
         for start in range(0, n, bs):
