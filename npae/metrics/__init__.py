@@ -13,7 +13,7 @@ the tests).
     :func:`roc_auc` with labels.
 :mod:`npae.metrics.retrieval`
     :func:`precision_at_k`, :func:`binarize_codes`, :func:`hamming_distances`,
-    :func:`precision_at_hamming_radius`.
+    :func:`precision_at_hamming_radius`, :func:`mean_average_precision`.
 
 The clustering *algorithms* live in :mod:`npae.cluster` (k-means) and
 :mod:`npae.mixture` (Gaussian mixture EM).
@@ -23,8 +23,8 @@ from .anomaly import (EMCurve, MVCurve, em_curve, em_mv_scores, mv_curve, roc_au
                       sample_bounding_box)
 from .clustering import (VMeasureCurve, clustering_accuracy, contingency_table,
                          homogeneity_completeness_v_measure, v_measure, v_measure_curve)
-from .retrieval import (binarize_codes, hamming_distances, precision_at_hamming_radius,
-                        precision_at_k)
+from .retrieval import (binarize_codes, hamming_distances, mean_average_precision,
+                        precision_at_hamming_radius, precision_at_k)
 
 # For compatibility: k-means and the Gaussian mixture are algorithms, not metrics,
 # and live in npae.cluster and npae.mixture; npae.metrics exported them before.
@@ -49,6 +49,7 @@ __all__ = [
     "binarize_codes",
     "hamming_distances",
     "precision_at_hamming_radius",
+    "mean_average_precision",
     "kmeans",
     "KMeansResult",
     "gaussian_mixture",
