@@ -17,6 +17,7 @@ from .hyperparams import InvalidParameterError  # noqa: E402
 from .linear import PCA  # noqa: E402
 from .models import BaseAutoencoder, load  # noqa: E402
 from .models.training import ConvergenceWarning  # noqa: E402
+from .pretraining import pretrain_stack  # noqa: E402
 from .registry import families, register  # noqa: E402
 
 globals().update({cls.__name__: cls for cls in families().values()})
@@ -24,6 +25,6 @@ globals().update({cls.__name__: cls for cls in families().values()})
 __all__ = [cls.__name__ for cls in families().values()] + [
     "BaseAutoencoder", "PCA", "load", "load_mnist", "check_gradient", "check_gradients",
     "NotFittedError", "TrainingDivergedError", "InvalidParameterError", "ConvergenceWarning",
-    "to_torch", "register", "families", "datasets", "gradcheck", "linear", "metrics", "nn", "noise",
-    "optim", "penalties", "registry",
+    "to_torch", "pretrain_stack", "register", "families", "datasets", "gradcheck", "linear",
+    "metrics", "nn", "noise", "optim", "penalties", "registry",
 ]
