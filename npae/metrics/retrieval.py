@@ -87,6 +87,19 @@ def _distance_block(q, d, metric, d_sqnorm):
     return q @ (1.0 - d).T + (1.0 - q) @ d.T  # hamming on 0/1 floats, exact integers
 
 
+def _distance_blocks(Q, D, metric, loo):
+    """Yield (first row, block size, distances (b, n_db)) over blocks of queries; with
+    ``loo`` each query's distance to itself is inf (never retrieved)."""
+    d_sqnorm = np.sum(D * D, axis=1)
+    step = max(1, _CHUNK_ENTRIES // D.shape[0])
+    for i in range(0, Q.shape[0], step):
+        dist = _distance_block(Q[i:i + step], D, metric, d_sqnorm)
+        if loo:
+            rows = np.arange(dist.shape[0])
+            dist[rows, rows + i] = np.inf
+        yield i, step, dist
+
+
 def _retrieval_inputs(codes_query, labels_query, codes_db, labels_db, metric):
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
@@ -150,14 +163,8 @@ def precision_at_k(codes_query, labels_query, codes_db=None, labels_db=None, k=1
     n_db = D.shape[0] - (1 if loo else 0)
     if k > n_db:
         raise ValueError(f"k={k} is larger than the {n_db} database items available")
-    d_sqnorm = np.sum(D * D, axis=1)
     out = np.empty(Q.shape[0])
-    step = max(1, _CHUNK_ENTRIES // D.shape[0])
-    for i in range(0, Q.shape[0], step):
-        dist = _distance_block(Q[i:i + step], D, metric, d_sqnorm)
-        rows = np.arange(dist.shape[0])
-        if loo:
-            dist[rows, rows + i] = np.inf
+    for i, step, dist in _distance_blocks(Q, D, metric, loo):
         kth = np.partition(dist, k - 1, axis=1)[:, k - 1:k]
         less = dist < kth
         tie = dist == kth
@@ -245,16 +252,9 @@ def mean_average_precision(codes_query, labels_query, codes_db=None, labels_db=N
     mAP : float or ndarray of shape (n_query,)
     """
     Q, yq, D, yd, loo = _retrieval_inputs(codes_query, labels_query, codes_db, labels_db, metric)
-    d_sqnorm = np.sum(D * D, axis=1)
     out = np.empty(Q.shape[0])
-    step = max(1, _CHUNK_ENTRIES // D.shape[0])
-    for i in range(0, Q.shape[0], step):
-        dist = _distance_block(Q[i:i + step], D, metric, d_sqnorm)
-        rel = yd[None, :] == yq[i:i + step, None]  # (b, n_db)
-        if loo:  # the query itself is neither retrieved nor relevant
-            rows = np.arange(dist.shape[0])
-            dist[rows, rows + i] = np.inf
-            rel[rows, rows + i] = False
+    for i, step, dist in _distance_blocks(Q, D, metric, loo):
+        rel = (yd[None, :] == yq[i:i + step, None]) & np.isfinite(dist)  # (b, n_db); not itself
         order = np.argsort(dist, axis=1, kind="stable")
         hits = np.take_along_axis(rel, order, axis=1)  # relevance in rank order
         ranks = np.arange(1, hits.shape[1] + 1)
