@@ -48,7 +48,7 @@ class SemanticHashingAutoencoder(Autoencoder):
     ----------
     hidden : tuple of int, default=(256, 32)
         Encoder sizes; the last is the number of bits.
-    noise_level : float, default=4.0
+    noise_level : float, default=2.0
         ν, the standard deviation of the Gaussian noise added to the code
         layer's input during training (0: a plain sigmoid-code autoencoder).
     code_activation : "sigmoid"
@@ -77,7 +77,7 @@ class SemanticHashingAutoencoder(Autoencoder):
                  {"hidden": (4,), "loss": "bce", "tied": True, "noise_level": 2.0})
     _parameters = {
         "hidden": Param((256, 32)),
-        "noise_level": Param(4.0, Interval("real", 0, None)),
+        "noise_level": Param(2.0, Interval("real", 0, None)),
         "code_activation": Param("sigmoid", Options("sigmoid")),
         "activation": Param("sigmoid", Options(*ACTIVATIONS)),
     }
