@@ -7,15 +7,15 @@ Embedding: An Unsupervised and Generative Approach to Clustering*, IJCAI 2017
 Objective (minimised; mean over the n observations of a batch)::
 
     L = (1/n) Σ_i [ −log p_φ(x^(i) | z^(i))  +  β KL(q(z, c | x^(i)) ‖ p(z, c)) ] + Ω_wd,
-    p(c) = π_c,   p(z | c) = N(m_c, diag exp(v_c)),   q(z, c | x) = q_θ(z|x) γ_c(x),
-    KL = Σ_c γ_c [ ½ Σ_j (v_cj + (exp(s_j) + (mu_j − m_cj)²) e^{−v_cj}) + log(γ_c / π_c) ]
+    p(c) = π_c,   p(z | c) = N(m_c, diag exp(v_c)),   q(z, c | x) = q_θ(z|x) r_c(x),
+    KL = Σ_c r_c [ ½ Σ_j (v_cj + (exp(s_j) + (mu_j − m_cj)²) e^{−v_cj}) + log(r_c / π_c) ]
          − ½ Σ_j (1 + s_j)
        = −½ Σ_j (1 + s_j) − log Σ_c exp(e_c),   e_c = log π_c − ½ Σ_j (v_cj + (e^{s_j} + (mu_j − m_cj)²) e^{−v_cj})
 
-(the two log 2π of the Gaussians cancel), with γ = softmax(e) the
-responsibilities.  That γ is the exact maximiser of the ELBO over q(c|x) for
+(the two log 2π of the Gaussians cancel), with r = softmax(e) the
+responsibilities.  That r is the exact maximiser of the ELBO over q(c|x) for
 the current q_θ(z|x); VaDE's eq. 16 approximates the same q(c|x) by p(c|z)
-at one draw of z.  At the maximiser the gradient through γ vanishes
+at one draw of z.  At the maximiser the gradient through r vanishes
 (envelope theorem), so the KL is the closed-form log-sum-exp above: no
 sampling noise in the regulariser, and hand-written gradients as short as
 the VAE's.
@@ -23,13 +23,14 @@ the VAE's.
 Symbols: as :mod:`npae.models.variational` (mu, log_var = s, ε, z, β) plus
 c the cluster, π = softmax(``"prior.logits"``) (C,) the mixture weights,
 m_c = ``"prior.means"`` (C, k), v_c = ``"prior.log_var"`` (C, k) the log
-variances of the components, γ_c(x) the responsibilities (``predict_proba``).
+variances of the components, r_c(x) the responsibilities (``predict_proba``; the
+paper's γ_c, renamed because npae's γ is a reconstruction weight).
 
 Relation to the CL-VAE (:mod:`npae.models.clvae`): without labels the
 CL-VAE's prior is the same kind of mixture, Σ_y π_y N(m_y, I), but its means
 are fixed (or placed) by the classes and each training row is pulled to the
 component of its *label*; VaDE learns π, m_c and the variances, and each row
-is pulled to every component in proportion to γ_c(x) — the CL-VAE with the
+is pulled to every component in proportion to r_c(x) — the CL-VAE with the
 labels replaced by the model's own soft guesses.
 
 Initialisation (the paper's §4.1): a deterministic autoencoder of the same
@@ -64,7 +65,7 @@ def _log_weights(logits):
 
 
 def mixture_kl(mu, s, logits, means, log_var_c):
-    """Per-row KL(q(z, c|x) ‖ p(z, c)) at the optimal γ, its γ and gradients.
+    """Per-row KL(q(z, c|x) ‖ p(z, c)) at the optimal r, its r and gradients.
 
     Parameters
     ----------
@@ -75,7 +76,7 @@ def mixture_kl(mu, s, logits, means, log_var_c):
     Returns
     -------
     kl : (n,)
-    gamma : (n, C)
+    resp : (n, C)
     dmu, ds : (n, k)   d kl_i / d mu_i, d kl_i / d s_i
     dlogits, dmeans, dlog_var_c : (n, C), (n, C, k), (n, C, k)   per-row gradients
     """
@@ -85,15 +86,15 @@ def mixture_kl(mu, s, logits, means, log_var_c):
     quad = (var[:, None, :] + diff * diff) * prec  # (n, C, k)
     e = _log_weights(logits) - 0.5 * np.sum(log_var_c + quad, axis=2)  # (n, C)
     lse = logsumexp(e, axis=1)  # (n,)
-    gamma = np.exp(e - lse[:, None])
+    resp = np.exp(e - lse[:, None])
     kl = -0.5 * np.sum(1.0 + s, axis=1) - lse
-    g = gamma[:, :, None]  # (n, C, 1)
+    g = resp[:, :, None]  # (n, C, 1)
     dmu = np.sum(g * diff * prec, axis=1)  # (n, k)
     ds = -0.5 + 0.5 * var * np.sum(g * prec, axis=1)  # (n, k)
     dmeans = -g * diff * prec  # (n, C, k)
     dlog_var_c = 0.5 * g * (1.0 - quad)  # (n, C, k)
-    dlogits = np.exp(_log_weights(logits))[None, :] - gamma  # (n, C): π − γ
-    return kl, gamma, dmu, ds, dlogits, dmeans, dlog_var_c
+    dlogits = np.exp(_log_weights(logits))[None, :] - resp  # (n, C): π − r
+    return kl, resp, dmu, ds, dlogits, dmeans, dlog_var_c
 
 
 @register("vade")
@@ -238,7 +239,7 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
         return np.exp(self.params_["prior.log_var"])
 
     def predict_proba(self, X):
-        """Responsibilities γ_c(x) = q(c|x) under q_θ(z|x).  (n, d) -> (n, n_clusters)"""
+        """Responsibilities r_c(x) = q(c|x) under q_θ(z|x).  (n, d) -> (n, n_clusters)"""
         self._check_fitted()
         mu, s = self._posterior(self._validate_X(X))
         return mixture_kl(mu, s, *self._prior(self.params_))[1]
