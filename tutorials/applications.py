@@ -188,10 +188,10 @@ def retrieval(X_tr, y_tr, X_te, y_te, codes, epochs, out, say):
         res[f"p10_{name}"] = precision_at_k(Z_te, y_te, Z_tr, y_tr, k=10)
         say(f"precision@10 with {name:12s} {res[f'p10_{name}']:.3f}")
     gap = res["p10_autoencoder"] - res["p10_raw pixels"]
+    verdict = "about as well as" if abs(gap) < 0.02 else ("better than" if gap > 0 else "worse than")
     say(f"Nearest neighbours use local distances only, so the shape of the clusters matters "
         f"less than for k-means: the autoencoder's {codes['autoencoder'][0].shape[1]} numbers "
-        f"per digit retrieve {'about as well as' if abs(gap) < 0.02 else ('better than' if gap > 0 else 'worse than')} "
-        f"the 784 pixels ({gap:+.3f}).")
+        f"per digit retrieve {verdict} the 784 pixels ({gap:+.3f}).")
 
     # Semantic hashing (Salakhutdinov & Hinton): a noisy sigmoid code layer read as bits.
     bits = 16
@@ -212,7 +212,8 @@ def retrieval(X_tr, y_tr, X_te, y_te, codes, epochs, out, say):
         res[f"hash_map_{name}"] = mean_ap
         say(f"  {name:28s} precision@10 {prec[name][0]:.3f}, @100 {prec[name][-1]:.3f}, "
             f"mAP {mean_ap:.3f}")
-    res["hash_p10_ae"], res["hash_p10_pca"] = prec["semantic hashing (noise 2)"][0], prec["PCA signs"][0]
+    res["hash_p10_ae"] = prec["semantic hashing (noise 2)"][0]
+    res["hash_p10_pca"] = prec["PCA signs"][0]
     B_tr, B_te = sh[2.0].hash(X_tr), sh[2.0].hash(X_te)
     res["hash_r2_ae"] = precision_at_hamming_radius(B_te, y_te, B_tr, y_tr, radius=2)
     say(f"  semantic hashing, precision within Hamming radius 2: {res['hash_r2_ae']:.3f}")
