@@ -113,3 +113,21 @@ def test_save_load_and_bad_input(tmp_path):
         DeepEmbeddedClustering(hidden=(3, 2), n_clusters=20, pretrain_epochs=0).fit(X12)
     with pytest.raises(ValueError, match="pretrain"):
         DeepEmbeddedClustering(pretrain="rbm").fit(X12)
+
+
+def test_stacked_denoising_pretraining_is_the_stack_fine_tuned():
+    from npae import pretrain_stack
+
+    kw = dict(hidden=(6, 2), activation="tanh", pretrain_epochs=2, batch_size=8,
+              learning_rate=0.01)
+    dec = DeepEmbeddedClustering(n_clusters=3, pretrain="stacked_denoising", epochs=0,
+                                 **kw).initialize(X12)
+    seed = int(np.random.default_rng(0).integers(2**31 - 1))
+    ae = pretrain_stack(X12, (6, 2), family="denoising", code_activation="identity",
+                        layer_params={"noise": "masking", "noise_level": 0.2}, activation="tanh",
+                        pretrain_epochs=2, finetune_epochs=2, random_state=seed, batch_size=8,
+                        learning_rate=0.01)
+    for name, value in ae.params_.items():
+        np.testing.assert_array_equal(dec.params_[name], value)
+    with pytest.raises(ValueError, match="mirrored, untied"):
+        DeepEmbeddedClustering(pretrain="stacked_denoising", tied=True).fit(X12)

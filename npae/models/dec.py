@@ -16,9 +16,11 @@ Symbols: z_i = q_θ(x_i) the code of the encoder q_θ, μ_j the cluster centres
 the assignments under the *frozen* parameters θ_T, μ_T of the last refresh.
 
 Initialisation (the paper's §3.2): an autoencoder of the same encoder is
-pretrained on the data (denoising with 20 % masking as the paper, or plain),
-and k-means on its codes gives the initial centres.  This runs inside ``fit``
-(and ``initialize``); a fitted autoencoder is not accepted as a hyperparameter
+pretrained on the data — end to end with 20 % masking noise (default) or
+without, or as the paper, greedily layer by layer as stacked denoising
+autoencoders and then fine-tuned (``pretrain="stacked_denoising"``) — and
+k-means on its codes gives the initial centres.  This runs inside ``fit`` (and
+``initialize``); a fitted autoencoder is not accepted as a hyperparameter
 because scikit-learn's ``clone`` would hand back an unfitted copy of it.
 
 The target P is refreshed every ``update_interval`` epochs (the paper's "every
@@ -82,8 +84,12 @@ class DeepEmbeddedClustering(Autoencoder):
     hidden, decoder_hidden, activation, code_activation, output_activation, loss, tied
         The autoencoder, as in :class:`npae.Autoencoder`.  Defaults: the
         paper's d–500–500–2000–10, ReLU units, linear codes.
-    pretrain : {"denoising", "plain"}, default="denoising"
-        The autoencoder trained (end to end, not layer-wise) before clustering.
+    pretrain : {"denoising", "plain", "stacked_denoising"}, default="denoising"
+        The autoencoder trained before clustering: end to end, with or without
+        masking noise, or as the paper: a stack of shallow denoising
+        autoencoders trained greedily (:func:`npae.pretrain_stack`), then the
+        whole stack fine-tuned without noise (``pretrain_epochs`` per layer and
+        for the fine-tuning; needs a mirrored, untied decoder).
     pretrain_epochs : int, default=50
     noise_level : float, default=0.2
         Masking fraction of the denoising pretraining (the paper's 20 % dropout).
@@ -115,14 +121,16 @@ class DeepEmbeddedClustering(Autoencoder):
     _examples = ({"hidden": (5, 2), "n_clusters": 3, "pretrain_epochs": 2, "batch_size": 4,
                   "activation": "tanh"},
                  {"hidden": (4, 3), "n_clusters": 2, "alpha": 2.0, "pretrain": "plain",
-                  "pretrain_epochs": 1, "activation": "tanh", "loss": "bce"})
+                  "pretrain_epochs": 1, "activation": "tanh", "loss": "bce"},
+                 {"hidden": (5, 2), "n_clusters": 2, "pretrain": "stacked_denoising",
+                  "pretrain_epochs": 1, "activation": "softplus"})
     _parameters = {
         "n_clusters": Param(10, Interval("int", 1, None)),
         "alpha": Param(1.0, Interval("real", 0, None, closed="neither")),
         "hidden": Param((500, 500, 2000, 10)),
         "activation": Param("relu"),
         "code_activation": Param("identity"),
-        "pretrain": Param("denoising", Options("denoising", "plain")),
+        "pretrain": Param("denoising", Options("denoising", "plain", "stacked_denoising")),
         "pretrain_epochs": Param(50, Interval("int", 0, None)),
         "noise_level": Param(0.2, Interval("real", 0, 1)),
         "update_interval": Param(1, Interval("int", 1, None)),
@@ -130,6 +138,12 @@ class DeepEmbeddedClustering(Autoencoder):
     }
     _state = ("target_theta_", "target_freq_", "labels_", "init_labels_")
     _diagnostics = ("changed",)
+
+    def _check_settings(self):
+        super()._check_settings()
+        if self.pretrain == "stacked_denoising" and (self.tied or self.decoder_hidden is not None):
+            raise ValueError("pretrain='stacked_denoising' stacks shallow autoencoders: it needs "
+                             "the mirrored, untied decoder (decoder_hidden=None, tied=False)")
 
     # ---------------------------------------------------------------- build
     def _build(self, n_features, y=None):
@@ -159,11 +173,22 @@ class DeepEmbeddedClustering(Autoencoder):
             "hidden", "decoder_hidden", "activation", "code_activation", "output_activation",
             "loss", "tied", "weight_decay", "init", "optimizer", "learning_rate", "batch_size",
             "dtype")}
-        if self.pretrain == "denoising":
-            ae = DenoisingAutoencoder(noise="masking", noise_level=self.noise_level, **settings)
+        if self.pretrain == "stacked_denoising":  # the paper's: greedy SDAE, then fine-tuning
+            from ..pretraining import pretrain_stack  # (imports the models package)
+
+            for k in ("hidden", "activation", "code_activation", "loss", "decoder_hidden", "tied",
+                      "output_activation"):
+                settings.pop(k)
+            ae = pretrain_stack(X, self.hidden, family="denoising", activation=self.activation,
+                                layer_params={"noise": "masking", "noise_level": self.noise_level},
+                                code_activation=self.code_activation, loss=self.loss,
+                                pretrain_epochs=int(self.pretrain_epochs),
+                                finetune_epochs=int(self.pretrain_epochs), random_state=seed,
+                                **settings)
         else:
-            ae = Autoencoder(**settings)
-        ae.set_params(epochs=int(self.pretrain_epochs), random_state=seed).fit(X)
+            ae = (DenoisingAutoencoder(noise="masking", noise_level=self.noise_level, **settings)
+                  if self.pretrain == "denoising" else Autoencoder(**settings))
+            ae.set_params(epochs=int(self.pretrain_epochs), random_state=seed).fit(X)
         self._flat.assign({**ae.params_, "clusters.centers": self.params_["clusters.centers"]})
         self.pretrain_history_ = ae.history_
         km = kmeans(self._encode(self.params_, X), int(self.n_clusters), rng=seed)
