@@ -19,6 +19,10 @@ ORDER = [
     ("vae.md", "VAE and CL-VAE (issue 5)"),
     ("aae_concrete.md", "Adversarial and concrete autoencoders (issue 5)"),
     ("applications.md", "Applications: anomaly detection, clustering, retrieval"),
+    ("clustering.md", "Clustering: k-means on codes, DEC, VaDE, CL-VAE (issue 11)"),
+    ("clustering_fashion.md", "Clustering on Fashion-MNIST (issue 11)"),
+    ("hashing.md", "Semantic hashing vs ITQ, PCA signs, LSH (issue 11)"),
+    ("pretraining.md", "Greedy layer-wise pretraining vs joint training (issue 11)"),
     ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
     ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
 ]

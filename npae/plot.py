@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["image_tiles", "reconstructions", "latent_scatter", "loss_curves", "save",
            "curves", "latent_panels", "manifold_grid", "histograms", "codes_vs_prior",
-           "selected_features"]
+           "selected_features", "v_measure_curves"]
 
 
 def _plt():
@@ -335,5 +335,27 @@ def selected_features(features, image_shape=None, background=None, title=None, p
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title or f"{int(mask.sum())} selected pixels")
+    save(fig, path)
+    return fig
+
+
+def v_measure_curves(results, title="V-measure against the number of clusters", path=None):
+    """V-score curves of several latent spaces (Norlander & Sopasakis 2019, Table 1).
+
+    Parameters
+    ----------
+    results : dict label -> VMeasureCurve
+        From :func:`npae.metrics.v_measure_curve`; each curve's maximum is marked.
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    for label, c in results.items():
+        line, = ax.plot(c.n_clusters, c.v, marker=".", label=f"{label} ({c.method})")
+        ax.plot([c.best_n_clusters], [c.best_v], marker="*", ms=12, color=line.get_color())
+    ax.set_xlabel("number of clusters")
+    ax.set_ylabel("V-measure")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
     save(fig, path)
     return fig

@@ -13,7 +13,8 @@ import pytest
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
 SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete.py",
-           "generative_vae.py", "dimreduction.py", "faults.py",
+           "generative_vae.py", "dimreduction.py", "faults.py", "clustering.py", "hashing.py",
+           "pretraining.py",
            pytest.param("to_torch_parity.py", marks=pytest.mark.skipif(
                importlib.util.find_spec("torch") is None, reason="needs torch"))]
 

@@ -48,3 +48,88 @@ def test_v_measure_errors():
         v_measure([0, 1], [0, 1], beta=0.0)
     with pytest.raises(ValueError, match="1-D"):
         v_measure([[0, 1]], [[0, 1]])
+
+
+# ------------------------------------------------- accuracy with Hungarian matching
+def brute_force_accuracy(a, b):
+    """Best one-to-one cluster -> class map by trying every injective assignment."""
+    import itertools
+
+    classes, clusters = sorted(set(a)), sorted(set(b))
+    best = 0
+    if len(clusters) <= len(classes):
+        maps = (dict(zip(clusters, p)) for p in itertools.permutations(classes, len(clusters)))
+    else:  # more clusters than classes: choose which clusters get a class
+        maps = (dict(zip(p, classes)) for p in itertools.permutations(clusters, len(classes)))
+    for m in maps:
+        best = max(best, sum(m.get(k) == c for c, k in zip(a, b)))
+    return best / len(a)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 40).flatmap(
+    lambda n: st.tuples(st.lists(st.integers(0, 4), min_size=n, max_size=n),
+                        st.lists(st.integers(0, 5), min_size=n, max_size=n))))
+def test_clustering_accuracy_equals_brute_force_over_permutations(pair):
+    from npae.metrics import clustering_accuracy
+
+    a, b = pair
+    assert clustering_accuracy(a, b) == pytest.approx(brute_force_accuracy(a, b), abs=1e-12)
+
+
+def test_clustering_accuracy_hand_cases():
+    from npae.metrics import clustering_accuracy, contingency_table
+
+    assert clustering_accuracy([0, 0, 1, 1, 2], ["b", "b", "a", "a", "c"]) == 1.0
+    # a greedy "largest cell first" map is beaten: the optimum matches 7 of 9
+    a = [0, 0, 0, 1, 1, 1, 1, 2, 2]
+    b = [0, 0, 1, 1, 1, 1, 0, 2, 2]
+    assert clustering_accuracy(a, b) == pytest.approx(7 / 9)
+    # one cluster for everything: only the largest class counts
+    assert clustering_accuracy([0, 1, 1, 2], [5, 5, 5, 5]) == pytest.approx(0.5)
+    np.testing.assert_array_equal(contingency_table([0, 1, 1], [2, 2, 3]), [[1, 0], [1, 1]])
+    with pytest.raises(ValueError, match="3 entries"):
+        clustering_accuracy([0, 1, 2], [0, 1])
+
+
+# ------------------------------------------ V-measure against the number of clusters
+def test_v_measure_curve_peaks_at_the_true_number_of_blobs():
+    from helpers import blobs
+    from npae.metrics import v_measure_curve
+
+    X, y = blobs(n=300, k=4, d=2, std=0.3)
+    for method in ("kmeans", "gmm"):
+        c = v_measure_curve(X, y, n_clusters=range(2, 8), method=method, rng=0, n_init=2)
+        assert c.n_clusters.tolist() == [2, 3, 4, 5, 6, 7] and c.v.shape == (6,)
+        assert c.best_n_clusters == 4 and c.best_v == pytest.approx(1.0)
+        assert c.best_v == c.v.max() and np.all((c.v >= 0) & (c.v <= 1))
+    # same seed, same curve
+    c1 = v_measure_curve(X, y, n_clusters=[3, 5], rng=1)
+    c2 = v_measure_curve(X, y, n_clusters=[3, 5], rng=1)
+    np.testing.assert_array_equal(c1.v, c2.v)
+
+
+def test_v_measure_curve_bad_input():
+    from npae.metrics import v_measure_curve
+
+    X = np.random.default_rng(0).random((10, 2))
+    y = np.arange(10) % 2
+    with pytest.raises(ValueError, match="kmeans"):
+        v_measure_curve(X, y, method="dbscan")
+    with pytest.raises(ValueError, match="<= 10"):
+        v_measure_curve(X, y, n_clusters=[2, 11])
+    with pytest.raises(ValueError, match="empty"):
+        v_measure_curve(X, y, n_clusters=[])
+    with pytest.raises(TypeError, match="integer"):
+        v_measure_curve(X, y, n_clusters=[2.5])
+
+
+def test_v_measure_curves_figure(tmp_path):
+    from npae import plot
+    from npae.metrics import v_measure_curve
+
+    X = np.random.default_rng(0).random((40, 2))
+    c = v_measure_curve(X, np.arange(40) % 3, n_clusters=range(2, 5))
+    path = tmp_path / "v.png"
+    plot.v_measure_curves({"random": c}, path=path)
+    assert path.stat().st_size > 1000

@@ -91,3 +91,52 @@ def test_retrieval_errors():
         precision_at_k(X, [0, 0, 1, 1], metric="cosine")
     with pytest.raises(ValueError, match="must have 4 entries"):
         precision_at_k(X, [0, 1])
+
+
+# ---------------------------------------------- Hamming ranking: brute-force references
+def brute_force_rankings(Bq, yq, Bd, yd, loo):
+    """Per query: the database labels sorted by (Hamming distance, index), by Python sorting."""
+    out = []
+    for i, (q, y) in enumerate(zip(Bq, yq)):
+        items = [(int(np.sum(q != d)), j, yd[j]) for j, d in enumerate(Bd) if not (loo and j == i)]
+        out.append([lab == y for _, _, lab in sorted(items)])
+    return out
+
+
+def brute_force_ap(rel):
+    hits, total = 0, 0.0
+    for r, is_rel in enumerate(rel, start=1):
+        if is_rel:
+            hits += 1
+            total += hits / r
+    return total / hits if hits else 0.0
+
+
+@pytest.mark.parametrize("loo", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_hamming_precision_at_k_and_map_against_brute_force(seed, loo):
+    from npae.metrics import mean_average_precision
+
+    rng = np.random.default_rng(seed)
+    Bd = rng.random((30, 6)) < 0.5
+    yd = rng.integers(0, 3, 30)
+    Bq, yq = (Bd, yd) if loo else (rng.random((9, 6)) < 0.5, rng.integers(0, 4, 9))
+    rankings = brute_force_rankings(Bq, yq, Bd, yd, loo)
+    db = () if loo else (Bd, yd)
+    for k in (1, 5, 17):
+        per = precision_at_k(Bq, yq, *db, k=k, metric="hamming", average=False)
+        np.testing.assert_allclose(per, [np.mean(r[:k]) for r in rankings], atol=1e-12)
+    per = mean_average_precision(Bq, yq, *db, average=False)
+    np.testing.assert_allclose(per, [brute_force_ap(r) for r in rankings], atol=1e-12)
+    assert mean_average_precision(Bq, yq, *db) == pytest.approx(per.mean())
+
+
+def test_map_hand_case_and_perfect_codes():
+    from npae.metrics import mean_average_precision
+
+    db = np.array([[0, 0], [1, 1], [0, 1]], dtype=bool)
+    # query 00 (label 0): ranking 00 (0, rel), 01 (1, not), 11 (1, rel) -> AP = (1 + 2/3) / 2
+    assert mean_average_precision([[False, False]], [0], db, [0, 0, 1]) == pytest.approx(5 / 6)
+    codes = np.repeat(np.eye(3, dtype=bool), 4, axis=0)
+    assert mean_average_precision(codes, np.repeat(np.arange(3), 4)) == pytest.approx(1.0)
+    assert mean_average_precision([[0.2, 0.7]], [5], db, [0, 0, 1]) == 0.0  # no relevant item

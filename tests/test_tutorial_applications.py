@@ -19,14 +19,20 @@ def results(tmp_path_factory):
 def test_every_measure_is_reported_in_range(results):
     res, _ = results
     for key in ("auc_ae", "auc_pca", "vmeasure_autoencoder", "vmeasure_PCA", "p10_autoencoder",
-                "p10_PCA", "hash_p10_ae", "hash_p10_pca", "hash_r2_ae"):
+                "p10_PCA", "hash_p10_ae", "hash_p10_pca", "hash_r2_ae", "acc_autoencoder",
+                "vmeasure_dec", "acc_dec", "vmeasure_vade", "acc_vade", "hash_map_ITQ",
+                "hash_map_LSH", "between_raw pixels", "vmeasure_ae_standardised"):
         assert 0.0 <= res[key] <= 1.0, key
     assert res["mse_all"] > 0 and res["mse_inliers"] > 0
     # Nearest neighbours in pixel or PCA space are far better than chance (0.1 for 10 digits).
     assert res["p10_PCA"] > 0.5 and res["p10_raw pixels"] > 0.5
+    # ITQ's rotation quantises the PCA directions better than their plain signs
+    assert res["hash_map_ITQ"] > res["hash_map_PCA signs"]
+    assert res["ae_std_ratio"] >= 1.0
 
 
 def test_figures_written(results):
     _, out = results
-    for name in ("anomalies_worst.png", "codes_first_two.png"):
+    for name in ("anomalies_worst.png", "clustering_v_curves.png", "dec_codes.png",
+                 "vade_codes.png", "hashing_code_values.png", "hashing_precision.png"):
         assert (out / name).stat().st_size > 1000

@@ -5,14 +5,15 @@ the tests).
 
 :mod:`npae.metrics.clustering`
     :func:`v_measure` and :func:`homogeneity_completeness_v_measure` score a
-    clustering against labels.
+    clustering against labels; :func:`clustering_accuracy` (Hungarian matching);
+    :func:`v_measure_curve`, the V-score against the number of clusters.
 :mod:`npae.metrics.anomaly`
     :func:`em_curve`, :func:`mv_curve` and :func:`em_mv_scores` evaluate an anomaly
     scorer without labels (Goix 2016; higher score = more normal);
     :func:`roc_auc` with labels.
 :mod:`npae.metrics.retrieval`
     :func:`precision_at_k`, :func:`binarize_codes`, :func:`hamming_distances`,
-    :func:`precision_at_hamming_radius`.
+    :func:`precision_at_hamming_radius`, :func:`mean_average_precision`.
 
 The clustering *algorithms* live in :mod:`npae.cluster` (k-means) and
 :mod:`npae.mixture` (Gaussian mixture EM).
@@ -20,9 +21,10 @@ The clustering *algorithms* live in :mod:`npae.cluster` (k-means) and
 
 from .anomaly import (EMCurve, MVCurve, em_curve, em_mv_scores, mv_curve, roc_auc,
                       sample_bounding_box)
-from .clustering import homogeneity_completeness_v_measure, v_measure
-from .retrieval import (binarize_codes, hamming_distances, precision_at_hamming_radius,
-                        precision_at_k)
+from .clustering import (VMeasureCurve, clustering_accuracy, contingency_table,
+                         homogeneity_completeness_v_measure, v_measure, v_measure_curve)
+from .retrieval import (binarize_codes, hamming_distances, mean_average_precision,
+                        precision_at_hamming_radius, precision_at_k)
 
 # For compatibility: k-means and the Gaussian mixture are algorithms, not metrics,
 # and live in npae.cluster and npae.mixture; npae.metrics exported them before.
@@ -33,6 +35,10 @@ __all__ = [
     "roc_auc",
     "homogeneity_completeness_v_measure",
     "v_measure",
+    "clustering_accuracy",
+    "contingency_table",
+    "v_measure_curve",
+    "VMeasureCurve",
     "sample_bounding_box",
     "em_curve",
     "mv_curve",
@@ -43,6 +49,7 @@ __all__ = [
     "binarize_codes",
     "hamming_distances",
     "precision_at_hamming_radius",
+    "mean_average_precision",
     "kmeans",
     "KMeansResult",
     "gaussian_mixture",

@@ -8,7 +8,10 @@ and retrieve the items within a small Hamming ball of the query.
 Symbols: :math:`q` a query code, :math:`N_k(q)` its ``k`` nearest database codes
 (Euclidean, cosine or Hamming distance), :math:`y` the labels; for
 :func:`precision_at_hamming_radius`, :math:`N(q)` is the Hamming ball of ``radius``
-and the denominator its size.
+and the denominator its size.  Mean average precision over the whole ranking,
+:math:`\mathrm{AP}(q) = \frac{1}{R_q} \sum_{r:\, y_{(r)} = y_q} \mathrm{precision@}r(q)`,
+with :math:`R_q` the number of database items of the query's label and :math:`y_{(r)}`
+the label of the item ranked r-th.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import numpy as np
 from .._validation import check_array, check_int, check_real
 from ._common import _CHUNK_ENTRIES, _check_labels
 
-__all__ = ["precision_at_k", "binarize_codes", "hamming_distances", "precision_at_hamming_radius"]
+__all__ = ["precision_at_k", "binarize_codes", "hamming_distances", "precision_at_hamming_radius",
+           "mean_average_precision"]
 
 
 def binarize_codes(codes, threshold=0.5):
@@ -81,6 +85,19 @@ def _distance_block(q, d, metric, d_sqnorm):
     if metric == "cosine":
         return 1.0 - q @ d.T  # rows already normalised
     return q @ (1.0 - d).T + (1.0 - q) @ d.T  # hamming on 0/1 floats, exact integers
+
+
+def _distance_blocks(Q, D, metric, loo):
+    """Yield (first row, block size, distances (b, n_db)) over blocks of queries; with
+    ``loo`` each query's distance to itself is inf (never retrieved)."""
+    d_sqnorm = np.sum(D * D, axis=1)
+    step = max(1, _CHUNK_ENTRIES // D.shape[0])
+    for i in range(0, Q.shape[0], step):
+        dist = _distance_block(Q[i:i + step], D, metric, d_sqnorm)
+        if loo:
+            rows = np.arange(dist.shape[0])
+            dist[rows, rows + i] = np.inf
+        yield i, step, dist
 
 
 def _retrieval_inputs(codes_query, labels_query, codes_db, labels_db, metric):
@@ -146,14 +163,8 @@ def precision_at_k(codes_query, labels_query, codes_db=None, labels_db=None, k=1
     n_db = D.shape[0] - (1 if loo else 0)
     if k > n_db:
         raise ValueError(f"k={k} is larger than the {n_db} database items available")
-    d_sqnorm = np.sum(D * D, axis=1)
     out = np.empty(Q.shape[0])
-    step = max(1, _CHUNK_ENTRIES // D.shape[0])
-    for i in range(0, Q.shape[0], step):
-        dist = _distance_block(Q[i:i + step], D, metric, d_sqnorm)
-        rows = np.arange(dist.shape[0])
-        if loo:
-            dist[rows, rows + i] = np.inf
+    for i, step, dist in _distance_blocks(Q, D, metric, loo):
         kth = np.partition(dist, k - 1, axis=1)[:, k - 1:k]
         less = dist < kth
         tie = dist == kth
@@ -213,4 +224,41 @@ def precision_at_hamming_radius(codes_query, labels_query, codes_db=None, labels
         same = yd[None, :] == yq[i:i + step, None]
         n_hit = hit.sum(axis=1)
         out[i:i + step] = np.where(n_hit > 0, np.sum(hit & same, axis=1) / np.maximum(n_hit, 1), 0.0)
+    return float(out.mean()) if average else out
+
+
+def mean_average_precision(codes_query, labels_query, codes_db=None, labels_db=None,
+                           metric="hamming", *, average=True):
+    """Mean over queries of the average precision of the full ranking of the database.
+
+    AP(q) = (1/R_q) Σ_{r : item r relevant} precision@r(q), R_q the number of
+    relevant items (same label as q) in the database; AP is the area under
+    the precision-recall curve of the ranking.  Ties in distance (frequent
+    with Hamming distances: b+1 values for b bits) are broken by database
+    order, as in :func:`precision_at_k`, so the result is deterministic.  A
+    query with no relevant item has AP 0.
+
+    Parameters
+    ----------
+    codes_query, labels_query, codes_db, labels_db
+        As in :func:`precision_at_k` (leave-one-out without a database).
+    metric : {"hamming", "euclidean", "cosine"}, default "hamming"
+        "hamming" thresholds real codes at 0.5 first (bool codes are used as given).
+    average : bool, default True
+        Return the mean over queries, else the per-query APs.
+
+    Returns
+    -------
+    mAP : float or ndarray of shape (n_query,)
+    """
+    Q, yq, D, yd, loo = _retrieval_inputs(codes_query, labels_query, codes_db, labels_db, metric)
+    out = np.empty(Q.shape[0])
+    for i, step, dist in _distance_blocks(Q, D, metric, loo):
+        rel = (yd[None, :] == yq[i:i + step, None]) & np.isfinite(dist)  # (b, n_db); not itself
+        order = np.argsort(dist, axis=1, kind="stable")
+        hits = np.take_along_axis(rel, order, axis=1)  # relevance in rank order
+        ranks = np.arange(1, hits.shape[1] + 1)
+        prec = np.cumsum(hits, axis=1) / ranks  # precision@r for every r
+        n_rel = hits.sum(axis=1)
+        out[i:i + step] = np.where(n_rel > 0, np.sum(prec * hits, axis=1) / np.maximum(n_rel, 1), 0.0)
     return float(out.mean()) if average else out

@@ -17,6 +17,7 @@ Optional hooks (the defaults are right for most families)
     ``_needs_unit_interval()``       targets must lie in [0, 1] (Bernoulli likelihood)
     ``_prepare_fit(X, y)``           fitted attributes derived from the training data
     ``_epoch_start(epoch)``          schedules (KL warm-up, temperature, ...)
+    ``_should_stop()``               True ends minibatch training before the next epoch
     ``_param_groups()``, ``_phase_loss(...)``  several optimizers / phases (see training.py)
     ``_epoch_diagnostics()``         per-epoch figures for ``history_`` that are not loss terms
     ``_after_fit()``                 derive fitted attributes once training has ended
@@ -153,6 +154,11 @@ class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
 
     def _epoch_start(self, epoch):
         """Called before every epoch (schedules)."""
+
+    def _should_stop(self):
+        """Checked after ``_epoch_start``: True ends training (a convergence rule such as
+        DEC's fraction of changed assignments); default never."""
+        return False
 
     def _param_groups(self):
         """Parameter groups with their own optimizer (default: one, every parameter)."""

@@ -226,6 +226,8 @@ def fit_minibatch(model, X, y, rows, streams, val):
                 trainer.scale_learning_rates(factor)
                 lr = model.learning_rate * factor
             model._epoch_start(e)
+            if model._should_stop():
+                break
             progress.start_epoch()
             t0 = time.perf_counter()
             batches = minibatches(X, rows, bs, streams.order, model._dtype)
