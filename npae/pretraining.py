@@ -36,7 +36,6 @@ import time
 import numpy as np
 
 from ._validation import check_array, check_int, check_layer_sizes, check_rng
-from .models import training
 from .models.autoencoder import Autoencoder
 from .registry import get_family
 
@@ -129,7 +128,7 @@ def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activa
     deep.pretraining_ = {"layers": layers, "seconds": seconds,
                          "params": {k: np.array(v, copy=True) for k, v in deep.params_.items()}}
     if finetune_epochs:
-        fit = training.fit_lbfgs if deep.optimizer == "lbfgs" else training.fit_minibatch
-        fit(deep, X, None, rng, deep._validation_set())
-        deep._after_fit()
+        # Joint fine-tuning continues from the stacked weights: fit's warm start.
+        deep.set_params(warm_start=True).fit(X)
+        deep.set_params(warm_start=False)
     return deep

@@ -217,6 +217,49 @@ def wae(m, X, y, seed):
     return rec_loss(m.loss, ae_decode(m, Z), X) + m.lam * mmd + weight_decay(m)
 
 
+def dec(m, X, y, seed):
+    """KL(P ‖ Q) of Xie et al. (eqs. 1-3), P from the frozen target parameters."""
+    enc, _ = _ae_acts(m)
+
+    def q(p):
+        Z = mlp(p, "encoder", X, enc)[-1][1]
+        u = (1 + ((Z[:, None, :] - p["clusters.centers"][None]) ** 2).sum(-1) / m.alpha) \
+            ** (-(m.alpha + 1) / 2)
+        return u / u.sum(1, keepdims=True)
+
+    frozen, start = {}, 0
+    for name, shape in m._flat.shapes.items():  # the frozen flat vector, unpacked by hand
+        size = int(np.prod(shape))
+        frozen[name] = m.target_theta_[start:start + size].reshape(shape)
+        start += size
+    Qf = q(frozen)
+    P = Qf ** 2 / m.target_freq_
+    P /= P.sum(1, keepdims=True)
+    Q = q(m.params_)
+    return np.sum(P * np.log(P / Q)) / len(X) + weight_decay(m)
+
+
+def vade(m, X, y, seed):
+    """−log p(x|z) + β [−½ Σ_j (1 + s_j) − log Σ_c exp(e_c)] (Jiang et al., the optimal q(c|x))."""
+    mu, lv, nll = _vae_parts(m, X, seed)
+    p = m.params_
+    log_pi = p["prior.logits"] - np.log(np.sum(np.exp(p["prior.logits"])))
+    M, V = p["prior.means"], p["prior.log_var"]
+    e = log_pi[None, :] - 0.5 * np.sum(
+        V[None] + (np.exp(lv)[:, None, :] + (mu[:, None, :] - M[None]) ** 2) * np.exp(-V[None]), -1)
+    kl = -0.5 * np.sum(1 + lv, 1) - np.log(np.sum(np.exp(e), 1))
+    return nll + m.beta * np.mean(kl) + weight_decay(m)
+
+
+def semantic_hashing(m, X, y, seed):
+    """Salakhutdinov & Hinton: the decoder sees σ(a(x) + ν ε)."""
+    enc, dec_acts = _ae_acts(m)
+    A = mlp(m.params_, "encoder", X, enc[:-1] + ["identity"])[-1][1]
+    Z = F["sigmoid"](A + m.noise_level * np.random.default_rng(seed).standard_normal(A.shape))
+    return rec_loss(m.loss, ae_decode(m, Z), X) + weight_decay(m)
+
+
 ORACLES = {"autoencoder": autoencoder, "sparse": sparse, "ksparse": ksparse,
            "denoising": denoising, "contractive": contractive, "vae": vae, "clvae": clvae,
-           "aae": aae, "concrete": concrete, "wae": wae}
+           "aae": aae, "concrete": concrete, "wae": wae, "dec": dec, "vade": vade,
+           "semantic_hashing": semantic_hashing}
