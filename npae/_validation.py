@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Iterable
 
 import numpy as np
@@ -14,6 +15,22 @@ __all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_outp
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a model is used before ``fit`` (or ``initialize``)."""
+
+
+def not_fitted(message):
+    """A :class:`NotFittedError`; once scikit-learn is imported, one that is also
+    scikit-learn's ``NotFittedError`` (so its estimator checks and user code that
+    catches scikit-learn's class see it), without npae importing scikit-learn."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError(message)
+    if sk not in _BOTH:
+        _BOTH[sk] = type("NotFittedError", (NotFittedError, sk.NotFittedError),
+                         {"__module__": __name__, "__doc__": NotFittedError.__doc__})
+    return _BOTH[sk](message)
+
+
+_BOTH = {}  # scikit-learn's exceptions module -> the class deriving from both
 
 
 class InputTypeError(TypeError, ValueError):

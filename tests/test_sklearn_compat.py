@@ -101,3 +101,12 @@ def test_pipeline_scaler_then_autoencoder():
     Z = pipe.fit(X).transform(X)
     assert Z.shape == (30, 2)
     assert np.all((Z > 0) & (Z < 1))  # sigmoid codes
+
+
+def test_not_fitted_error_is_also_scikit_learns_once_it_is_imported():
+    from sklearn.exceptions import NotFittedError as SkNotFitted
+
+    with pytest.raises(SkNotFitted):
+        npae.Autoencoder().transform(np.zeros((2, 3)))
+    with pytest.raises(npae.NotFittedError, match="not fitted yet"):
+        npae.Autoencoder().transform(np.zeros((2, 3)))

@@ -6,7 +6,7 @@ and imported only when :func:`to_torch` is called.
 
 from __future__ import annotations
 
-from .._validation import NotFittedError
+from .._validation import not_fitted
 
 __all__ = ["to_torch"]
 
@@ -109,7 +109,7 @@ def to_torch(model):
         raise TypeError(f"to_torch exports the npae families {sorted(_CONVERTERS)}; got "
                         f"{type(model).__module__}.{name}")
     if not hasattr(model, "params_"):
-        raise NotFittedError(f"this {name} is not fitted yet; call fit(X) (or initialize(X)) "
+        raise not_fitted(f"this {name} is not fitted yet; call fit(X) (or initialize(X)) "
                              "before to_torch(model)")
     try:
         import torch

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array
+from .._validation import check_array, not_fitted
 from ._linalg import _check_k, _flip_rows, _svd
 
 __all__ = ["PCA"]
@@ -158,7 +158,7 @@ class PCA:
 
     def _check_fitted(self):
         if not hasattr(self, "components_"):
-            raise NotFittedError(
+            raise not_fitted(
                 "This PCA instance is not fitted yet; call fit(X) before using it."
             )
 

@@ -38,7 +38,7 @@ import abc
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array, check_output, check_rng
+from .._validation import check_array, check_output, check_rng, not_fitted
 from ..hyperparams import (ArrayLike, Boolean, Callables, FloatDtype, HasMethods, Hyperparameters,
                            Interval, NoneValue, Options, Param, PathLike, RandomState)
 from ..nn import get_ops
@@ -208,7 +208,7 @@ class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
 
     def _check_fitted(self):
         if not hasattr(self, "params_"):
-            raise NotFittedError(
+            raise not_fitted(
                 f"this {type(self).__name__} is not fitted yet; call fit(X) first "
                 "(or initialize(X) to allocate parameters without training)"
             )
