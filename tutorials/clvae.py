@@ -1,4 +1,5 @@
 """Conditioning the latent space on the labels: the CL-VAE (Norlander & Sopasakis 2019).
+=====================================================================================
 
 A VAE pulls every code towards one prior N(0, I), so the classes of the
 digits crowd around the origin and overlap.  The CL-VAE gives each class y

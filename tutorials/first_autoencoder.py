@@ -1,4 +1,5 @@
-"""Your first autoencoder, by hand: the review's §1.3 example and gradient checking.
+r"""Your first autoencoder, by hand: the review's §1.3 example and gradient checking.
+=================================================================================
 
 A course walk-through in four steps (Caron, *Literature review – Autoencoders*, §1.1–1.3):
 
@@ -10,6 +11,22 @@ A course walk-through in four steps (Caron, *Literature review – Autoencoders*
    your own — and a *negative control*: a backward pass with a classic bug
    (a forgotten sigmoid derivative) that the checker catches.
 4. Training the toy model, then the same code on real digits.
+
+The network of §1.3 and its loss, as the review writes them (npae divides the loss by
+the number of observations n):
+
+.. math::
+
+   q_\theta(X) = h(X \mathbf{w}_1 + b_1), \quad h(x) = \frac{1}{1 + e^{-x}}, \qquad
+   p_\phi(Z) = Z \mathbf{w}_2 + b_2 = \hat X,
+
+.. math::
+
+   L(x, \hat x) = \frac{1}{2} \sum_{i=1}^n \sum_{j=1}^p
+   \bigl(x_j^{(i)} - \hat x_j^{(i)}\bigr)^2, \qquad
+   \Theta \leftarrow \Theta - \epsilon \, \frac{\partial L}{\partial \Theta}.
+
+Run it from the repository::
 
     python tutorials/first_autoencoder.py            # a few seconds
     python tutorials/first_autoencoder.py --quick

@@ -1,4 +1,5 @@
 """Variational autoencoders (Kingma & Welling 2013; Caron's review §2.6).
+======================================================================
 
 A VAE's encoder q_θ(z|x) outputs a Gaussian N(mu, diag exp(log_var)) rather
 than a point; a code is drawn from it with the reparameterisation trick
