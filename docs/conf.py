@@ -108,7 +108,10 @@ plot_formats = [("png", 100)]
 # -- HTML -----------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"npae {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"  # without one, browsers request /favicon.ico (a 404)
+# an explicit mode: without it the theme logs "Got invalid theme mode" to the console
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -42,7 +42,8 @@ def site(tmp_path_factory):
         [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
          "-d", str(out / "doctrees"), os.path.join(ROOT, "docs"), str(out / "html")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f"the docs build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    assert proc.returncode == 0, \
+        f"the docs build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     return out / "html"
 
 

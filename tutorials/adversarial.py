@@ -116,9 +116,11 @@ def part2_gaussian(Xtr, Xte, yte, args):
     plot.image_tiles(aae.sample(n_tiles, rng=2), normalize=None, n_cols=int(np.sqrt(n_tiles)),
                      title="AAE samples: decoded z ~ N(0, I)",
                      path=os.path.join(args.out, "samples.png"))
-    plot.loss_curves(h, keys=("discriminator", "generator", "discriminator_accuracy"),
-                     title="adversarial phases per epoch",
-                     path=os.path.join(args.out, "history.png"))
+    # losses and an accuracy have different units: one panel each
+    plot.history_panels(h, {"cross-entropy (nats per sample)": ("discriminator", "generator"),
+                            "fraction correct (0.5 = chance)": ("discriminator_accuracy",)},
+                        title="adversarial phases per epoch",
+                        path=os.path.join(args.out, "history.png"))
 
 
 def part3_mixture(Xtr, ytr, Xte, yte, args):
