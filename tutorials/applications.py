@@ -138,6 +138,16 @@ def main(argv=None):
                                 args.novel_digit, args.out, say)
     results.update(clustering_and_retrieval(X_tr, y_tr, X_te, y_te, args.code_size, epochs,
                                             args.out, say, np.random.default_rng(0)))
+    pairs = [("auc_ae", "auc_pca"), ("vmeasure_autoencoder", "vmeasure_PCA"),
+             ("p10_autoencoder", "p10_PCA"), ("hash_p10_ae", "hash_p10_pca")]
+    wins = sum(results[a] > results[b] for a, b in pairs)
+    say(f"\nthe autoencoder beats PCA on {wins} of these {len(pairs)} measures; its novelty "
+        f"AUC is {results['auc_ae']:.3f} (0.5 = chance).")
+    if args.quick:
+        say(f"(--quick: {epochs} epochs on {len(X_tr)} digits train the autoencoder far too "
+            "little for these numbers to say which method is better — they show the method, "
+            "not its result.  Run without --quick (about a minute), or read "
+            "benchmarks/results/applications.md, for the comparison after real training.)")
     say(f"\nfigures in {args.out}")
     return results
 
