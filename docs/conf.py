@@ -91,6 +91,11 @@ sphinx_gallery_conf = {
     "ignore_pattern": IGNORE,  # matched against the file name
     "image_scrapers": ("matplotlib", TutorialImageScraper(TUTORIAL_OUT)),
     "download_all_examples": False,
+    # a downloaded notebook imports the tutorials' shared helper (tutorials/_tutorial.py)
+    "first_notebook_cell": ("# Run this notebook from the tutorials/ folder of npae's repository:\n"
+                            "# it imports the tutorials' shared helper, _tutorial.py.\n"
+                            "# Set the environment variable NPAE_TUTORIAL_QUICK=1 for the "
+                            "quick run.\n%matplotlib inline"),
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": True,

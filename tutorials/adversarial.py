@@ -1,5 +1,5 @@
-"""Adversarial autoencoders (Makhzani et al. 2015; Caron's review §2.7).
-=====================================================================
+"""Adversarial autoencoders (Makhzani et al. 2015; Caron's review §2.7)
+====================================================================
 
 An adversarial autoencoder (AAE) is an ordinary autoencoder whose codes are
 watched by a second network, the discriminator D_ψ, trained to tell codes

@@ -1,5 +1,5 @@
-"""Applications of autoencoders (Caron's review §4; the h2o chapter §19.5).
-========================================================================
+"""Applications of autoencoders (Caron's review §4; the h2o chapter §19.5)
+=======================================================================
 
 Three uses of a trained autoencoder on the bundled digits, each measured next
 to PCA with the same code size:

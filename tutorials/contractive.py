@@ -1,5 +1,5 @@
-"""Contractive autoencoders (Rifai et al. 2011; Caron's review §2.5).
-==================================================================
+"""Contractive autoencoders (Rifai et al. 2011; Caron's review §2.5)
+=================================================================
 
 A contractive autoencoder (CAE) adds to the reconstruction loss the squared
 Frobenius norm of the encoder's Jacobian,

@@ -1,5 +1,5 @@
-"""Denoising autoencoders (Vincent et al. 2008, 2010; Caron's review §2.4; h2o §19.4).
-===================================================================================
+"""Denoising autoencoders (Vincent et al. 2008, 2010; Caron's review §2.4; h2o §19.4)
+==================================================================================
 
 A denoising autoencoder (DAE) is trained to reconstruct the *clean* input x
 from a corrupted copy x̃:

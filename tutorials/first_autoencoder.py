@@ -1,5 +1,5 @@
-r"""Your first autoencoder, by hand: the review's §1.3 example and gradient checking.
-=================================================================================
+r"""Your first autoencoder, by hand: the review's §1.3 example and gradient checking
+================================================================================
 
 A course walk-through in four steps (Caron, *Literature review – Autoencoders*, §1.1–1.3):
 

@@ -1,5 +1,5 @@
-"""The linear autoencoder is PCA -- and where a nonlinear one does better.
-=======================================================================
+"""The linear autoencoder is PCA -- and where a nonlinear one does better
+======================================================================
 
 Caron's review §3.3 and §4.1, the h2o chapter §19.2.1 and the encyclopedia
 article's "Principal component analysis" section all make the same point: an

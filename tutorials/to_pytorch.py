@@ -1,5 +1,5 @@
-"""From npae to PyTorch: export a trained autoencoder and keep training it in torch.
-=================================================================================
+"""From npae to PyTorch: export a trained autoencoder and keep training it in torch
+================================================================================
 
 npae is where every gradient is written out and checked; PyTorch is where a
 model goes when its data outgrow one machine.  ``npae.to_torch(model)`` is the
