@@ -61,9 +61,16 @@ def _silent(*args, **kwargs):
     """``print``'s signature, printing nothing (``say`` under ``--quiet``)."""
 
 
+def _in_jupyter_kernel():
+    """True when running inside a Jupyter (IPython) kernel, i.e. in a notebook."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def parse_args(parser, argv=None):
     """``parser.parse_args(argv)``, with ``NPAE_TUTORIAL_QUICK`` and notebooks handled."""
-    if argv is None and "ipykernel" in sys.modules:
+    if argv is None and _in_jupyter_kernel():
         argv = []  # in a notebook, sys.argv holds the kernel's arguments, not ours
     args = parser.parse_args(argv)
     if os.environ.get("NPAE_TUTORIAL_QUICK", "") not in ("", "0") and hasattr(args, "quick"):
