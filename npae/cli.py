@@ -152,7 +152,10 @@ def demo(out="npae-output", epochs=25, quick=False, verbose=True):
         path=os.path.join(out, "reconstructions.png"))
     fig_path = os.path.join(out, "codes_2d.png")
     _side_by_side_codes(pcas[2].transform(X_te), models[2].transform(X_te), y_te, fig_path)
-    plot.loss_curves(models[30].history_, title="AE-30: loss per epoch",
+    # the training objective is the cross-entropy, not the squared error of the table
+    plot.loss_curves(models[30].history_,
+                     title="AE-30: training objective (the table reports squared error)",
+                     ylabel="Bernoulli cross-entropy (nats per image)",
                      path=os.path.join(out, "loss_curve.png"))
     models[30].save(os.path.join(out, "autoencoder30.npz"))
     say(f"\nfigures: {out}/reconstructions.png, {out}/codes_2d.png, {out}/loss_curve.png; "
@@ -167,8 +170,7 @@ def _side_by_side_codes(Z_pca, Z_ae, labels, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
     plot.latent_scatter(Z_pca, labels, title="PCA: first two components", ax=axes[0])
     plot.latent_scatter(Z_ae, labels, title="autoencoder: 2-D code", ax=axes[1])
-    sc = axes[1].collections[0]
-    fig.colorbar(sc, ax=axes, ticks=range(10), label="digit")
+    plot.class_key(fig, axes)
     plot.save(fig, path)
 
 

@@ -4,10 +4,10 @@ Central differences,
 
     ∂f/∂θ_k ≈ [f(θ + ε e_k) − f(θ − ε e_k)] / (2ε),
 
-have error O(ε²) from truncation plus O(u |f| / ε) from round-off (u ≈ 2.2e-16
+have error O(ε²) from truncation plus O(u ``|f|`` / ε) from round-off (u ≈ 2.2e-16
 the float64 machine epsilon).  The default ε = 1e-5 balances the two for
-losses of the size autoencoders have (|f| up to a few hundred nats on 784
-pixels: round-off ≈ 1e-11 |f|, truncation ≈ 1e-10): a correct analytic
+losses of the size autoencoders have (``|f|`` up to a few hundred nats on 784
+pixels: round-off ≈ 1e-11 ``|f|``, truncation ≈ 1e-10): a correct analytic
 gradient then agrees to about 1e-8 relative or better, and a wrong one is off
 by O(1).  Always check in float64.
 
@@ -24,7 +24,7 @@ The reported error of a tensor is ``‖g_analytic − g_numeric‖ / max(‖g_an
 ‖g_numeric‖)`` over the entries checked (Ng's exercise uses the similar
 ``‖a − n‖ / ‖a + n‖``).  A tensor passes when that error is below ``tol``,
 or when ``‖g_analytic − g_numeric‖`` is within the round-off floor of the
-finite differences, 32 u |f| √m / ε for m entries checked: a gradient that is
+finite differences, 32 u ``|f|`` √m / ε for m entries checked: a gradient that is
 tiny next to the loss (a saturated unit, a loss with a large constant part
 such as the BCE of grey-level pixels) cannot be resolved more finely, and the
 table marks such rows "ok (round-off)".  An O(1) error in any gradient larger

@@ -76,10 +76,15 @@ def kl_sparsity(rho_hat, rho, beta, interval=(0.0, 1.0), eps=KL_EPS):
     r"""Ng's KL sparsity penalty Ω = β Σ_j KL(ρ ‖ ρ̂_j) and dΩ/dρ̂.
 
     With ρ̂_j the mean activation of hidden unit j over the batch and ρ the
-    target (Ng, *CS294A lecture notes*, 2011; the h2o chapter's eq. 19.3–19.5)::
+    target (Ng, *CS294A lecture notes*, 2011; the h2o chapter's eq. 19.3–19.5):
 
-        KL(ρ ‖ ρ̂_j) = ρ log(ρ / ρ̂_j) + (1 − ρ) log((1 − ρ) / (1 − ρ̂_j))
-        dΩ/dρ̂_j    = β [ −ρ / ρ̂_j + (1 − ρ) / (1 − ρ̂_j) ]
+    .. math::
+
+        \mathrm{KL}(\rho \,\|\, \hat\rho_j) = \rho \log\frac{\rho}{\hat\rho_j}
+            + (1 - \rho) \log\frac{1 - \rho}{1 - \hat\rho_j},
+        \qquad
+        \frac{\partial \Omega}{\partial \hat\rho_j}
+            = \beta \left[ -\frac{\rho}{\hat\rho_j} + \frac{1 - \rho}{1 - \hat\rho_j} \right]
 
     (the bracket is the extra term Ng adds to δ² in backpropagation).
 
@@ -151,9 +156,9 @@ def kl_sparsity(rho_hat, rho, beta, interval=(0.0, 1.0), eps=KL_EPS):
 
 
 def l1_sparsity(rho_hat, rho, beta):
-    """Ω = β Σ_j |ρ̂_j − ρ| and dΩ/dρ̂ = β sign(ρ̂ − ρ) (sub-gradient 0 at ρ̂_j = ρ).
+    """Ω = β Σ_j ``|ρ̂_j − ρ|`` and dΩ/dρ̂ = β sign(ρ̂ − ρ) (sub-gradient 0 at ρ̂_j = ρ).
 
-    The L1 form of the sparsity loss s(ρ, ρ̂) = |ρ − ρ̂| (encyclopedia
+    The L1 form of the sparsity loss s(ρ, ρ̂) = ``|ρ − ρ̂|`` (encyclopedia
     article, §Sparse autoencoder).  Works in the units' own scale (no mapping).
 
     Parameters
@@ -176,7 +181,7 @@ def l1_sparsity(rho_hat, rho, beta):
 def l2_sparsity(rho_hat, rho, beta):
     """Ω = β Σ_j (ρ̂_j − ρ)² and dΩ/dρ̂ = 2 β (ρ̂ − ρ).
 
-    The L2 form s(ρ, ρ̂) = |ρ − ρ̂|² of the encyclopedia article (no ½).  Up
+    The L2 form s(ρ, ρ̂) = ``|ρ − ρ̂|²`` of the encyclopedia article (no ½).  Up
     to that factor its gradient is the update h2o-3 applies to each hidden
     bias for its ``sparsity_beta`` / ``average_activation`` options.
 
@@ -198,7 +203,7 @@ def l2_sparsity(rho_hat, rho, beta):
 
 
 def l1_activity(H, lam, ops=None):
-    """L1 penalty on the activations: Ω = λ (1/n) Σ_i Σ_j |h_ij| and dΩ/dH.
+    """L1 penalty on the activations: Ω = λ (1/n) Σ_i Σ_j ``|h_ij|`` and dΩ/dH.
 
     The "force as much sparsity as possible" penalty λ E_x ‖h(x)‖₁ of the
     encyclopedia article, with the expectation taken as the mean over the

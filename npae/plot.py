@@ -11,7 +11,8 @@ import os
 
 import numpy as np
 
-__all__ = ["image_tiles", "reconstructions", "latent_scatter", "loss_curves", "save",
+__all__ = ["image_tiles", "reconstructions", "latent_scatter", "loss_curves", "history_panels",
+           "class_key", "save",
            "curves", "latent_panels", "manifold_grid", "histograms", "codes_vs_prior",
            "selected_features", "v_measure_curves"]
 
@@ -106,8 +107,22 @@ def reconstructions(rows, labels, image_shape=None, n=10, title=None, path=None)
     return fig
 
 
+def class_key(fig, axes, label="digit"):
+    """One colour key (a colour bar with a tick per class) for the class-coloured scatters
+    that :func:`latent_scatter` drew on ``axes``; nothing when none is coloured by class."""
+    axes = list(np.ravel(axes))
+    for ax in axes:
+        if ax.collections and ax.collections[0].get_array() is not None:
+            fig.colorbar(ax.collections[0], ax=axes, ticks=range(10), label=label)
+            return
+
+
 def latent_scatter(Z, labels=None, title=None, ax=None, path=None, s=4):
-    """2-D codes coloured by class (the review's Fig. 5; the h2o chapter's Fig. 19.2)."""
+    """2-D codes coloured by class (the review's Fig. 5; the h2o chapter's Fig. 19.2).
+
+    With its own figure (``ax`` None) the colour key is drawn; on a given ``ax``, draw it
+    once for all panels with :func:`class_key`.
+    """
     plt = _plt()
     Z = np.asarray(Z)
     if Z.shape[1] < 2:
@@ -118,10 +133,10 @@ def latent_scatter(Z, labels=None, title=None, ax=None, path=None, s=4):
     if labels is None:
         ax.scatter(Z[:, 0], Z[:, 1], s=s, alpha=0.6)
     else:
-        sc = ax.scatter(Z[:, 0], Z[:, 1], c=labels, cmap="tab10", s=s, alpha=0.7,
-                        vmin=-0.5, vmax=9.5)
+        ax.scatter(Z[:, 0], Z[:, 1], c=labels, cmap="tab10", s=s, alpha=0.7,
+                   vmin=-0.5, vmax=9.5)
         if fig is not None:
-            fig.colorbar(sc, ax=ax, ticks=range(10), label="digit")
+            class_key(fig, [ax])
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
     if title:
@@ -131,20 +146,47 @@ def latent_scatter(Z, labels=None, title=None, ax=None, path=None, s=4):
     return fig if fig is not None else ax.figure
 
 
-def loss_curves(history, keys=("loss", "val_loss"), title="training", path=None, log=False):
-    """Per-epoch curves from a model's ``history_``."""
+def loss_curves(history, keys=("loss", "val_loss"), title="training", path=None, log=False,
+                ylabel="loss"):
+    """Per-epoch curves from a model's ``history_``.
+
+    ``ylabel`` names what the curves measure, with its unit (e.g. "cross-entropy (nats
+    per image)"); curves of different units belong in :func:`history_panels`.
+    """
+    return history_panels(history, {ylabel: keys}, title=title, path=path, log=log)
+
+
+def history_panels(history, panels, title=None, path=None, log=False):
+    """Per-epoch curves from ``history`` in side-by-side panels, one quantity (y-axis) each.
+
+    Parameters
+    ----------
+    history : dict of str -> sequence
+        A model's ``history_``.
+    panels : dict of str -> sequence of str
+        y-axis label (with its unit) -> the history keys drawn in that panel, e.g.
+        ``{"loss (nats)": ("discriminator", "generator"),
+        "accuracy": ("discriminator_accuracy",)}``.
+    log : bool
+        Logarithmic y-axes.
+    """
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for k in keys:
-        v = history.get(k, [])
-        if len(v):
-            ax.plot(np.arange(1, len(v) + 1), v, label=k)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    if log:
-        ax.set_yscale("log")
-    ax.legend()
-    ax.set_title(title)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
+    for ax, (ylabel, keys) in zip(axes[0], panels.items()):
+        for k in keys:
+            v = history.get(k, [])
+            if len(v):
+                ax.plot(np.arange(1, len(v) + 1), v, label=k)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        if log:
+            ax.set_yscale("log")
+        ax.legend()
+    if title and len(panels) == 1:
+        axes[0, 0].set_title(title)
+    elif title:
+        fig.suptitle(title)
+        fig.tight_layout()
     save(fig, path)
     return fig
 
@@ -198,6 +240,7 @@ def latent_panels(codes, labels=None, titles=None, prior_means=None, path=None, 
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
+    class_key(fig, axes[0])
     save(fig, path)
     return fig
 
@@ -302,6 +345,7 @@ def codes_vs_prior(codes, prior_samples, labels=None, titles=("prior samples z ~
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
+    class_key(fig, axes)
     save(fig, path)
     return fig
 

@@ -9,16 +9,25 @@ installed (``pip install -e .``).
 
 - :func:`make_parser`: ``--quick`` (the tests' smoke mode), ``--out`` (default
   ``tutorials/out/<name>``) and, where the tutorial narrates through ``say``, ``--quiet``;
+- :func:`parse_args`: the command line, or the environment variables below;
 - :func:`parse`: parse the command line, create the output folder, return ``say``;
 - :func:`banner`: the ``====`` heading of a numbered part.
+
+Two environment variables serve runs without a command line (the documentation's
+sphinx-gallery, a notebook): ``NPAE_TUTORIAL_QUICK=1`` turns ``--quick`` on, and
+``NPAE_TUTORIAL_OUT`` replaces ``tutorials/out`` as the root of the output folders.
+Inside a Jupyter kernel the kernel's own arguments are not parsed.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 
-OUT_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "out")
+#: the tutorials' folder (a tutorial run by sphinx-gallery or in a notebook has no ``__file__``)
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT_ROOT = os.environ.get("NPAE_TUTORIAL_OUT") or os.path.join(HERE, "out")
 
 RULE = "=" * 72
 
@@ -28,8 +37,8 @@ def make_parser(doc, name, *, quiet=True, quick_help="small data, few epochs"):
 
     Parameters
     ----------
-    doc : str
-        The tutorial's docstring; its first line is the description.
+    doc : str or None
+        The tutorial's docstring; its first line is the description (``name`` when empty).
     name : str
         The output folder's name under ``tutorials/out/``.
     quiet : bool, default True
@@ -37,7 +46,9 @@ def make_parser(doc, name, *, quiet=True, quick_help="small data, few epochs"):
     quick_help : str
         Help text of ``--quick``.
     """
-    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    # sphinx-gallery runs a tutorial without its docstring (shown as the page's text)
+    lines = (doc or "").strip().splitlines()
+    parser = argparse.ArgumentParser(description=lines[0] if lines else name)
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--out", default=os.path.join(OUT_ROOT, name),
                         help="folder for the figures (created if needed)")
@@ -50,9 +61,26 @@ def _silent(*args, **kwargs):
     """``print``'s signature, printing nothing (``say`` under ``--quiet``)."""
 
 
+def _in_jupyter_kernel():
+    """True when running inside a Jupyter (IPython) kernel, i.e. in a notebook."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def parse_args(parser, argv=None):
+    """``parser.parse_args(argv)``, with ``NPAE_TUTORIAL_QUICK`` and notebooks handled."""
+    if argv is None and _in_jupyter_kernel():
+        argv = []  # in a notebook, sys.argv holds the kernel's arguments, not ours
+    args = parser.parse_args(argv)
+    if os.environ.get("NPAE_TUTORIAL_QUICK", "") not in ("", "0") and hasattr(args, "quick"):
+        args.quick = True
+    return args
+
+
 def parse(parser, argv=None):
     """Parse ``argv`` and create ``args.out`` -> ``(args, say)``; ``say`` is ``print`` unless --quiet."""
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     os.makedirs(args.out, exist_ok=True)
     say = _silent if getattr(args, "quiet", False) else print
     return args, say

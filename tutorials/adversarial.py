@@ -1,4 +1,5 @@
-"""Adversarial autoencoders (Makhzani et al. 2015; Caron's review §2.7).
+"""Adversarial autoencoders (Makhzani et al. 2015; Caron's review §2.7)
+====================================================================
 
 An adversarial autoencoder (AAE) is an ordinary autoencoder whose codes are
 watched by a second network, the discriminator D_ψ, trained to tell codes
@@ -115,9 +116,11 @@ def part2_gaussian(Xtr, Xte, yte, args):
     plot.image_tiles(aae.sample(n_tiles, rng=2), normalize=None, n_cols=int(np.sqrt(n_tiles)),
                      title="AAE samples: decoded z ~ N(0, I)",
                      path=os.path.join(args.out, "samples.png"))
-    plot.loss_curves(h, keys=("discriminator", "generator", "discriminator_accuracy"),
-                     title="adversarial phases per epoch",
-                     path=os.path.join(args.out, "history.png"))
+    # losses and an accuracy have different units: one panel each
+    plot.history_panels(h, {"cross-entropy (nats per sample)": ("discriminator", "generator"),
+                            "fraction correct (0.5 = chance)": ("discriminator_accuracy",)},
+                        title="adversarial phases per epoch",
+                        path=os.path.join(args.out, "history.png"))
 
 
 def part3_mixture(Xtr, ytr, Xte, yte, args):
@@ -138,11 +141,15 @@ def part3_mixture(Xtr, ytr, Xte, yte, args):
               f"{m.history_['discriminator_accuracy'][-1]:6.3f} "
               f"{np.mean(nearest == np.searchsorted(sup.classes_, yte)):13.3f}")
     print("(own component: fraction of held-out codes nearest their digit's component; chance 0.1.)")
-    print("Look at codes_vs_mixture.png before trusting the numbers: after 20 epochs on 6,000")
-    print("digits the unsupervised codes still fill the hole in the ring — a multimodal prior")
-    print("needs a much longer game (benchmarks/results/aae_concrete.md has a 60-epoch run) —")
-    print("while with labels the discriminator sees the digit and pushes digit c toward")
-    print("component c; digits that started near another digit's component may stay there.")
+    if args.quick:  # what follows describes the full run; a quick run shows none of it
+        print(f"Look at codes_vs_mixture.png: after {args.epochs} epochs the codes are nowhere "
+              "near the ring yet.")
+    else:
+        print("Look at codes_vs_mixture.png before trusting the numbers: after 20 epochs on")
+        print("6,000 digits the unsupervised codes still fill the hole in the ring — a multimodal")
+        print("prior needs a much longer game (benchmarks/results/aae_concrete.md has a 60-epoch")
+        print("run) — while with labels the discriminator sees the digit and pushes digit c")
+        print("toward component c; digits that started near another digit's component may stay.")
     plot.latent_panels([P, unsup.transform(Xte), sup.transform(Xte)], [None, yte, yte],
                        titles=["prior samples", "AAE codes (unsupervised)",
                                "AAE codes (with labels)"],

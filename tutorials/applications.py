@@ -1,4 +1,5 @@
-"""Applications of autoencoders (Caron's review §4; the h2o chapter §19.5).
+"""Applications of autoencoders (Caron's review §4; the h2o chapter §19.5)
+=======================================================================
 
 Three uses of a trained autoencoder on the bundled digits, each measured next
 to PCA with the same code size:
@@ -276,6 +277,11 @@ def main(argv=None):
     codes = res.pop("codes")
     results.update(res)
     results.update(retrieval(X_tr, y_tr, X_te, y_te, codes, epochs, args.out, say))
+    if args.quick:
+        say(f"(--quick: {epochs} epochs on {len(X_tr)} digits train the autoencoder far too "
+            "little for these numbers to say which method is better — they show the method, "
+            "not its result.  Run without --quick (about a minute), or read "
+            "benchmarks/results/applications.md, for the comparison after real training.)")
     say(f"\nfigures in {args.out}")
     return results
 

@@ -1,4 +1,5 @@
-"""Concrete autoencoders: learning which k input features to keep (Abid, Balin & Zou 2019).
+"""Concrete autoencoders: learning which k input features to keep (Abid, Balin & Zou 2019)
+=======================================================================================
 
 The encoder of a concrete autoencoder is not a neural network but a *selector*:
 k units, each choosing one of the d input features.  A hard choice has no

@@ -1,4 +1,5 @@
-"""Contractive autoencoders (Rifai et al. 2011; Caron's review §2.5).
+"""Contractive autoencoders (Rifai et al. 2011; Caron's review §2.5)
+=================================================================
 
 A contractive autoencoder (CAE) adds to the reconstruction loss the squared
 Frobenius norm of the encoder's Jacobian,
@@ -161,6 +162,12 @@ def main(argv=None):
             f"{ae['above']:.1f}; test MSE {cae['rec']:.4f} vs {ae['rec']:.4f}")
     say("A smaller norm with fewer large singular values means the code follows a few input "
         "directions (the digit manifold) and ignores the rest — Rifai et al.'s picture.")
+    smaller = all(r["CAE"]["norm"] < r["AE"]["norm"] for r in results.values())
+    fewer = all(r["CAE"]["above"] < r["AE"]["above"] for r in results.values())
+    if not (smaller and fewer):
+        say(f"This run shows {'a smaller norm' if smaller else 'no smaller norm everywhere'} "
+            f"but {'fewer' if fewer else 'not fewer'} large singular values: the picture needs "
+            "longer training" + (" (--quick: run without it)." if args.quick else "."))
 
     part3_pictures(X_te, results[next(iter(results))], args.out, say)
     say(f"\nfigures in {args.out}")

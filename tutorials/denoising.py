@@ -1,5 +1,5 @@
-"""Denoising autoencoders (Vincent et al. 2008, 2010; Caron's review §2.4; the h2o
-chapter §19.4).
+"""Denoising autoencoders (Vincent et al. 2008, 2010; Caron's review §2.4; h2o §19.4)
+==================================================================================
 
 A denoising autoencoder (DAE) is trained to reconstruct the *clean* input x
 from a corrupted copy x̃:
@@ -103,6 +103,11 @@ def main(argv=None):
     pays = [n for n, e in errors.items() if e["dae_clean"] > e["ae_clean"]]
     say(f"   The DAE reconstructs the corrupted digits better for {wins or 'none'}; it pays on "
         f"clean digits for {pays or 'none'} (it never learned to copy its input).")
+    useless = [n for n, e in errors.items() if e["dae"] >= e["input"]]
+    if useless:
+        say(f"   But for {useless} the DAE's output is no closer to the clean digits than its "
+            f"corrupted input was: {epochs} epochs have not taught it to denoise those yet"
+            + (" (--quick: run without it)." if args.quick else "."))
 
     say("\n== 3. First-layer filters")
     n_show = min(64, hidden) if not args.quick else 16
@@ -112,6 +117,12 @@ def main(argv=None):
     plot.image_tiles(ae.params_["encoder.0.W"].T[:n_show], n_cols=8,
                      title="plain autoencoder filters",
                      path=os.path.join(args.out, "filters_ae.png"))
+    dae = models["masking"]
+    W0 = type(dae)(**dae.get_params()).initialize(Xtr).params_["encoder.0.W"]
+    moved = np.linalg.norm(dae.params_["encoder.0.W"] - W0) / np.linalg.norm(W0)
+    say(f"   training moved the DAE's filters by {moved:.0%} of their random initial size; "
+        "the tiles show W itself, random start included (the pixels that are 0 in every "
+        "digit never move).")
     say(f"   figures written to {args.out}")
     return {"errors": errors}
 

@@ -1,4 +1,5 @@
-"""Your first autoencoder, by hand: the review's §1.3 example and gradient checking.
+r"""Your first autoencoder, by hand: the review's §1.3 example and gradient checking
+================================================================================
 
 A course walk-through in four steps (Caron, *Literature review – Autoencoders*, §1.1–1.3):
 
@@ -10,6 +11,22 @@ A course walk-through in four steps (Caron, *Literature review – Autoencoders*
    your own — and a *negative control*: a backward pass with a classic bug
    (a forgotten sigmoid derivative) that the checker catches.
 4. Training the toy model, then the same code on real digits.
+
+The network of §1.3 and its loss, as the review writes them (npae divides the loss by
+the number of observations n):
+
+.. math::
+
+   q_\theta(X) = h(X \mathbf{w}_1 + b_1), \quad h(x) = \frac{1}{1 + e^{-x}}, \qquad
+   p_\phi(Z) = Z \mathbf{w}_2 + b_2 = \hat X,
+
+.. math::
+
+   L(x, \hat x) = \frac{1}{2} \sum_{i=1}^n \sum_{j=1}^p
+   \bigl(x_j^{(i)} - \hat x_j^{(i)}\bigr)^2, \qquad
+   \Theta \leftarrow \Theta - \epsilon \, \frac{\partial L}{\partial \Theta}.
+
+Run it from the repository::
 
     python tutorials/first_autoencoder.py            # a few seconds
     python tutorials/first_autoencoder.py --quick
@@ -149,7 +166,21 @@ def step4_train(say, out, quick):
                               epochs=3 if quick else 20, random_state=0).fit(Xd)
     say(f"digits, 784-64-784: loss {digits.history_['loss'][0]:.1f} → "
         f"{digits.history_['loss'][-1]:.1f} nats per image")
-    plot.image_tiles(digits.params_["encoder.0.W"].T[:36], title="first-layer filters",
+    # The filters W themselves look like noise: they start random, and a pixel that is 0
+    # in every image (the border) gets no gradient (dW = Xᵀ δ), so it keeps its random
+    # start.  What training learned is W − W_init (initialize() draws the same start).
+    W0 = type(digits)(**digits.get_params()).initialize(Xd).params_["encoder.0.W"]
+    learned = digits.params_["encoder.0.W"] - W0
+    border = Xd.max(axis=0) == 0
+    moved = np.linalg.norm(learned) / np.linalg.norm(W0)
+    say(f"the first-layer filters W look like noise: they start random, training moved them "
+        f"by {moved:.0%} of their initial size, and the {int(border.sum())} pixels that are 0 "
+        "in every digit kept their random start (no gradient reaches them).  filters.png "
+        "shows what training added, W − W_init: after this short run mostly one blob, the "
+        "average digit, with small differences between units — a plain autoencoder trained "
+        "briefly does not learn stroke detectors (tutorials/sparse.py shows filters that do).")
+    plot.image_tiles(learned.T[:36],
+                     title="first-layer filters: W − W_init (what training added)",
                      path=os.path.join(out, "filters.png"))
     return ae, digits
 

@@ -1,4 +1,5 @@
-"""k-sparse autoencoders (Makhzani & Frey 2013; the encyclopedia article's f_k).
+"""k-sparse autoencoders (Makhzani & Frey 2013; the encyclopedia article's f_k)
+============================================================================
 
 Instead of *encouraging* sparsity with a penalty (tutorials/sparse.py), the
 k-sparse autoencoder *imposes* it: after the linear encoder z = W x + b only

@@ -1,4 +1,5 @@
-"""The linear autoencoder is PCA -- and where a nonlinear one does better.
+"""The linear autoencoder is PCA -- and where a nonlinear one does better
+======================================================================
 
 Caron's review §3.3 and §4.1, the h2o chapter §19.2.1 and the encyclopedia
 article's "Principal component analysis" section all make the same point: an
@@ -48,7 +49,7 @@ from npae.linear import (PCA, linear_autoencoder_closed_form,
                          predicted_decoder_singular_values, principal_angles,
                          recover_principal_components)
 
-from _tutorial import make_parser
+from _tutorial import make_parser, parse_args
 
 K_LINEAR = 3  # code size of the linear steps: the digits' 3rd/4th eigenvalues have a gap
 
@@ -231,7 +232,7 @@ def main(argv=None):
                          quick_help="small sizes (seconds)")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (needs threadpoolctl; 0 = library default)")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     with blas_threads(args.threads):
         return run(args)
 

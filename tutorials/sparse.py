@@ -1,4 +1,5 @@
-"""Sparse autoencoders (Ng's CS294A notes; Caron's review §2.3; the h2o chapter §19.3).
+"""Sparse autoencoders (Ng's CS294A notes; Caron's review §2.3; the h2o chapter §19.3)
+===================================================================================
 
 A sparse autoencoder adds to the reconstruction loss a penalty on how active
 each hidden unit is on average,

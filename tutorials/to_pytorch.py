@@ -1,4 +1,5 @@
-"""From npae to PyTorch: export a trained autoencoder and keep training it in torch.
+"""From npae to PyTorch: export a trained autoencoder and keep training it in torch
+================================================================================
 
 npae is where every gradient is written out and checked; PyTorch is where a
 model goes when its data outgrow one machine.  ``npae.to_torch(model)`` is the
@@ -40,13 +41,11 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import npae
+from npae import plot
+from npae.datasets import load_mnist, train_test_split
+from _tutorial import HERE, OUT_ROOT, parse_args
 
-import npae  # noqa: E402
-from npae import plot  # noqa: E402
-from npae.datasets import load_mnist, train_test_split  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
 Objective = None  # set by _torch() (it imports torch)
 
 def _torch():
@@ -168,13 +167,12 @@ def loss_figure(npae_hist, torch_hist, ref_hist, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "to_pytorch").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data, few epochs")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--nproc", type=int, default=2, help="processes of the DDP run")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out",
-                                                      "to_pytorch"))
-    args = parser.parse_args(argv)
+    parser.add_argument("--out", default=os.path.join(OUT_ROOT, "to_pytorch"))
+    args = parse_args(parser, argv)
     os.makedirs(args.out, exist_ok=True)
     say = (lambda *a: None) if args.quiet else print
     torch = _torch()

@@ -1,4 +1,5 @@
-"""Variational autoencoders (Kingma & Welling 2013; Caron's review §2.6).
+"""Variational autoencoders (Kingma & Welling 2013; Caron's review §2.6)
+=====================================================================
 
 A VAE's encoder q_θ(z|x) outputs a Gaussian N(mu, diag exp(log_var)) rather
 than a point; a code is drawn from it with the reparameterisation trick
@@ -161,6 +162,9 @@ def main(argv=None):
     part2_latent_2d(X_tr, X_te, y_te, hidden, epochs, n_show, args.out, say)
     part3_latent_size(X_tr, X_te, hidden, epochs, sizes, n_iw, args.out, say)
     part4_beta(X_tr, X_te, hidden, epochs, say)
+    if args.quick:
+        say(f"\n(--quick: {epochs} epochs on {len(X_tr)} digits: the latent space, samples and "
+            "ELBOs above show the method, not what a trained VAE reaches — run without --quick.)")
     say(f"\nfigures in {args.out}")
 
 

@@ -152,7 +152,7 @@ class PCA:
 
         Returns
         -------
-        Z : ndarray, shape (n_samples, n_components_)
+        Z : ndarray, shape (n_samples, ``n_components_``)
         """
         return self.fit(X).transform(X)
 
@@ -177,7 +177,7 @@ class PCA:
 
         Returns
         -------
-        Z : ndarray, shape (n_samples, n_components_)
+        Z : ndarray, shape (n_samples, ``n_components_``)
             ``(X - mean_) @ components_.T``.
         """
         X = self._check_X(X)
@@ -188,7 +188,7 @@ class PCA:
 
         Parameters
         ----------
-        Z : array_like, shape (n_samples, n_components_)
+        Z : array_like, shape (n_samples, ``n_components_``)
 
         Returns
         -------

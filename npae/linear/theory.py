@@ -238,7 +238,7 @@ def recover_principal_components(W_dec):
     -------
     components : ndarray, shape (k, d)
         Orthonormal rows ordered by decreasing singular value, with the
-        sign convention of :class:`~npae.linear.PCA` (largest-|.| entry of each
+        sign convention of :class:`~npae.linear.PCA` (largest-magnitude entry of each
         row positive), directly comparable to ``PCA(k).fit(X).components_``.
     singular_values : ndarray, shape (k,)
         Singular values of ``W_dec``, decreasing.

@@ -51,7 +51,7 @@ LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 def clip_log_var(log_var, warn=True):
-    """The log variance actually used, s = clip(log_var, *LOG_VAR_BOUNDS).
+    """The log variance actually used, ``s = clip(log_var, *LOG_VAR_BOUNDS)``.
 
     Parameters
     ----------

@@ -13,7 +13,7 @@ Objective (mean over the n observations of a batch)::
 Symbols: z = q_θ(x) the code (linear by default: ``code_activation=
 "identity"``, the paper's choice, z = W x + b), b ∈ {0, 1}^m the support
 mask of the m code units, f_k the k-sparse function, ℓ the reconstruction
-loss, Ω_wd weight decay.  ``selection="magnitude"`` ranks |z_j| instead of z_j
+loss, Ω_wd weight decay.  ``selection="magnitude"`` ranks ``|z_j|`` instead of z_j
 (the encyclopedia article's form).
 
 Gradient.  f_k is linear on the support (b is piecewise constant in z), so
@@ -57,7 +57,7 @@ def k_sparse_mask(Z, k, selection="value"):
     Z : ndarray of shape (n, m)
     k : int, 1 <= k <= m
     selection : {"value", "magnitude"}
-        Rank z_j (Makhzani & Frey) or |z_j|.
+        Rank z_j (Makhzani & Frey) or ``|z_j|``.
 
     Returns
     -------

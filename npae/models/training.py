@@ -17,7 +17,7 @@ the groups that take it, and every group of the phase steps its own slice.
 
 Divergence.  A non-finite minibatch loss, non-finite parameters at the end
 of an epoch, or an epoch loss whose magnitude exceeds
-``DIVERGENCE_FACTOR × max(1, |first epoch loss|)`` stops training with
+``DIVERGENCE_FACTOR × max(1, ``|first epoch loss|``)`` stops training with
 :class:`npae.TrainingDivergedError`; the model keeps the parameters of the
 last good epoch (see :meth:`BaseAutoencoder.fit`).
 
@@ -55,7 +55,7 @@ from .streams import Streams, random_streams  # noqa: F401  (part of this module
 __all__ = ["ParamGroup", "Trainer", "fit_minibatch", "fit_lbfgs", "partial_pass",
            "minibatches", "random_streams", "Streams", "ConvergenceWarning", "DIVERGENCE_FACTOR"]
 
-#: An epoch loss this many times larger in magnitude than max(1, |first epoch loss|)
+#: An epoch loss this many times larger in magnitude than max(1, ``|first epoch loss|``)
 #: counts as divergence (a finite 1e239 is as lost as an inf).
 DIVERGENCE_FACTOR = 1e6
 

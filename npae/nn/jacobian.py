@@ -69,10 +69,11 @@ quadratic in the weights).  The batch sums ``Σ_i`` of ``W̄`` and ``Ḡ`` go
 through ``ops`` (or :func:`_sum_of_products`, which follows ``ops``), so the
 reference path accumulates them one observation at a time.
 
-5. Cost (flops per batch of n; a plain training step of the same
-   autoencoder is ≈ 6 n Σ_l h_{l-1} h_l for the encoder and as much again for a
-   mirrored decoder)
-----------------------------------------------------------------------------
+5. Cost
+-------
+Flops per batch of n; a plain training step of the same autoencoder is
+≈ 6 n Σ_l h_{l-1} h_l for the encoder and as much again for a mirrored decoder.
+
 - L = 1: O(n k + d k), plus one product ``Xᵀ Ā`` that a model merges into the
   backward pass it runs anyway (pass ``dA``): the CAE step costs what a plain
   step costs.

@@ -1,0 +1,183 @@
+"""The documentation site: it builds with warnings as errors, renders in a real browser,
+and a notebook generated from a tutorial runs end to end.
+
+- The site is built once per session (``python -m sphinx -W``), executing only the first
+  tutorial (``NPAE_DOCS_EXECUTE``): every page exists, the API reference is complete, and
+  the build stays fast; ``.ci/run`` builds the whole gallery with the README's command.
+- The browser is Debian's ``chromium``, driven through ``chromedriver`` (Debian's
+  ``chromium-driver``) with selenium; these tests are skipped only when no browser exists.
+  The site is served over HTTP from a local thread (never from the network).
+- Skipped when the ``docs`` extra (sphinx, sphinx-gallery, ...) is not installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+pytest.importorskip("sphinx")
+pytest.importorskip("sphinx_gallery")
+pytest.importorskip("numpydoc")
+pytest.importorskip("myst_parser")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TUTORIAL = "first_autoencoder"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Build the site into a temporary folder; -> the html folder."""
+    out = tmp_path_factory.mktemp("docs")
+    env = dict(os.environ, NPAE_DOCS_EXECUTE=TUTORIAL, MPLBACKEND="Agg")
+    env.pop("NPAE_DOCS_FULL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
+         "-d", str(out / "doctrees"), os.path.join(ROOT, "docs"), str(out / "html")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, \
+        f"the docs build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    return out / "html"
+
+
+def test_site_has_the_pages(site):
+    for page in ["index.html", "review.html", "notation.html", "exercises.html",
+                 "linear_theory.html", "_generated/benchmarks.html", "api/index.html",
+                 f"auto_tutorials/{TUTORIAL}.html", "auto_tutorials/index.html",
+                 "generated/npae.penalties.html", "_static/mathjax/tex-chtml.js"]:
+        assert (site / page).is_file(), page
+    # every family of the registry has an API entry
+    import npae
+
+    for cls in npae.families().values():
+        page = site / "generated" / f"{cls.__module__}.html"
+        assert f'id="{cls.__module__}.{cls.__name__}"' in page.read_text(encoding="utf-8"), cls
+    # the gallery offers both downloads, and the tutorial's figures are on its page
+    html = (site / "auto_tutorials" / f"{TUTORIAL}.html").read_text(encoding="utf-8")
+    assert f"{TUTORIAL}.py" in html and f"{TUTORIAL}.ipynb" in html
+    assert re.search(r'<img[^>]+sphx_glr_first_autoencoder_001\.png', html), "no figure on the page"
+
+
+def test_source_links_resolve(site):
+    """Every ``:source:`` link of the review page reaches its object in the highlighted source."""
+    html = (site / "review.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="[^"]*npae-source[^"]*" href="([^"#]+)#([^"]+)"', html)
+    assert len(links) >= 30
+    for path, anchor in links:
+        page = site / path
+        assert page.is_file(), path
+        assert f'id="{anchor}"' in page.read_text(encoding="utf-8"), f"{path}#{anchor}"
+
+
+def _browser():
+    """Paths of a chromium binary and its chromedriver, or skip."""
+    binary = next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
+                                                  "google-chrome"))), None)
+    driver = shutil.which("chromedriver")
+    if binary is None or driver is None:
+        pytest.skip("no headless browser: apt-get install chromium chromium-driver")
+    return binary, driver
+
+
+@pytest.fixture(scope="module")
+def browser(site, tmp_path_factory):
+    """(driver, base URL) of a headless chromium looking at the site served over HTTP."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver_path = _browser()
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    try:
+        yield driver, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        driver.quit()
+        server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+_WAIT_FOR_MATH = """
+const done = arguments[arguments.length - 1];
+if (!window.MathJax || !MathJax.startup) { done("no MathJax"); return; }
+MathJax.startup.promise.then(() => done("ok"), (e) => done("error: " + e));
+"""
+
+_IMAGES = """
+const done = arguments[arguments.length - 1];
+const imgs = Array.from(document.images);
+Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })))
+  .then(() => done(imgs.map(i => [i.getAttribute("src"), i.naturalWidth])));
+"""
+
+
+@pytest.mark.parametrize("page, min_images", [(f"auto_tutorials/{TUTORIAL}.html", 1),
+                                              ("generated/npae.penalties.html", 0)])
+def test_page_renders_in_a_browser(browser, page, min_images):
+    driver, base = browser
+    driver.get_log("browser")  # drop what earlier pages logged
+    driver.get(f"{base}/{page}")
+    assert driver.execute_async_script(_WAIT_FOR_MATH) == "ok"
+    # the equations are typeset: MathJax's output elements exist, no TeX source is left
+    n_math, n_typeset = driver.execute_script(
+        "return [document.querySelectorAll('.math').length,"
+        " document.querySelectorAll('.math mjx-container').length]")
+    assert n_math >= 1 and n_typeset == n_math, f"{page}: {n_typeset} of {n_math} equations typeset"
+    text = driver.execute_script("return document.body.innerText")
+    assert "\\frac" not in text and "\\hat" not in text, f"{page}: raw TeX left on the page"
+    images = driver.execute_async_script(_IMAGES)
+    assert len(images) >= min_images, f"{page}: {len(images)} images"
+    broken = [src for src, width in images if not width]
+    assert not broken, f"{page}: images that did not load: {broken}"
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors: {errors}"
+
+
+def test_generated_notebook_runs(site, tmp_path):
+    """The tutorial's .ipynb (as a reader downloads it) runs end to end in a Jupyter kernel."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    if importlib.util.find_spec("ipykernel") is None:  # (not imported here: the kernel runs it)
+        pytest.skip("ipykernel is not installed")
+    path = os.path.join(ROOT, "docs", "auto_tutorials", f"{TUTORIAL}.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    saved = {k: os.environ.get(k) for k in ("NPAE_TUTORIAL_QUICK", "NPAE_TUTORIAL_OUT")}
+    os.environ.update(NPAE_TUTORIAL_QUICK="1", NPAE_TUTORIAL_OUT=str(tmp_path))
+    try:  # the kernel inherits this environment; it runs in the tutorials' folder
+        nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": os.path.join(ROOT, "tutorials")}}
+                                ).execute()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                      for o in c.get("outputs", []))
+    assert "largest difference between hand and npae gradients" in outputs
+    assert "FAILED" in outputs and "PASSED" in outputs  # the bug is caught, the fix passes
+    assert (tmp_path / TUTORIAL / "filters.png").stat().st_size > 1000
