@@ -8,7 +8,7 @@ asks ``schedule.factor(e, epochs, history)``, where ``history`` holds the
 monitored loss of the epochs done so far in this fit (``val_loss`` when there
 is a validation set, else the training loss).  Schedules here are stateless
 functions of those arguments, so the same call gives the same factor, and a
-refit (or ``warm_start``) starts the schedule again.
+refit (or ``warm_start``) starts the schedule again.  The factors::
 
     step:     f(e) = γ^⌊e / s⌋
     cosine:   f(e) = f_min + (1 − f_min) (1 + cos(π min(e, T) / T)) / 2,   T = epochs by default

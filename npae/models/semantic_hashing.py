@@ -19,7 +19,7 @@ reconstruction loss of :class:`npae.Autoencoder`, b(x) the binary code
 
 Why the noise makes codes binary: a code unit whose input a lies near 0 sends
 the decoder a value that the noise scrambles from one minibatch to the next,
-so the reconstruction improves when |a| grows beyond ν and σ saturates; the
+so the reconstruction improves when the magnitude of a grows beyond ν and σ saturates; the
 decoder then only ever sees values near 0 or 1, and thresholding at ½ loses
 little.  The paper pretrains a stack of RBMs before this fine-tuning; here the
 network is trained end to end by backpropagation from a random start (greedy
