@@ -227,6 +227,7 @@ def main(argv=None):
                      "with --threads > 1")
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     thread_note = limit_threads(args.threads)
+    load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
     X_all, _ = load_mnist()
     X_all = X_all[:1024] if args.quick else X_all
@@ -285,7 +286,11 @@ def main(argv=None):
            f"- numpy {np.__version__}; BLAS: {blas_info()}",
            f"- PyTorch: {torch_version + f' ({torch_threads} threads)' if torch else 'not installed'}",
            f"- machine: {platform.machine()}, {os.cpu_count()} cores; "
-           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"]
+           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; load average "
+           f"{load0:.1f} at the start, "
+           f"{os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'):.1f} at the end "
+           "(other jobs share the cores: CPU time excludes their turns, not their use of the "
+           "caches and memory bandwidth, which slows the memory-bound parts most)"]
     alloc = ["", "Memory allocated by one warmed-up training step (tracemalloc, all "
              "allocations, 20 steps):", "",
              "| dtype | transient peak above steady state | net growth per step "
