@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .workspace import empty
+from .workspace import empty, scratch
 
 
 VECTORIZED = True
@@ -26,7 +26,7 @@ def dense_forward(X, W, b):
     A = np.matmul(X, W, out=empty((X.shape[0], W.shape[1]), dtype))  # (n, i) @ (i, o)
     # + b on every row.  ``A += b`` would broadcast, for which NumPy allocates an
     # iterator buffer on every call; adding a same-shape array of copies of b does not.
-    B = empty(A.shape, dtype)
+    B = scratch(A.shape, dtype)
     np.copyto(B, b)
     A += B
     return A
@@ -44,25 +44,22 @@ def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
     them; else they are new arrays.
     """
     dtype = np.result_type(dA, X, W)
-    if dW is not None and dW.T.flags.c_contiguous and not dW.flags.c_contiguous:
-        # dW is a transposed view (a tied layer): compute in its memory order, so
-        # that the add below is a plain loop (mixed orders need a NumPy buffer)
-        gW = np.matmul(dA.T, X, out=empty(W.shape[::-1], dtype)).T  # (o, n) @ (n, i)
+    if dW is None:
+        dW = np.matmul(X.T, dA, out=empty(W.shape, dtype))  # (i, n) @ (n, o) -> (i, o)
+    elif dW.T.flags.c_contiguous and not dW.flags.c_contiguous:
+        # a transposed view (a tied layer): the product in its memory order, so
+        # that the add is a plain loop (mixed orders need a NumPy buffer)
+        dW += np.matmul(dA.T, X, out=scratch(W.shape[::-1], dtype)).T  # (o, n) @ (n, i)
     else:
-        gW = np.matmul(X.T, dA, out=empty(W.shape, dtype))  # (i, n) @ (n, o) -> (i, o)
-    gb = np.sum(dA, axis=0, out=empty(W.shape[1:], dtype))  # (o,)
-    # (NumPy's matmul cannot accumulate; BLAS gemm could, but through SciPy's
-    # copy of OpenBLAS, whose second thread pool fights NumPy's for the cores.)
-    if dW is not None:
-        dW += gW
-        gW = dW
-    if db is not None:
-        db += gb
-        gb = db
+        dW += np.matmul(X.T, dA, out=scratch(W.shape, dtype))  # (i, n) @ (n, o) -> (i, o)
+    if db is None:
+        db = np.sum(dA, axis=0, out=empty(W.shape[1:], dtype))  # (o,)
+    else:
+        db += np.sum(dA, axis=0, out=scratch(W.shape[1:], dtype))
     dX = None
     if need_dX:
         dX = np.matmul(dA, W.T, out=empty(X.shape, dtype))  # (n, o) @ (o, i) -> (n, i)
-    return dX, gW, gb
+    return dX, dW, db
 
 
 def mean_over_samples(H):
