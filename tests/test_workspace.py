@@ -148,3 +148,15 @@ def test_dense_backward_adds_into_given_gradients_in_place(transpose):
         assert dW is target and db is b
         np.testing.assert_allclose(target, (G0.T if transpose else G0) + X.T @ dA, rtol=1e-13)
         np.testing.assert_allclose(b, b0 + dA.sum(0), rtol=1e-13)
+
+
+def test_scratch_is_one_shared_buffer_inside_a_step_and_new_outside():
+    from npae.nn.workspace import scratch
+
+    ws = Workspace()
+    with ws.step():
+        a = scratch((4, 5), np.float64)
+        b = scratch((5, 4), np.float64)  # the same memory, another shape
+        assert np.shares_memory(a, b) and b.shape == (5, 4)
+        assert not np.shares_memory(a, empty((4, 5), np.float64))
+    assert not np.shares_memory(scratch((4, 5), np.float64), scratch((4, 5), np.float64))
