@@ -83,6 +83,9 @@ def test_buffers_are_handed_out_in_order_and_only_inside_a_step():
         assert empty((3, 4), np.float32) is a and empty((3, 4), np.float32) is b
         assert empty((3, 4), np.float64) is not a  # dtype is part of the key
     assert empty((3, 4), np.float32) is not a  # outside a step: a new array
+    with ws.step(), pytest.raises(RuntimeError, match="do not nest"):
+        with ws.step():
+            pass
 
 
 def test_results_returned_to_users_never_alias_a_buffer():

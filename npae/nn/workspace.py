@@ -57,7 +57,14 @@ class Workspace:
 
     @contextlib.contextmanager
     def step(self):
-        """Make this workspace the active one and rewind it (one training step)."""
+        """Make this workspace the active one and rewind it (one training step).
+
+        Steps of one workspace do not nest (the inner rewind would hand the
+        outer step's live buffers out again), and a workspace serves one thread.
+        """
+        if _ACTIVE.get() is self:
+            raise RuntimeError("Workspace.step() is already active: steps of one workspace "
+                               "do not nest; use a second Workspace for an inner step")
         self._taken.clear()
         token = _ACTIVE.set(self)
         try:
