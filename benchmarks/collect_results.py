@@ -16,6 +16,7 @@ ORDER = [
     ("dimreduction.md", "PCA vs linear and nonlinear autoencoders (issue 3)"),
     ("regularized.md", "Sparse, k-sparse, denoising, contractive: cost and the h2o comparisons (issue 4)"),
     ("contractive.md", "The contractive penalty's cost (issue 4)"),
+    ("contractive_step.md", "The contractive step with reused buffers (issue 14)"),
     ("vae.md", "VAE and CL-VAE (issue 5)"),
     ("aae_concrete.md", "Adversarial and concrete autoencoders (issue 5)"),
     ("applications.md", "Applications: anomaly detection, clustering, retrieval"),

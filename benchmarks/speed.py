@@ -225,6 +225,7 @@ def main(argv=None):
                      "with --threads > 1")
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     thread_note = limit_threads(args.threads)
+    load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
     X_all, _ = load_mnist()
     X_all = X_all[:1024] if args.quick else X_all
@@ -238,7 +239,7 @@ def main(argv=None):
     except ImportError:
         torch = None
 
-    lines, verdicts, allocs = [], [], []
+    lines, verdicts, allocs, fastest = [], [], [], []
     header = ("| dtype | npae batch | GEMM-only bound | PyTorch CPU | batch / GEMM "
               "| batch / PyTorch | npae fit() as shipped | npae reference (epoch, est.) |")
     lines += [header, "|---|---|---|---|---|---|---|---|"]
@@ -257,6 +258,11 @@ def main(argv=None):
         # The reference path is slow by design: time a slice, scale to the epoch.
         runs["ref"].append(time_npae_reference(X[:ref_rows], dtype) * len(X) / ref_rows)
         med = {k: statistics.median(v) if v else float("nan") for k, v in runs.items()}
+        best = {k: min(v) if v else float("nan") for k, v in runs.items()}
+        fastest.append(f"- {np.dtype(dtype).name}: npae batch {best['batch']:.3f} s, GEMM bound "
+                       f"{best['gemm']:.3f} s, PyTorch {best['torch']:.3f} s: "
+                       f"{best['batch'] / best['gemm']:.2f}× the bound, "
+                       f"{best['batch'] / best['torch']:.2f}× PyTorch")
         r_gemm = med["batch"] / med["gemm"]
         tcol = f"{med['torch']:.3f} s" if torch is not None else "n/a"
         r_torch = med["batch"] / med["torch"] if torch is not None else float("nan")
@@ -283,7 +289,11 @@ def main(argv=None):
            f"- numpy {np.__version__}; BLAS: {blas_info()}",
            f"- PyTorch: {torch_version + f' ({torch_threads} threads)' if torch else 'not installed'}",
            f"- machine: {platform.machine()}, {os.cpu_count()} cores; "
-           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"]
+           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; load average "
+           f"{load0:.1f} at the start, "
+           f"{os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'):.1f} at the end "
+           "(other jobs share the cores: CPU time excludes their turns, not their use of the "
+           "caches and memory bandwidth, which slows the memory-bound parts most)"]
     alloc = ["", "Memory allocated by one warmed-up training step (tracemalloc, all "
              "allocations, 20 steps):", "",
              "| dtype | transient peak above steady state | net growth per step "
@@ -302,7 +312,9 @@ def main(argv=None):
     command = " ".join(["python benchmarks/speed.py", *(argv if argv is not None else sys.argv[1:])])
     title = ["# Speed: one epoch of the basic autoencoder, npae vs GEMM bound vs PyTorch", "",
              f"Command: `{command}`", ""]
-    text = "\n".join(title + lines + [""] + verdicts + alloc + [""] + env)
+    fastest = ["", "Fastest of the runs (noise on a shared machine only adds time; the "
+               "targets above are judged on the medians):", "", *fastest]
+    text = "\n".join(title + lines + [""] + verdicts + fastest + alloc + [""] + env)
     print()
     print(text)
     if args.out:

@@ -1,6 +1,6 @@
 """Work buffers reused across training steps: the same bits as fresh arrays, no
 sharing between two live results of one step, nothing returned to a user aliased,
-no allocation in the steady state; BLAS accumulation (C += A B) in every layout."""
+no allocation in the steady state; gradients added in place into given arrays."""
 
 import tracemalloc
 
@@ -9,7 +9,7 @@ import pytest
 
 import npae
 from npae.nn import MLP, get_ops
-from npae.nn.batch import add_matmul
+from npae.nn import batch, reference
 from npae.nn.losses import squared_error
 from npae.nn.workspace import Workspace, empty
 
@@ -83,6 +83,9 @@ def test_buffers_are_handed_out_in_order_and_only_inside_a_step():
         assert empty((3, 4), np.float32) is a and empty((3, 4), np.float32) is b
         assert empty((3, 4), np.float64) is not a  # dtype is part of the key
     assert empty((3, 4), np.float32) is not a  # outside a step: a new array
+    with ws.step(), pytest.raises(RuntimeError, match="do not nest"):
+        with ws.step():
+            pass
 
 
 def test_results_returned_to_users_never_alias_a_buffer():
@@ -135,23 +138,28 @@ def test_a_training_step_allocates_no_arrays_in_the_steady_state():
     assert peak < 4000, peak
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
-@pytest.mark.parametrize("layout", ["C", "F", "AT", "BT"])
-def test_add_matmul_accumulates_in_place_in_every_layout(dtype, layout):
+@pytest.mark.parametrize("transpose", [False, True])
+def test_dense_backward_adds_into_given_gradients_in_place(transpose):
     rng = np.random.default_rng(6)
-    A = rng.integers(-3, 4, size=(5, 7)).astype(dtype)
-    B = rng.integers(-3, 4, size=(7, 4)).astype(dtype)
-    C = rng.integers(-3, 4, size=(5, 4)).astype(dtype)
-    if layout == "F":
-        C = np.asfortranarray(C)
-    if layout == "AT":
-        A = np.ascontiguousarray(A.T).T  # a transposed view, as X.T in dW = Xᵀ dA
-    if layout == "BT":
-        B = np.ascontiguousarray(B.T).T  # as Wᵀ of a tied layer
-    expected = C + A @ B
-    target = C
-    out = add_matmul(C, A, B)
-    assert out is target
-    np.testing.assert_array_equal(C, expected)  # small integers: exact in every dtype
-    strided = np.zeros((5, 8), dtype)[:, ::2]  # neither C- nor F-contiguous
-    np.testing.assert_array_equal(add_matmul(strided, A, B), A @ B)
+    X, dA = rng.normal(size=(5, 7)), rng.normal(size=(5, 4))
+    W = rng.normal(size=(7, 4))
+    for ops in (batch, reference):
+        G0, b0 = rng.normal(size=(4, 7) if transpose else (7, 4)), rng.normal(size=4)
+        G, b = G0.copy(), b0.copy()
+        target = G.T if transpose else G  # a tied layer adds into the transpose's view
+        _, dW, db = ops.dense_backward(dA, X, W, need_dX=False, dW=target, db=b)
+        assert dW is target and db is b
+        np.testing.assert_allclose(target, (G0.T if transpose else G0) + X.T @ dA, rtol=1e-13)
+        np.testing.assert_allclose(b, b0 + dA.sum(0), rtol=1e-13)
+
+
+def test_scratch_is_one_shared_buffer_inside_a_step_and_new_outside():
+    from npae.nn.workspace import scratch
+
+    ws = Workspace()
+    with ws.step():
+        a = scratch((4, 5), np.float64)
+        b = scratch((5, 4), np.float64)  # the same memory, another shape
+        assert np.shares_memory(a, b) and b.shape == (5, 4)
+        assert not np.shares_memory(a, empty((4, 5), np.float64))
+    assert not np.shares_memory(scratch((4, 5), np.float64), scratch((4, 5), np.float64))

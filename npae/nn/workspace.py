@@ -23,16 +23,22 @@ is ``np.empty``: what is returned to a user never aliases a buffer.
 
 The one rule: an array computed inside a step is valid until that step ends
 (the loss *value* a family returns is a float, so nothing needs to outlive it).
+
+:func:`scratch` is for a temporary that dies at once (a product added into a
+gradient, then dropped): every call returns the *same* memory, which stays in
+the CPU cache, as a just-freed block does under malloc.  A scratch array is
+valid until the next call to :func:`scratch`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 
 import numpy as np
 
-__all__ = ["Workspace", "empty", "empty_like"]
+__all__ = ["Workspace", "empty", "empty_like", "scratch"]
 
 _ACTIVE = contextvars.ContextVar("npae_workspace", default=None)
 
@@ -47,10 +53,18 @@ class Workspace:
     def __init__(self):
         self._buffers = {}  # (shape, dtype) -> [buffer, ...]
         self._taken = {}  # (shape, dtype) -> how many handed out in this step
+        self._scratch = {}  # dtype -> one flat buffer, grown to the largest request
 
     @contextlib.contextmanager
     def step(self):
-        """Make this workspace the active one and rewind it (one training step)."""
+        """Make this workspace the active one and rewind it (one training step).
+
+        Steps of one workspace do not nest (the inner rewind would hand the
+        outer step's live buffers out again), and a workspace serves one thread.
+        """
+        if _ACTIVE.get() is self:
+            raise RuntimeError("Workspace.step() is already active: steps of one workspace "
+                               "do not nest; use a second Workspace for an inner step")
         self._taken.clear()
         token = _ACTIVE.set(self)
         try:
@@ -68,9 +82,18 @@ class Workspace:
             buffers.append(np.empty(shape, dtype))
         return buffers[k]
 
+    def scratch(self, shape, dtype):
+        """The scratch buffer of this dtype, viewed with this shape."""
+        size = math.prod(shape)
+        flat = self._scratch.get(dtype)
+        if flat is None or flat.size < size:
+            flat = self._scratch[dtype] = np.empty(size, dtype)
+        return flat[:size].reshape(shape)
+
     @property
     def nbytes(self):
-        return sum(b.nbytes for bufs in self._buffers.values() for b in bufs)
+        held = [b for bufs in self._buffers.values() for b in bufs]
+        return sum(b.nbytes for b in held + list(self._scratch.values()))
 
 
 def empty(shape, dtype):
@@ -79,6 +102,14 @@ def empty(shape, dtype):
     if ws is None:
         return np.empty(shape, dtype)
     return ws.empty(tuple(shape), np.dtype(dtype))
+
+
+def scratch(shape, dtype):
+    """A temporary valid until the next scratch() call (one shared buffer in a step)."""
+    ws = _ACTIVE.get()
+    if ws is None:
+        return np.empty(shape, dtype)
+    return ws.scratch(tuple(shape), np.dtype(dtype))
 
 
 def empty_like(a):
