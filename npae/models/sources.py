@@ -21,7 +21,9 @@ import os
 
 import numpy as np
 
-__all__ = ["is_out_of_core", "check_source", "gather", "BLOCK_VALUES"]
+from ..batches import iter_minibatches
+
+__all__ = ["is_out_of_core", "check_source", "gather", "minibatches", "BLOCK_VALUES"]
 
 #: values validated at a time (64 MB in float64)
 BLOCK_VALUES = 1 << 23
@@ -114,3 +116,43 @@ def gather(X, idx, dtype):
     finally:
         os.close(fd)
     return out.astype(dtype, copy=False)
+
+
+def minibatches(X, rows, batch_size, rng, dtype):
+    """One epoch of minibatches: a fresh shuffle of the rows from ``rng``, then slices.
+
+    The one place where training reads its data: every row through
+    :func:`npae.batches.iter_minibatches` (block shuffling, memory-mapped data
+    read a block at a time; up to ~8 million values the order is
+    ``rng.permutation(n)``); a subset of rows (``validation_fraction``) by
+    :func:`npae.models.sources.gather`.  ``Xb`` may be a reused buffer: it is
+    valid until the next minibatch.
+
+    Parameters
+    ----------
+    X : ndarray or np.memmap of shape (n_samples, n_features)
+        Validated training data (see :mod:`npae.models.sources`).
+    rows : ndarray of int or None
+        The training rows (None: all); a ``validation_fraction`` holds the rest out.
+    batch_size : int
+    rng : np.random.Generator
+        Draws the order (one permutation per epoch) and nothing else.
+    dtype : numpy float dtype
+
+    Yields
+    ------
+    idx : ndarray of shape (m,)
+        Row numbers in ``X`` (to take the matching labels).
+    Xb : ndarray of shape (m, n_features)
+        ``X[idx]`` as ``dtype`` (m = batch_size, fewer for the last minibatch).
+    """
+    if rows is None:  # every row: block shuffling, one reused batch buffer (npae.batches)
+        yield from iter_minibatches(X, batch_size, rng, dtype=dtype, check_finite=False)
+        return
+    n = len(rows)
+    order = rng.permutation(n)
+    if rows is not None:
+        order = rows[order]
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        yield idx, gather(X, idx, dtype)

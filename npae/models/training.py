@@ -47,9 +47,8 @@ from ..penalties import weight_decay
 from ..schedules import make_schedule
 from .callbacks import EpochEnd
 from .progress import Progress
-from ..batches import iter_minibatches
 from ..nn.workspace import Workspace
-from .sources import gather
+from .sources import gather, minibatches  # noqa: F401  (minibatches: part of this module's API)
 from .streams import Streams, random_streams  # noqa: F401  (part of this module's API)
 
 __all__ = ["ParamGroup", "Trainer", "fit_minibatch", "fit_lbfgs", "partial_pass",
@@ -58,46 +57,6 @@ __all__ = ["ParamGroup", "Trainer", "fit_minibatch", "fit_lbfgs", "partial_pass"
 #: An epoch loss this many times larger in magnitude than max(1, ``|first epoch loss|``)
 #: counts as divergence (a finite 1e239 is as lost as an inf).
 DIVERGENCE_FACTOR = 1e6
-
-
-def minibatches(X, rows, batch_size, rng, dtype):
-    """One epoch of minibatches: a fresh shuffle of the rows from ``rng``, then slices.
-
-    The one place where training reads its data: every row through
-    :func:`npae.batches.iter_minibatches` (block shuffling, memory-mapped data
-    read a block at a time; up to ~8 million values the order is
-    ``rng.permutation(n)``); a subset of rows (``validation_fraction``) by
-    :func:`npae.models.sources.gather`.  ``Xb`` may be a reused buffer: it is
-    valid until the next minibatch.
-
-    Parameters
-    ----------
-    X : ndarray or np.memmap of shape (n_samples, n_features)
-        Validated training data (see :mod:`npae.models.sources`).
-    rows : ndarray of int or None
-        The training rows (None: all); a ``validation_fraction`` holds the rest out.
-    batch_size : int
-    rng : np.random.Generator
-        Draws the order (one permutation per epoch) and nothing else.
-    dtype : numpy float dtype
-
-    Yields
-    ------
-    idx : ndarray of shape (m,)
-        Row numbers in ``X`` (to take the matching labels).
-    Xb : ndarray of shape (m, n_features)
-        ``X[idx]`` as ``dtype`` (m = batch_size, fewer for the last minibatch).
-    """
-    if rows is None:  # every row: block shuffling, one reused batch buffer (npae.batches)
-        yield from iter_minibatches(X, batch_size, rng, dtype=dtype, check_finite=False)
-        return
-    n = len(rows)
-    order = rng.permutation(n)
-    if rows is not None:
-        order = rows[order]
-    for start in range(0, n, batch_size):
-        idx = order[start:start + batch_size]
-        yield idx, gather(X, idx, dtype)
 
 
 class ConvergenceWarning(UserWarning):

@@ -6,91 +6,23 @@ auto-encoders: explicit invariance during feature extraction*, ICML; Caron,
 
     Ω = λ (1/n) Σ_i ‖∂z^(i)/∂x^(i)‖²_F          (the review's Ω, averaged over a batch)
 
-Notation (one observation, column vectors; the code stores rows, ``A = H W + b``)::
+With a_l = W_lᵀ h_{l-1} + b_l, h_l = f_l(a_l), D_l = diag(f_l'(a_l)) and
+J = ∂z/∂x = D_L W_Lᵀ ⋯ D_1 W_1ᵀ (k × d):
 
-    h_0 = x ∈ R^d,   a_l = W_lᵀ h_{l-1} + b_l,   h_l = f_l(a_l),   l = 1..L,   z = h_L ∈ R^k
-    D_l = diag(f_l'(a_l)),  f_l'' its second derivative (both elementwise)
-    J  = ∂z/∂x = D_L W_Lᵀ D_{L-1} W_{L-1}ᵀ ⋯ D_1 W_1ᵀ                 (k × d)
+1. U_l = ∂z/∂a_l is accumulated in reverse from the code (all k
+   vector-Jacobian products at once);
+2. ‖J‖²_F = ⟨U_1, U_1 G⟩ with the Gram matrix G = W_1ᵀ W_1 shared by the
+   batch, so the (n × k × d) Jacobian is never formed (``method="auto"``
+   forms J = U_1 W_1ᵀ instead when h_1 > 1.5 d);
+3. one layer: Rifai's closed form Σ_j f'(a_j)² Σ_i W_ij²;
+4. the gradient runs the adjoints back up the chain; each f'_l brings in
+   f''_l, and the resulting ā_l join one ordinary backward pass of the
+   encoder (:func:`backward_with_preactivation`);
+5. cost: ≈ 1 + k h_1 / (4 (d + k)) times a plain step (5.8 for 784–256–64),
+   measured in ``benchmarks/contractive.py``.
 
-1. Reverse accumulation of the Jacobian
----------------------------------------
-Let ``U_l = ∂z/∂a_l`` (k × h_l) and ``V_l = ∂z/∂h_l`` (k × h_l).  Walking down
-from the code::
-
-    U_L = D_L,     V_{l-1} = U_l W_lᵀ,     U_{l-1} = V_{l-1} D_{l-1},     J = U_1 W_1ᵀ.
-
-This is backpropagation run with the k rows of the identity as seeds, i.e. all
-k vector–Jacobian products at once: one (n·k, h_l) @ (h_l, h_{l-1}) product per
-layer above the first.  ``U_L`` is diagonal and is never materialised.
-
-2. The input side is summed once per batch, not once per sample
----------------------------------------------------------------
-``‖J‖²_F = tr(U_1 W_1ᵀ W_1 U_1ᵀ) = ⟨U_1, U_1 G⟩``,  with the Gram matrix
-``G = W_1ᵀ W_1`` (h_1 × h_1) shared by every sample.  So the (n × k × d)
-Jacobian is never formed: per sample the work is a (k × h_1) @ (h_1 × h_1)
-product instead of (k × h_1) @ (h_1 × d).  When the first layer is much wider
-than the input (h_1 > 1.5 d) the explicit ``J = U_1 W_1ᵀ`` is cheaper, and
-``method="auto"`` uses it.
-
-3. One layer: Rifai's closed form
----------------------------------
-For L = 1, ``U_1 = D_1`` is diagonal and ⟨U_1, U_1 G⟩ only sees diag(G)::
-
-    ‖J‖²_F = Σ_j f'(a_j)² Σ_i W_ij²        (sigmoid: f'(a_j) = h_j (1 − h_j))
-
-— O(k) per sample after the O(d k) column norms, no Jacobian at all.
-
-4. The gradient (adjoints ``X̄ = ∂Ω_i/∂X`` for one sample)
----------------------------------------------------------
-From ``Ω_i = ⟨U_1, U_1 G⟩``::
-
-    Ū_1 = 2 U_1 G,      Ḡ = U_1ᵀ U_1,      W̄_1 ∋ 2 W_1 Ḡ     (dG = dW_1ᵀW_1 + W_1ᵀdW_1, Ḡ symmetric)
-
-(explicit form: ``Ū_1 = 2 J W_1``, ``W̄_1 ∋ 2 Jᵀ U_1``).  Then up the chain of §1,
-for l = 1..L−1::
-
-    U_l = V_l D_l            ⇒  V̄_l = Ū_l D_l,          f̄'_l = Σ_rows (V_l ⊙ Ū_l)      (one entry per unit)
-    V_l = U_{l+1} W_{l+1}ᵀ   ⇒  Ū_{l+1} = V̄_l W_{l+1},  W̄_{l+1} ∋ V̄_lᵀ U_{l+1}
-
-and at the top ``U_L = D_L``: ``f̄'_L = diag(Ū_L)``.  Each ``f'_l`` is a function
-of ``a_l``, whose second derivative brings in f''::
-
-    ā_l = f̄'_l ⊙ f_l''(a_l).
-
-Finally ``a_l`` depends on every parameter below it, so these ``ā_l`` are
-carried down by one ordinary backward pass of the encoder, injected at each
-layer (:func:`backward_with_preactivation`)::
-
-    ā_l ← ā_l + f'_l ⊙ h̄_l,    W̄_l ∋ h_{l-1} ā_lᵀ,    b̄_l ∋ ā_l,    h̄_{l-1} = W_l ā_l.
-
-For a ReLU/leaky ReLU layer f' is the a.e. derivative and f'' = 0, so its
-``ā_l`` vanishes and only the W̄ terms remain (the penalty is piecewise
-quadratic in the weights).  The batch sums ``Σ_i`` of ``W̄`` and ``Ḡ`` go
-through ``ops`` (or :func:`_sum_of_products`, which follows ``ops``), so the
-reference path accumulates them one observation at a time.
-
-5. Cost
--------
-Flops per batch of n; a plain training step of the same autoencoder is
-≈ 6 n Σ_l h_{l-1} h_l for the encoder and as much again for a mirrored decoder.
-
-- L = 1: O(n k + d k), plus one product ``Xᵀ Ā`` that a model merges into the
-  backward pass it runs anyway (pass ``dA``): the CAE step costs what a plain
-  step costs.
-- L ≥ 2: ``2 n k h_1²`` (U_1 G) + ``n k h_1²`` (Ḡ, a symmetric rank-n·k update)
-  + ``6 n k Σ_{2≤l<L} h_{l-1} h_l`` (the chain and its adjoint; the top layer is
-  a diagonal scaling) + ``3 d h_1²`` (G and W_1 Ḡ, once per batch);
-  memory O(n k Σ h_l).  For a d–h_1–k encoder with a mirrored decoder the
-  ratio to a plain step is ≈ 1 + k h_1 / (4 (d + k)) (5.8 for 784–256–64,
-  2.3 for 784–128–32): measured in
-  ``benchmarks/contractive.py``.  (The naive forward-mode ``J_l = D_l W_lᵀ
-  J_{l-1}`` costs ``2 n d Σ_{l≥2} h_{l-1} h_l`` flops and n k d memory.)
-
-Why not cheaper: for L = 2 the per-sample value is
-``Σ_j f'_2j² v_jᵀ G v_j`` with ``v_j = f'_1 ⊙ W_2[:, j]`` — a quadratic form in
-h_1 dimensions for each of the k code units, whose vectors change with the
-sample.  Without structure in W_1 (G = I, low rank) that is k h_1² per sample;
-the Gram form reaches it with BLAS-3 products only.
+The full derivation, adjoint by adjoint, with the flop count and why it is
+not cheaper: ``docs/contractive_jacobian.md``.
 """
 
 from __future__ import annotations
