@@ -10,6 +10,11 @@ the tests).
     :func:`em_curve`, :func:`mv_curve` and :func:`em_mv_scores` evaluate an anomaly
     scorer without labels (Goix 2016; higher score = more normal);
     :func:`roc_auc` with labels.
+:mod:`npae.metrics.outliers`
+    :func:`average_precision` and :func:`precision_at_n` (PyOD's protocol) with labels.
+:mod:`npae.metrics.em_mv_highdim`
+    :func:`em_mv_feature_subsets`: Goix's EM/MV protocol in high dimension
+    (areas averaged over random feature subsets, detectors refitted on each).
 :mod:`npae.metrics.retrieval`
     :func:`precision_at_k`, :func:`binarize_codes`, :func:`hamming_distances`,
     :func:`precision_at_hamming_radius`.
@@ -20,6 +25,8 @@ The clustering *algorithms* live in :mod:`npae.cluster` (k-means) and
 
 from .anomaly import (EMCurve, MVCurve, em_curve, em_mv_scores, mv_curve, roc_auc,
                       sample_bounding_box)
+from .em_mv_highdim import em_mv_feature_subsets
+from .outliers import average_precision, precision_at_n
 from .clustering import homogeneity_completeness_v_measure, v_measure
 from .retrieval import (binarize_codes, hamming_distances, precision_at_hamming_radius,
                         precision_at_k)
@@ -31,6 +38,9 @@ from ..mixture import GaussianMixtureResult, gaussian_mixture  # noqa: E402
 
 __all__ = [
     "roc_auc",
+    "average_precision",
+    "precision_at_n",
+    "em_mv_feature_subsets",
     "homogeneity_completeness_v_measure",
     "v_measure",
     "sample_bounding_box",
