@@ -4,12 +4,15 @@
     :class:`OutlierDetector`: PyOD's conventions (``fit``, ``decision_function``
     higher = more abnormal, ``predict`` 0/1, ``threshold_``, ``decision_scores_``,
     ``labels_``), one default chosen from the data's shape.
+:mod:`npae.detection.robust_pca`
+    :class:`RobustPCA` and :func:`principal_component_pursuit` (X = L + S, inexact ALM).
 :mod:`npae.detection.scores`
     Mahalanobis distance, Gaussian-mixture and Parzen densities on a representation.
 """
 
 from .detector import OutlierDetector, default_estimator
+from .robust_pca import RobustPCA, principal_component_pursuit
 from .scores import MahalanobisScore, MixtureScore, ParzenScore, bandwidth_factor
 
 __all__ = ["OutlierDetector", "default_estimator", "MahalanobisScore", "MixtureScore",
-           "ParzenScore", "bandwidth_factor"]
+           "ParzenScore", "bandwidth_factor", "RobustPCA", "principal_component_pursuit"]
