@@ -6,13 +6,17 @@
     ``labels_``), one default chosen from the data's shape.
 :mod:`npae.detection.robust_pca`
     :class:`RobustPCA` and :func:`principal_component_pursuit` (X = L + S, inexact ALM).
+:mod:`npae.detection.rda`
+    :class:`RobustDeepAutoencoder` (Zhou & Paffenroth 2017: X = L_D + S around an autoencoder).
 :mod:`npae.detection.scores`
     Mahalanobis distance, Gaussian-mixture and Parzen densities on a representation.
 """
 
 from .detector import OutlierDetector, default_estimator
+from .rda import RobustDeepAutoencoder
 from .robust_pca import RobustPCA, principal_component_pursuit
 from .scores import MahalanobisScore, MixtureScore, ParzenScore, bandwidth_factor
 
 __all__ = ["OutlierDetector", "default_estimator", "MahalanobisScore", "MixtureScore",
-           "ParzenScore", "bandwidth_factor", "RobustPCA", "principal_component_pursuit"]
+           "ParzenScore", "bandwidth_factor", "RobustPCA", "principal_component_pursuit",
+           "RobustDeepAutoencoder"]
