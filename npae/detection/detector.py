@@ -64,11 +64,13 @@ class OutlierDetector(Hyperparameters):
         The representation the score is computed in: a family (cloned, never
         modified), ``"input"`` for the standardised input itself, or None for
         the default chosen from the data's shape (module docstring).
-    score : {"auto", "kde", "mahalanobis", "gmm", "reconstruction", "elbo", "iw"}, default "auto"
+    score : {"auto", "kde", "mahalanobis", "gmm", "reconstruction", "elbo", "iw", "model"}, default "auto"
         "kde" Parzen density, "mahalanobis" distance, "gmm" Gaussian mixture, all on
         the codes; "reconstruction" the mean squared error over features
         (``h2o.anomaly``); "elbo" minus the ELBO and "iw" minus the importance-weighted
-        log-likelihood (VAE/CL-VAE). "auto": "elbo" for families with an ELBO, else "kde".
+        log-likelihood (VAE/CL-VAE); "model" minus the estimator's own ``score_samples``
+        (e.g. the OC-NN's boundary ŷ − r). "auto": "elbo" for families with an ELBO,
+        "model" for estimators trained as one-class scorers (OC-NN, RDA), else "kde".
     contamination : float in (0, 0.5], default 0.1
         Expected fraction of outliers; sets ``threshold_``.
     standardize : "auto" or bool, default "auto"
@@ -99,7 +101,7 @@ class OutlierDetector(Hyperparameters):
     _parameters = {
         "estimator": Param(None, NoneValue(), Options("input"), HasMethods("fit", "transform")),
         "score": Param("auto", Options("auto", "kde", "mahalanobis", "gmm", "reconstruction", "elbo",
-                                       "iw")),
+                                       "iw", "model")),
         "contamination": Param(0.1, Interval("real", 0, 0.5, closed="right")),
         "standardize": Param("auto", Options("auto"), Boolean()),
         "n_components": Param(3, Interval("int", 1, None)),
@@ -148,7 +150,13 @@ class OutlierDetector(Hyperparameters):
     def _resolve_score(self, est):
         score = self.score
         if score == "auto":
-            return "elbo" if hasattr(est, "elbo") else "kde"
+            if hasattr(est, "elbo"):
+                return "elbo"
+            # estimators trained for one-class scoring (OC-NN, RDA) declare it
+            return "model" if getattr(est, "_one_class_score", False) else "kde"
+        if score == "model" and not hasattr(est, "score_samples"):
+            raise ValueError("score='model' needs an estimator with score_samples (higher = more "
+                             "normal); the input space has none")
         if score == "reconstruction" and not hasattr(est, "reconstruction_error"):
             raise ValueError("score='reconstruction' needs an estimator with reconstruction_error "
                              "(an npae family or npae.PCA); the input space has no reconstruction")
@@ -180,6 +188,8 @@ class OutlierDetector(Hyperparameters):
             return np.asarray(est.reconstruction_error(Xs), dtype=np.float64)
         if score == "elbo":
             return -np.asarray(est.elbo(Xs, n_samples=_ELBO_DRAWS, rng=_SCORE_SEED), dtype=np.float64)
+        if score == "model":
+            return -np.asarray(est.score_samples(Xs), dtype=np.float64)
         if score == "iw":
             return -np.asarray(est.log_likelihood(Xs, n_samples=_IW_DRAWS, rng=_SCORE_SEED),
                                dtype=np.float64)

@@ -84,6 +84,9 @@ class RobustDeepAutoencoder(Hyperparameters):
         "random_state": Param(0, RandomState()),
     }
 
+    #: score_samples is a one-class score: npae.OutlierDetector uses it by default
+    _one_class_score = True
+
     def _prox(self, A):
         if self.penalty == "l1":
             return shrink(A, self.lam)
@@ -144,6 +147,10 @@ class RobustDeepAutoencoder(Hyperparameters):
         """Anomaly score ``||s_i||_2`` (higher = more abnormal).  (n, d) -> (n,)"""
         S = self.sparse_part(X)
         return np.sqrt(np.sum(S * S, axis=1))
+
+    def score_samples(self, X):
+        """Normality score, scikit-learn's sign: ``-||s_i||_2``.  (n, d) -> (n,)"""
+        return -self.decision_function(X)
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared entries of ``S`` (what the autoencoder leaves out after the proximal step):
