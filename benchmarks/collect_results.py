@@ -19,6 +19,8 @@ ORDER = [
     ("aae_concrete.md", "Adversarial and concrete autoencoders (issue 5)"),
     ("applications.md", "Applications: anomaly detection, clustering, retrieval"),
     ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
+    ("anomaly_odds.md", "One-class detection on the ODDS benchmark (issue 10)"),
+    ("clvae_anomaly.md", "The CL-VAE preprint's anomaly protocol (issue 10)"),
 ]
 
 
