@@ -6,7 +6,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from npae.metrics import (average_precision, em_curve, em_mv_feature_subsets, mv_curve,
-                          precision_at_n, roc_auc, sample_bounding_box)
+                          precision_at_n, roc_auc)
 
 
 def _ap_brute_force(y, s):

@@ -29,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import NotFittedError, check_array, check_rng
-from ..hyperparams import HasMethods, Hyperparameters, Interval, NoneValue, Options, Param, RandomState
+from ..hyperparams import (HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
+                           RandomState)
 from ..models import training
 from .robust_pca import shrink
 
