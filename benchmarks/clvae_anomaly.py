@@ -61,7 +61,7 @@ def detectors():
 def run(quick, out, say=print):
     X, y = load_mnist()
     if quick:
-        X, y = X[:1200], y[:1200]
+        X, y = X[:800], y[:800]
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25 if quick else 2000, rng=0)
     common = dict(latent_dim=2, hidden=(256,), epochs=2 if quick else 40, batch_size=100,
                   learning_rate=1e-3, random_state=0)
@@ -73,7 +73,7 @@ def run(quick, out, say=print):
         Z_tr, Z_te = model.transform(X_tr), model.transform(X_te)
         codes[lname] = Z_te
         fitted = {k: d.fit(Z_tr) for k, d in detectors().items()}
-        scores = em_mv_scores(fitted, Z_te, n_generated=20_000 if quick else 100_000, rng=0)
+        scores = em_mv_scores(fitted, Z_te, n_generated=10_000 if quick else 100_000, rng=0)
         res[lname] = {}
         for name, det in fitted.items():
             s = det.score_samples(Z_te)
@@ -119,7 +119,7 @@ def report(res, n_test, command):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,200 digits, 2 epochs (smoke)")
+    parser.add_argument("--quick", action="store_true", help="800 digits, 2 epochs (smoke)")
     parser.add_argument("--md", default=None, help="write the markdown report here")
     parser.add_argument("--out", default=None, help="folder of the figure (default: beside --md, "
                         "else the working directory)")
