@@ -13,7 +13,8 @@ tanh, linear code, 30 epochs), h2o's refit on the inliers, the VAE's -ELBO and
 -IW log-likelihood (Gaussian likelihood, same sizes), robust PCA (principal
 component pursuit, then the distance to the row space of L), the robust deep
 autoencoder (the same network, l21 penalty, lam = 1 standard deviation per entry,
-10 alternations of 3 epochs; score ||s_i||), the one-class neural network (the same
+10 alternations of 3 epochs; score ||s_i||, and, in a follow-up run, the residual
+||x_i - L_D,i|| that breaks the ties of the rows with s_i = 0), the one-class neural network (the same
 encoder, nu = 0.1, linear head of 16 units, 10 pretraining + 20 one-class epochs), DAGMM
 (d -> 64 -> 2 compression network as the paper's small sets, estimation network
 4 -> 10 -> 4 components, lambda1 = 0.1, lambda2 = 0.005, 30 epochs; score: the energy); and, measured in the
@@ -124,6 +125,9 @@ def methods():
         "RDA (l21, lam=1)": (lambda d, s: od(estimator=RobustDeepAutoencoder(
             autoencoder=_ae(d, s), n_outer=10, inner_epochs=3, random_state=s),
             score="reconstruction"), "npae"),
+        "RDA (l21, lam=1), residual score": (lambda d, s: od(estimator=RobustDeepAutoencoder(
+            autoencoder=_ae(d, s), n_outer=10, inner_epochs=3, score="residual", random_state=s)),
+            "npae"),
         "OC-NN": (lambda d, s: od(estimator=npae.OneClassNeuralNetwork(
             hidden=(64, min(8, max(2, d // 2))), epochs=30, pretrain_epochs=10, batch_size=64,
             random_state=s)), "npae"),

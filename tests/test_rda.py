@@ -78,6 +78,13 @@ def test_rda_flags_outlier_rows(fitted):
     det = npae.OutlierDetector(estimator=RobustDeepAutoencoder(n_outer=2, inner_epochs=2),
                                score="reconstruction").fit(X)
     assert det.decision_scores_.shape == (150,)
+    # the residual score orders the rows as ||s_i|| wherever s_i != 0 (l21), and breaks its ties
+    rda.set_params(score="residual")
+    res, sp = rda.decision_function(X), np.linalg.norm(rda.sparse_part(X), axis=1)
+    nz = sp > 0
+    np.testing.assert_allclose(sp[nz], res[nz] - 0.5 * np.sqrt(8), rtol=1e-10)
+    assert np.unique(res).size == len(X) and np.all(res[~nz] <= 0.5 * np.sqrt(8) + 1e-12)
+    rda.set_params(score="sparse")
     with pytest.raises(npae.NotFittedError):
         RobustDeepAutoencoder().decision_function(X)
     with pytest.raises(ValueError, match="penalty"):

@@ -64,6 +64,12 @@ class RobustDeepAutoencoder(Hyperparameters):
     inner_epochs : int, default 5
         Epochs of autoencoder training per alternation.
     tol : float, default 1e-6
+    score : {"sparse", "residual"}, default "sparse"
+        The anomaly score of a row: ``||s_i||_2`` (the paper's), or the residual
+        ``||x_i - L_D,i||_2`` before the proximal step. For ``l21`` they rank rows in
+        the same order wherever ``s_i != 0`` (``||s_i|| = max(0, ||x_i - L_D,i|| - lam sqrt(d))``);
+        the residual also orders the rows whose ``s_i`` is exactly 0, which all tie
+        under the sparse score.
     random_state : int, Generator or None, default 0
 
     Attributes
@@ -82,6 +88,7 @@ class RobustDeepAutoencoder(Hyperparameters):
         "n_outer": Param(20, Interval("int", 1, None)),
         "inner_epochs": Param(5, Interval("int", 1, None)),
         "tol": Param(1e-6, Interval("real", 0, None, closed="neither")),
+        "score": Param("sparse", Options("sparse", "residual")),
         "random_state": Param(0, RandomState()),
     }
 
@@ -131,13 +138,18 @@ class RobustDeepAutoencoder(Hyperparameters):
             raise NotFittedError("this RobustDeepAutoencoder is not fitted yet; call fit(X) first")
         return check_array(X, name="X", n_features=self.n_features_in_)
 
-    def sparse_part(self, X, n_iter=10):
-        """``S`` of new rows: the alternation L_D = D(E(X - S)), S = prox(X - L_D) with the network fixed."""
+    def _alternate(self, X, n_iter=10):
+        """The alternation with the network fixed -> (S, R), S = prox(R), R = X - D(E(X - S_prev))."""
         X = self._check(X)
         S = np.zeros_like(X)
         for _ in range(n_iter):
-            S = self._prox(X - self.autoencoder_.reconstruct(X - S))
-        return S
+            R = X - self.autoencoder_.reconstruct(X - S)
+            S = self._prox(R)
+        return S, R
+
+    def sparse_part(self, X, n_iter=10):
+        """``S`` of new rows: the alternation L_D = D(E(X - S)), S = prox(X - L_D) with the network fixed."""
+        return self._alternate(X, n_iter)[0]
 
     def transform(self, X):
         """Codes of ``L_D = X - S``.  (n, d) -> (n, code_size)"""
@@ -145,17 +157,21 @@ class RobustDeepAutoencoder(Hyperparameters):
         return self.autoencoder_.transform(X - self.sparse_part(X))
 
     def decision_function(self, X):
-        """Anomaly score ``||s_i||_2`` (higher = more abnormal).  (n, d) -> (n,)"""
-        S = self.sparse_part(X)
-        return np.sqrt(np.sum(S * S, axis=1))
+        """Anomaly score ``||s_i||_2``, or ``||x_i - L_D,i||_2`` with ``score="residual"``
+        (higher = more abnormal).  (n, d) -> (n,)"""
+        S, R = self._alternate(X)
+        A = R if self.score == "residual" else S
+        return np.sqrt(np.sum(A * A, axis=1))
 
     def score_samples(self, X):
         """Normality score, scikit-learn's sign: ``-||s_i||_2``.  (n, d) -> (n,)"""
         return -self.decision_function(X)
 
     def reconstruction_error(self, X, per_feature=False):
-        """Squared entries of ``S`` (what the autoencoder leaves out after the proximal step):
-        (n, d), or their mean over features (n,), so that ``OutlierDetector(score="reconstruction")``
-        ranks rows as ``decision_function`` does."""
-        sq = self.sparse_part(X) ** 2
+        """Squared entries of ``S`` (what the autoencoder leaves out after the proximal step;
+        of the residual ``X - L_D`` with ``score="residual"``): (n, d), or their mean over
+        features (n,), so that ``OutlierDetector(score="reconstruction")`` ranks rows as
+        ``decision_function`` does."""
+        S, R = self._alternate(X)
+        sq = (R if self.score == "residual" else S) ** 2
         return sq if per_feature else sq.mean(axis=1)
