@@ -131,6 +131,14 @@ def part_one(args, say, epochs):
         f"it. Robust PCA's low-rank part has rank {rank} here"
         + (": with only two columns it keeps the whole plane, nothing is left to reconstruct, and "
            "its ranking is close to chance; it is a method for many features." if rank >= 2 else "."))
+    best, worst = max(results, key=results.get), min(results, key=results.get)
+    say(f"Best here: {best} ({results[best]:.3f}); worst: {worst} ({results[worst]:.3f}).")
+    if results["boundary: OC-NN"] < 0.75 and not args.quick:
+        say("The OC-NN's score is a linear function of its code (npae's default linear head; the "
+            "sigmoid head collapses, see npae/models/ocnn.py): it orders the points along one "
+            "direction of the code space, so outliers on the far side of the inliers score as "
+            "normal. The one-class SVM's kernel boundary can close around the data; the OC-NN's "
+            "cannot.")
     if args.quick:
         say(f"(--quick: the OC-NN and the autoencoder trained for {epochs} epochs only; their "
             "figures above say little about the methods.)")
@@ -169,6 +177,10 @@ def part_two(args, say, epochs):
         s = det.fit(X_tr).decision_function(X_te)
         results[name] = roc_auc(novel, s)
         say(f"  {name:28s} ROC AUC {results[name]:.3f}   AP {average_precision(novel, s):.3f}")
+    best, worst = max(results, key=results.get), min(results, key=results.get)
+    say(f"Best here: {best} ({results[best]:.3f}); worst: {worst} ({results[worst]:.3f}). "
+        "One unseen digit, one split, one seed: an illustration, not a benchmark (see "
+        "benchmarks/results/anomaly_odds.md for the same methods on eleven data sets).")
     if args.quick:
         say(f"(--quick: {len(X_tr)} training digits and {epochs} epochs; the networks are barely "
             "trained, so these figures only show that the pipeline runs, not how the methods compare.)")
