@@ -26,6 +26,8 @@ ORDER = [
     ("pretraining.md", "Greedy layer-wise pretraining vs joint training (issue 11)"),
     ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
     ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
+    ("anomaly_odds.md", "One-class detection on the ODDS benchmark (issue 10)"),
+    ("clvae_anomaly.md", "The CL-VAE preprint's anomaly protocol (issue 10)"),
 ]
 
 

@@ -12,6 +12,7 @@ from . import (datasets, gradcheck, linear, metrics, nn, noise, optim, penalties
                registry, schedules)
 from ._validation import NotFittedError, TrainingDivergedError  # noqa: E402
 from .datasets import load_mnist  # noqa: E402
+from .detection import OutlierDetector  # noqa: E402
 from .export import to_torch  # noqa: E402
 from .gradcheck import check_gradient, check_gradients  # noqa: E402
 from .hyperparams import InvalidParameterError  # noqa: E402
@@ -25,7 +26,7 @@ from .registry import families, register  # noqa: E402
 globals().update({cls.__name__: cls for cls in families().values()})
 
 __all__ = [cls.__name__ for cls in families().values()] + [
-    "BaseAutoencoder", "PCA", "load", "load_mnist", "check_gradient", "check_gradients",
+    "BaseAutoencoder", "OutlierDetector", "PCA", "load", "load_mnist", "check_gradient", "check_gradients",
     "NotFittedError", "TrainingDivergedError", "InvalidParameterError", "ConvergenceWarning",
     "StopTraining", "schedules", "to_torch", "pretrain_stack", "register", "families",
     "datasets", "gradcheck", "linear", "metrics", "nn", "noise", "optim", "penalties", "registry",

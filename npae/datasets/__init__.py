@@ -15,6 +15,9 @@ seed for one) passed as ``rng``.
     :func:`make_review_example` (the toy data of Caron's review, §1.3),
     :func:`make_low_rank` (a clear eigengap after ``rank`` directions),
     :func:`make_anomalies` (Gaussian inliers plus uniform outliers).
+:mod:`npae.datasets.odds`
+    :func:`load_odds`: the ODDS outlier-detection sets (``.mat`` files; nothing
+    is downloaded: ``$NPAE_ODDS_DIR`` or ``../shared/data/odds``).
 :mod:`npae.datasets.patches`
     :func:`extract_patches`: random patches normalised as in Andrew Ng's
     sparse-autoencoder exercise.
@@ -26,6 +29,7 @@ seed for one) passed as ``rng``.
 from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist
 from .idx import read_idx
 from .mnist import load_mnist
+from .odds import ODDS_SETS, load_odds
 from .patches import extract_patches
 from .split import train_test_split
 from .synthetic import make_anomalies, make_low_rank, make_review_example
@@ -40,4 +44,6 @@ __all__ = [
     "make_low_rank",
     "make_anomalies",
     "extract_patches",
+    "load_odds",
+    "ODDS_SETS",
 ]

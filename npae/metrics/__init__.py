@@ -11,6 +11,11 @@ the tests).
     :func:`em_curve`, :func:`mv_curve` and :func:`em_mv_scores` evaluate an anomaly
     scorer without labels (Goix 2016; higher score = more normal);
     :func:`roc_auc` with labels.
+:mod:`npae.metrics.outliers`
+    :func:`average_precision` and :func:`precision_at_n` (PyOD's protocol) with labels.
+:mod:`npae.metrics.em_mv_highdim`
+    :func:`em_mv_feature_subsets`: Goix's EM/MV protocol in high dimension
+    (areas averaged over random feature subsets, detectors refitted on each).
 :mod:`npae.metrics.retrieval`
     :func:`precision_at_k`, :func:`binarize_codes`, :func:`hamming_distances`,
     :func:`precision_at_hamming_radius`, :func:`mean_average_precision`.
@@ -25,6 +30,8 @@ from .clustering import (VMeasureCurve, clustering_accuracy, contingency_table,
                          homogeneity_completeness_v_measure, v_measure, v_measure_curve)
 from .retrieval import (binarize_codes, hamming_distances, mean_average_precision,
                         precision_at_hamming_radius, precision_at_k)
+from .em_mv_highdim import em_mv_feature_subsets
+from .outliers import average_precision, precision_at_n
 
 # For compatibility: k-means and the Gaussian mixture are algorithms, not metrics,
 # and live in npae.cluster and npae.mixture; npae.metrics exported them before.
@@ -33,6 +40,9 @@ from ..mixture import GaussianMixtureResult, gaussian_mixture  # noqa: E402
 
 __all__ = [
     "roc_auc",
+    "average_precision",
+    "precision_at_n",
+    "em_mv_feature_subsets",
     "homogeneity_completeness_v_measure",
     "v_measure",
     "clustering_accuracy",

@@ -1,0 +1,85 @@
+"""The ODDS outlier-detection sets (Rayana 2016), as MATLAB ``.mat`` files with ``X`` and ``y``.
+
+ODDS (odds.cs.stonybrook.edu) gathers UCI and other data sets with a minority
+class relabelled as outliers; PyOD's benchmark uses eleven of them. Each file
+holds ``X`` (n, d) and ``y`` (n, 1) with 1 = outlier. Nothing is downloaded: the
+files are looked for in ``data_dir``, else in the folder named by the environment
+variable ``NPAE_ODDS_DIR``, else in ``../shared/data/odds`` beside the repository.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["load_odds", "odds_dir", "ODDS_SETS"]
+
+#: the eleven sets of PyOD's benchmark
+ODDS_SETS = ("arrhythmia", "cardio", "glass", "ionosphere", "letter", "lympho", "mnist", "pima",
+             "satellite", "vowels", "wbc")
+
+_BESIDE_REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                            "shared", "data", "odds")
+
+
+def odds_dir(data_dir=None):
+    """The folder holding the ODDS files, or None when none is found.
+
+    ``data_dir`` if given, else ``$NPAE_ODDS_DIR``, else ``../shared/data/odds``
+    relative to the repository (if it exists).
+    """
+    for candidate in (data_dir, os.environ.get("NPAE_ODDS_DIR")):
+        if candidate:
+            return os.fspath(candidate)
+    here = os.path.normpath(_BESIDE_REPO)
+    return here if os.path.isdir(here) else None
+
+
+def load_odds(name_or_path, data_dir=None):
+    """Load one ODDS set.
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A set's name (``"cardio"``; ``.mat`` is added) looked up in the ODDS
+        folder, or the path of a ``.mat`` file.
+    data_dir : str or os.PathLike, optional
+        The folder; default ``$NPAE_ODDS_DIR``, else ``../shared/data/odds``
+        beside the repository.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, n_features)
+    y : ndarray of int64, shape (n_samples,)
+        1 = outlier, 0 = inlier.
+    """
+    from scipy.io import loadmat
+
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"name_or_path must be a set name or a path, got {type(name_or_path).__name__}")
+    path = os.fspath(name_or_path)
+    if not os.path.isfile(path):
+        folder = odds_dir(data_dir)
+        if folder is None:
+            raise FileNotFoundError(
+                f"no ODDS folder found for {path!r}: pass data_dir=..., set NPAE_ODDS_DIR, or put the "
+                ".mat files (from odds.cs.stonybrook.edu or PyOD's notebooks/data) in "
+                f"{os.path.normpath(_BESIDE_REPO)}")
+        name = path if path.endswith(".mat") else path + ".mat"
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            have = sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".mat")) \
+                if os.path.isdir(folder) else []
+            raise FileNotFoundError(f"{path} does not exist; sets in {folder}: {have or 'none'}")
+    mat = loadmat(path)
+    if "X" not in mat or "y" not in mat:
+        raise ValueError(f"{path} is not an ODDS file: it must hold 'X' and 'y', found "
+                         f"{sorted(k for k in mat if not k.startswith('__'))}")
+    X = np.ascontiguousarray(mat["X"], dtype=np.float64)
+    y = np.asarray(mat["y"]).ravel()
+    if X.ndim != 2 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"{path}: X has shape {X.shape} but y has {y.shape[0]} labels")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"{path}: y must hold 0 (inlier) and 1 (outlier) only")
+    return X, y.astype(np.int64)
