@@ -259,7 +259,43 @@ def semantic_hashing(m, X, y, seed):
     return rec_loss(m.loss, ae_decode(m, Z), X) + weight_decay(m)
 
 
+def ocnn(m, X, y, seed):
+    """Chalapathy et al.: ½‖w‖² + ½‖V‖² + (1/ν) mean max(0, r − g(zV)w) − r (+ α ℓ_rec)."""
+    _, Z = ae_forward(m, X)
+    V, w = m.params_["ocnn.V"], m.params_["ocnn.w"]
+    y_hat = F[m.head_activation](Z @ V) @ w
+    total = 0.5 * (np.sum(V ** 2) + np.sum(w ** 2)) + np.mean(np.maximum(0, m.r_ - y_hat)) / m.nu - m.r_
+    if m.alpha:
+        total += m.alpha * rec_loss(m.loss, ae_decode(m, Z), X)
+    return total + weight_decay(m)
+
+
+def dagmm(m, X, y, seed):
+    """Zong et al.: ℓ_rec + λ1 mean E(z) + λ2 Σ_k Σ_j 1/Σ_k,jj, the mixture fitted to the batch."""
+    _, Zc = ae_forward(m, X)
+    X_hat = ae_decode(m, Zc)
+    nrm = lambda A: np.sqrt(np.sum(A ** 2, 1))  # noqa: E731
+    Z = np.column_stack([Zc, nrm(X - X_hat) / nrm(X), np.sum(X * X_hat, 1) / (nrm(X) * nrm(X_hat))])
+    est = [m.estimation_activation] * len(_sizes(m.estimation_hidden)) + ["identity"]
+    logits = mlp(m.params_, "estimation", Z, est)[-1][1]
+    g = np.exp(logits - logits.max(1, keepdims=True))
+    g /= g.sum(1, keepdims=True)
+    n, dim = Z.shape
+    energy_terms, inv_diag = np.zeros((n, g.shape[1])), 0.0
+    for k in range(g.shape[1]):
+        Nk = g[:, k].sum()
+        mu = g[:, k] @ Z / Nk
+        E = Z - mu
+        cov = (g[:, k, None] * E).T @ E / Nk + 1e-6 * np.eye(dim)
+        maha = np.sum(E @ np.linalg.inv(cov) * E, 1)
+        energy_terms[:, k] = Nk / n * np.exp(-0.5 * maha) / np.sqrt(np.linalg.det(2 * np.pi * cov))
+        inv_diag += np.sum(1 / np.diag(cov))
+    energy = -np.log(energy_terms.sum(1))
+    return (rec_loss(m.loss, X_hat, X) + m.lambda_energy * energy.mean() + m.lambda_cov * inv_diag
+            + weight_decay(m))
+
+
 ORACLES = {"autoencoder": autoencoder, "sparse": sparse, "ksparse": ksparse,
            "denoising": denoising, "contractive": contractive, "vae": vae, "clvae": clvae,
            "aae": aae, "concrete": concrete, "wae": wae, "dec": dec, "vade": vade,
-           "semantic_hashing": semantic_hashing}
+           "semantic_hashing": semantic_hashing, "ocnn": ocnn, "dagmm": dagmm}

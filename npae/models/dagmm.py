@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import softmax
 
+from .._validation import check_output
 from ..hyperparams import Interval, LayerSizes, Options, Param
 from ..nn import ACTIVATIONS, MLP, get_ops
 from ..registry import register
@@ -151,8 +152,11 @@ class DeepAutoencodingGMM(Autoencoder):
     def energy(self, X):
         """Sample energy of each row under the training mixture (higher = more abnormal).  (n,)"""
         self._check_fitted()
-        Z = self._forward(self.params_, self._validate_X(X), get_ops(True))[0]
-        return energy(Z.astype(np.float64), self.phi_, self.means_, self.covariances_)
+        X = self._validate_X(X, targets=False)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            Z = self._forward(self.params_, X, get_ops(True))[0]
+            E = energy(Z.astype(np.float64), self.phi_, self.means_, self.covariances_)
+        return check_output(self._dtype, E, "sample energy", X)
 
     def score_samples(self, X):
         """Normality score (higher = more normal): minus the sample energy."""

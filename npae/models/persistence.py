@@ -276,7 +276,7 @@ def _read_state(archive, cls, state):
                          f"saves {list(cls._state)}")
     out = {}
     for name, m in state.items():
-        if m.dtype.kind not in "fiubU" or m.dtype.byteorder == ">" or len(m.shape) > 2:
+        if m.dtype.kind not in "fiubU" or m.dtype.byteorder == ">" or len(m.shape) > 3:
             raise ValueError(f"fitted state {name!r} holds unsupported {m.dtype} values of "
                              f"shape {m.shape}")
         out[name] = v = archive.read(m)
