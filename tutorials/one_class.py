@@ -1,4 +1,5 @@
 """One-class classification (Caron's review §3) and anomaly detection with autoencoders (§4).
+==========================================================================================
 
 Part 1, on 2-D data (two Gaussian blobs plus uniform outliers), the review's three
 families of one-class methods, each as an ``npae.OutlierDetector`` (or a

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array, check_rng
+from .._validation import check_array, check_rng, not_fitted
 from ..hyperparams import (Boolean, HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
                            RandomState)
 from .scores import MahalanobisScore, MixtureScore, ParzenScore
@@ -197,7 +197,7 @@ class OutlierDetector(Hyperparameters):
 
     def _check_fitted(self):
         if not hasattr(self, "threshold_"):
-            raise NotFittedError("this OutlierDetector is not fitted yet; call fit(X) first")
+            raise not_fitted("this OutlierDetector is not fitted yet; call fit(X) first")
 
     def _standardized(self, X):
         self._check_fitted()

@@ -28,10 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array, check_rng
+from .._validation import check_array, not_fitted
 from ..hyperparams import (HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
                            RandomState)
-from ..models import training
 from .robust_pca import shrink
 
 __all__ = ["RobustDeepAutoencoder", "prox_l21"]
@@ -104,7 +103,6 @@ class RobustDeepAutoencoder(Hyperparameters):
         """Alternate autoencoder training on ``L_D`` and the proximal step on ``S``; returns self."""
         self._validate_params()
         X = check_array(X, name="X", min_samples=2)
-        rng = check_rng(self.random_state)
         if self.autoencoder is None:
             from ..models.autoencoder import Autoencoder
             ae = Autoencoder(hidden=(64, 8), activation="tanh", code_activation="identity",
@@ -113,13 +111,14 @@ class RobustDeepAutoencoder(Hyperparameters):
             ae = type(self.autoencoder)(**self.autoencoder.get_params(deep=False))
         ae.set_params(epochs=self.inner_epochs)
         ae.initialize(X)
+        ae.set_params(warm_start=True)  # each outer step continues from the current weights
         S = np.zeros_like(X)
         LS0 = X.copy()
         norm = max(np.linalg.norm(X), np.finfo(float).tiny)
         self.history_ = {"residual": [], "change": []}
         for it in range(1, self.n_outer + 1):
             L = ae._validate_X(X - S)
-            training.fit_minibatch(ae, L, None, rng, None)  # continues from the current parameters
+            ae.fit(L)
             L = ae.reconstruct(L).astype(np.float64)
             S = self._prox(X - L)
             residual = np.linalg.norm(X - L - S) / norm
@@ -129,13 +128,13 @@ class RobustDeepAutoencoder(Hyperparameters):
             LS0 = L + S
             if residual < self.tol or change < self.tol:  # as Zhou & Paffenroth's code
                 break
-        self.autoencoder_, self.low_rank_, self.sparse_ = ae, L, S
+        self.autoencoder_, self.low_rank_, self.sparse_ = ae.set_params(warm_start=False), L, S
         self.n_iter_, self.n_features_in_ = it, X.shape[1]
         return self
 
     def _check(self, X):
         if not hasattr(self, "autoencoder_"):
-            raise NotFittedError("this RobustDeepAutoencoder is not fitted yet; call fit(X) first")
+            raise not_fitted("this RobustDeepAutoencoder is not fitted yet; call fit(X) first")
         return check_array(X, name="X", n_features=self.n_features_in_)
 
     def _alternate(self, X, n_iter=10):

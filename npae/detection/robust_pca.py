@@ -25,14 +25,14 @@ import warnings
 
 import numpy as np
 
-from .._validation import NotFittedError, check_array
+from .._validation import check_array, not_fitted
 from ..hyperparams import Hyperparameters, Interval, NoneValue, Param
 
 __all__ = ["principal_component_pursuit", "RobustPCA", "shrink", "singular_value_threshold"]
 
 
 def shrink(A, tau):
-    """Soft thresholding, the proximal operator of ``tau * ||.||_1``: sign(A) max(|A| - tau, 0)."""
+    """Soft thresholding, the proximal operator of ``tau * ||.||_1``: ``sign(A) max(abs(A) - tau, 0)``."""
     return np.sign(A) * np.maximum(np.abs(A) - tau, 0.0)
 
 
@@ -115,7 +115,7 @@ class RobustPCA(Hyperparameters):
     ----------
     mean_ : (d,) column medians used for centring (robust to the outliers)
     low_rank_, sparse_ : (n, d)
-    components_ : (rank_, d) the right singular vectors of ``low_rank_``
+    components_ : (``rank_``, d) the right singular vectors of ``low_rank_``
     rank_ : int
     n_iter_ : int
     """
@@ -143,7 +143,7 @@ class RobustPCA(Hyperparameters):
 
     def _X(self, X):
         if not hasattr(self, "components_"):
-            raise NotFittedError("this RobustPCA is not fitted yet; call fit(X) first")
+            raise not_fitted("this RobustPCA is not fitted yet; call fit(X) first")
         return check_array(X, name="X", n_features=self.n_features_in_) - self.mean_
 
     def transform(self, X):
