@@ -21,7 +21,7 @@ import os
 
 import numpy as np
 
-from ..batches import iter_minibatches
+from ..batches import _open_npy, iter_minibatches
 
 __all__ = ["is_out_of_core", "check_source", "gather", "minibatches", "BLOCK_VALUES"]
 
@@ -48,14 +48,7 @@ def _open(X, name):
     if not path.endswith(".npy"):
         raise ValueError(f"{name}: a path must name a .npy file (written by np.save), got "
                          f"{path!r}; load other formats yourself and pass the array")
-    try:
-        X = np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{name}: no such file {path!r}") from None
-    except ValueError as exc:
-        raise ValueError(f"{name}: {path!r} is not a readable .npy file ({exc}); write it "
-                         "with np.save or np.lib.format.open_memmap") from exc
-    return X
+    return _open_npy(path, name)  # memory-mapped, read-only (npae.batches)
 
 
 def check_source(model, X, name="X", fitting=True):
