@@ -51,7 +51,7 @@ from ..nn import ACTIVATIONS, MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
 from ..nn.losses import LOG_2PI, bernoulli_cross_entropy, gaussian_nll, per_sample_bernoulli
 from ..nn.network import accumulate
-from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
+from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, floor_log_var, kl_standard_normal,
                         kl_standard_normal_rows, log_normal_rows, reparameterize,
                         reparameterize_backward)
 from ..registry import register
@@ -86,13 +86,17 @@ class VariationalAutoencoder(BaseAutoencoder):
         probabilities, as Kingma & Welling do with MNIST).  "gaussian": the
         decoder outputs the mean (linear output units).
     decoder_var : {"fixed", "learned"}, default="fixed"
-        Gaussian likelihood only: variance σ² fixed, or one learned log
-        variance per feature (parameter ``"decoder.log_var"``, initialised at
-        log σ²).  A learned variance on a feature that is constant in the
-        data (a blank MNIST border pixel) shrinks without limit and the
-        likelihood grows without limit — the well-known degeneracy; the
-        bound on log variances then stops it at exp(−30), with a warning.
-        Use a fixed variance for such data.
+        Gaussian likelihood only: variance σ² fixed, or learned per feature:
+        σ²_j = ``decoder_min_var`` + exp(v_j), v the parameter
+        ``"decoder.log_var"`` (initialised so that σ²_j = σ² at the start).
+    decoder_min_var : float, default=1e-3
+        ξ, the floor of a learned decoder variance.  Without it (ξ = 0) the
+        variance of a feature that is constant in the data (a blank MNIST
+        border pixel) shrinks without limit and the likelihood grows without
+        limit — the degeneracy Mattei & Frellsen (2018) analyse; they bound
+        the variances below by ξ > 0, which makes the likelihood bounded (by
+        ½ log(1/(2π ξ)) nats per feature: 2.5 nats at ξ = 1e-3).  Must be
+        below σ² when the variance is learned.
     sigma : float, default=1.0
         Gaussian likelihood: the standard deviation σ (fixed) or its initial
         value (learned).  Ignored for "bernoulli".
@@ -142,6 +146,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         "likelihood": Param("bernoulli", Options("bernoulli", "gaussian")),
         "decoder_var": Param("fixed", Options("fixed", "learned")),
         "sigma": Param(1.0, Interval("real", 0, None, closed="neither")),
+        "decoder_min_var": Param(1e-3, Interval("real", 0, None)),
         "beta": Param(1.0, Interval("real", 0, None)),
         "warmup_epochs": Param(0, Interval("int", 0, None)),
     }
@@ -154,6 +159,12 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     def _needs_unit_interval(self):
         return self.likelihood == "bernoulli"
+
+    def _check_settings(self):
+        if self._learned_decoder_var() and self.decoder_min_var >= self.sigma ** 2:
+            raise ValueError(
+                f"decoder_min_var={self.decoder_min_var} must be below the initial decoder "
+                f"variance sigma**2={self.sigma ** 2:.4g}; lower decoder_min_var or raise sigma")
 
     # ---------------------------------------------------------------- build
     def _build(self, n_features, y=None):
@@ -190,8 +201,9 @@ class VariationalAutoencoder(BaseAutoencoder):
         for net in self._networks():
             params.update(net.init_params(rng, self._dtype, self.init))
         if self._learned_decoder_var():
-            params["decoder.log_var"] = np.full(self.n_features_in_, 2.0 * np.log(self.sigma),
-                                                dtype=self._dtype)
+            # σ²_j = ξ + exp(v_j) = σ² at the start.
+            v0 = np.log(self.sigma ** 2 - self.decoder_min_var)
+            params["decoder.log_var"] = np.full(self.n_features_in_, v0, dtype=self._dtype)
         return params
 
     def _code_size(self):
@@ -219,11 +231,16 @@ class VariationalAutoencoder(BaseAutoencoder):
             self.encoder_.backward(params, trunk_cache, dH, grads, ops, need_dX=False)
 
     def _decoder_log_var(self, params):
-        """log σ² of p_φ(x|z) (clipped) and its mask, or (None, None) for Bernoulli."""
+        """log σ² of p_φ(x|z) and d log σ² / d ``decoder.log_var`` (None: 1), or (None, None)
+        for Bernoulli.  Learned: log(ξ + exp(clip(v))), zero gradient outside the clip."""
         if self.likelihood != "gaussian":
             return None, None
         if self.decoder_var == "learned":
-            return clip_log_var(params["decoder.log_var"])
+            s, inside = clip_log_var(params["decoder.log_var"])
+            t, dt = floor_log_var(s, self.decoder_min_var)
+            if inside is not None:
+                dt = inside if dt is None else dt * inside
+            return t, dt
         return np.asarray(2.0 * np.log(self.sigma), dtype=self._dtype), None
 
     def _reconstruction(self, params, out, X):
@@ -234,11 +251,11 @@ class VariationalAutoencoder(BaseAutoencoder):
         if self.likelihood == "bernoulli":
             value, dout = bernoulli_cross_entropy(out, X)
             return value, dout, None
-        s, inside = self._decoder_log_var(params)
+        s, dt = self._decoder_log_var(params)
         value, dout, ds = gaussian_nll(out, s, X)
         if not self._learned_decoder_var():
             return value, dout, None
-        return value, dout, ds if inside is None else ds * inside
+        return value, dout, ds if dt is None else ds * dt  # chain rule to v
 
     def _log_px_rows(self, out, X):
         """log p_φ(x|z) per row from the decoder's output.  (n, d) -> (n,)"""
