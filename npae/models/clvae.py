@@ -138,6 +138,12 @@ class ConditionalLatentVAE(VariationalAutoencoder):
 
     # ----------------------------------------------------------- validation
 
+    def _check_settings(self):
+        super()._check_settings()
+        if self.iwae_samples > 1:
+            raise ValueError("iwae_samples > 1 (the IWAE objective) is written for the VAE's "
+                             "N(0, I) prior only; use iwae_samples=1 with the CL-VAE")
+
     def _learned_means(self):
         return isinstance(self.prior_means, str) and self.prior_means == "learned"
 

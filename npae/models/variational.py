@@ -46,7 +46,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._validation import check_layer_sizes, check_positive, check_rng
-from ..hyperparams import Interval, LayerSizes, Options, Param
+from ..hyperparams import Boolean, Interval, LayerSizes, Options, Param
 from ..nn import ACTIVATIONS, MLP, get_activation, get_ops
 from ..nn.activations import SIGMOID
 from ..nn.losses import LOG_2PI, bernoulli_cross_entropy, gaussian_nll, per_sample_bernoulli
@@ -54,6 +54,7 @@ from ..nn.network import accumulate
 from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, floor_log_var, kl_standard_normal,
                         kl_standard_normal_rows, log_normal_rows, reparameterize,
                         reparameterize_backward)
+from ._iwae import iwae_loss
 from ..registry import register
 from .base import BaseAutoencoder
 
@@ -104,6 +105,17 @@ class VariationalAutoencoder(BaseAutoencoder):
         Weight β ≥ 0 of the KL term (β-VAE, Higgins et al. 2017).  ``elbo``,
         ``log_likelihood`` and ``score_samples`` always use the true bound
         (β = 1), whatever the training weight.
+    iwae_samples : int, default=1
+        K.  1: the ELBO above (closed-form KL).  K > 1: train on the
+        importance-weighted bound of Burda et al. (2016) with K draws per row
+        (:mod:`npae.models._iwae`; β and warm-up do not apply, and
+        ``history_`` records the term "iwae").
+    binarize : bool, default=False
+        Bernoulli likelihood only: dynamic binarisation — every minibatch is
+        replaced by a fresh draw x_b ~ Bernoulli(x) from the loss's random
+        generator (the protocol behind the published binarised-MNIST
+        log-likelihoods, e.g. Burda et al. 2016).  Evaluate on data
+        binarised once, with a fixed seed.
     warmup_epochs : int, default=0
         Linear KL warm-up (Bowman et al. 2016): in epoch e (0-based) the KL
         weight is β · min(1, e / warmup_epochs), i.e. 0 in the first epoch
@@ -149,6 +161,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         "decoder_min_var": Param(1e-3, Interval("real", 0, None)),
         "beta": Param(1.0, Interval("real", 0, None)),
         "warmup_epochs": Param(0, Interval("int", 0, None)),
+        "iwae_samples": Param(1, Interval("int", 1, None)),
+        "binarize": Param(False, Boolean()),
     }
 
     # ----------------------------------------------------------- validation
@@ -161,6 +175,14 @@ class VariationalAutoencoder(BaseAutoencoder):
         return self.likelihood == "bernoulli"
 
     def _check_settings(self):
+        if self.iwae_samples > 1 and (self.beta != 1 or self.warmup_epochs):
+            raise ValueError(
+                f"iwae_samples={self.iwae_samples} trains the importance-weighted bound, which "
+                f"has no KL weight: use beta=1 and warmup_epochs=0 (got beta={self.beta}, "
+                f"warmup_epochs={self.warmup_epochs})")
+        if self.binarize and self.likelihood != "bernoulli":
+            raise ValueError("binarize=True draws binary targets for a Bernoulli likelihood; "
+                             "use likelihood='bernoulli' or binarize=False")
         if self._learned_decoder_var() and self.decoder_min_var >= self.sigma ** 2:
             raise ValueError(
                 f"decoder_min_var={self.decoder_min_var} must be below the initial decoder "
@@ -291,6 +313,10 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     # ------------------------------------------------------------ objective
     def _loss(self, params, X, y, rng, ops, grads):
+        if self.binarize:  # a fresh binarisation per minibatch, from the loss's generator
+            X = (rng.random(X.shape) < X).astype(X.dtype)
+        if self.iwae_samples > 1:
+            return {"iwae": iwae_loss(self, params, X, rng, ops, grads, self.iwae_samples)}
         mu, log_var, enc_cache = self._encoder_forward(params, X, ops)
         s, inside = clip_log_var(log_var)
         # ε is the loss's only random draw: from the generator given, so that
