@@ -16,6 +16,9 @@ SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete
            "generative_vae.py", "dimreduction.py",
            pytest.param("to_torch_parity.py", marks=pytest.mark.skipif(
                importlib.util.find_spec("torch") is None, reason="needs torch"))]
+SCRIPTS += ["vae_binarized.py",
+            pytest.param("ksparse_classify.py", marks=pytest.mark.skipif(
+                importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn"))]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
