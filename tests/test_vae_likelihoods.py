@@ -154,3 +154,76 @@ def test_binarize_draws_fresh_binary_targets_from_the_loss_rng():
         VariationalAutoencoder(likelihood="gaussian", binarize=True).fit(X)
     with pytest.raises(ValueError, match="beta=1"):
         VariationalAutoencoder(iwae_samples=5, beta=2.0).fit(X)
+
+
+# ------------------------------------------------------------ the Student-t decoder
+def test_student_t_nll_matches_scipy_and_its_gradients_check():
+    from scipy.stats import t as student_t
+
+    from npae.models._student_t import student_t_nll
+
+    rng = np.random.default_rng(8)
+    X, mu = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    log_var, log_df = rng.normal(0, 0.5, 4), np.log([0.7, 2.0, 5.0, 40.0])
+    value = student_t_nll(mu, log_var, log_df, X)[0]
+    ref = -student_t.logpdf(X, np.exp(log_df), mu, np.exp(0.5 * log_var)).sum(1).mean()
+    assert value == pytest.approx(ref, rel=1e-12)
+
+    def fun(p):
+        v, dmu, dlv, ddf = student_t_nll(p["mu"], p["log_var"], p["log_df"], X)
+        return v, {"mu": dmu, "log_var": dlv, "log_df": ddf}
+    report = check_gradient(fun, {"mu": mu, "log_var": log_var, "log_df": log_df})
+    assert report.passed, report
+
+    def wrong(p):  # the digamma terms of ∂/∂ν forgotten
+        v, g = fun(p)
+        nu = np.exp(p["log_df"])
+        return v, {**g, "log_df": g["log_df"] + 0.1 * nu}
+    assert not check_gradient(wrong, {"mu": mu, "log_var": log_var, "log_df": log_df}).passed
+
+
+@pytest.mark.parametrize("hidden", [(3,), ()])
+def test_student_t_vae_gradients_both_paths(hidden):
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(5, 4))
+    vae = VariationalAutoencoder(latent_dim=2, hidden=hidden, likelihood="student_t",
+                                 activation="tanh", weight_decay=0.05).initialize(X)
+    assert set(vae.params_) >= {"decoder.log_var", "decoder.log_df"}
+    vae.params_["decoder.log_df"][:] = rng.normal(1.0, 0.5, 4)
+    vae.params_["decoder.log_var"][:] = rng.normal(-0.5, 0.5, 4)
+    for vectorized in (True, False):
+        report = check_gradients(vae, X, rng=3, vectorized=vectorized)
+        assert report.passed, f"vectorized={vectorized}\n{report}"
+    lb, gb = vae.loss_and_grads(X, rng=3, vectorized=True)
+    lr, gr = vae.loss_and_grads(X, rng=3, vectorized=False)
+    assert abs(lb - lr) <= 1e-12 * abs(lb)
+    for name in gb:
+        np.testing.assert_allclose(gb[name], gr[name], rtol=1e-10, atol=1e-13)
+    # the ELBO and log p(x) use the same density
+    assert np.all(np.isfinite(vae.log_likelihood(X, n_samples=5, rng=0)))
+
+
+def test_student_t_density_estimate_is_more_robust_to_outliers():
+    """Takahashi et al.'s point, small: 10 % of the training rows replaced by large noise;
+    the clean held-out log-likelihood drops less with the Student-t decoder (measured:
+    Gaussian −5.35 -> −11.65, Student-t −4.15 -> −8.61 nats per row)."""
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(2, 6))
+
+    def clean(n):
+        return rng.normal(size=(n, 2)) @ W + 0.1 * rng.normal(size=(n, 6))
+    Xtr, Xte = clean(400), clean(200)
+    Xo = Xtr.copy()
+    Xo[rng.choice(400, 40, replace=False)] = 10 * rng.normal(size=(40, 6))
+    ll = {}
+    for lik in ("gaussian", "student_t"):
+        for name, X in (("clean", Xtr), ("outliers", Xo)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # outliers' posterior variance
+                vae = VariationalAutoencoder(latent_dim=2, hidden=(), likelihood=lik,
+                                             decoder_var="learned", learning_rate=5e-3,
+                                             epochs=60, batch_size=50, random_state=0).fit(X)
+            ll[lik, name] = vae.log_likelihood(Xte, n_samples=20, rng=0).mean()
+    drop = {lik: ll[lik, "clean"] - ll[lik, "outliers"] for lik in ("gaussian", "student_t")}
+    assert ll["student_t", "outliers"] > ll["gaussian", "outliers"] + 1.0
+    assert drop["student_t"] < drop["gaussian"] - 0.5

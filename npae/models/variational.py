@@ -55,6 +55,7 @@ from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, floor_log_var, kl_standard
                         kl_standard_normal_rows, log_normal_rows, reparameterize,
                         reparameterize_backward)
 from ._iwae import iwae_loss
+from ._student_t import student_t_log_rows, student_t_nll
 from ..registry import register
 from .base import BaseAutoencoder
 
@@ -81,7 +82,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         Kingma & Welling used one layer of 500 tanh units on MNIST.
     activation : str, default="tanh"
         Hidden units of both networks.
-    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+    likelihood : {"bernoulli", "gaussian", "student_t"}, default="bernoulli"
         p_φ(x|z).  "bernoulli": the decoder outputs logits, the mean is their
         sigmoid, and X must lie in [0, 1] (grey levels are read as
         probabilities, as Kingma & Welling do with MNIST).  "gaussian": the
@@ -90,6 +91,11 @@ class VariationalAutoencoder(BaseAutoencoder):
         Gaussian likelihood only: variance σ² fixed, or learned per feature:
         σ²_j = ``decoder_min_var`` + exp(v_j), v the parameter
         ``"decoder.log_var"`` (initialised so that σ²_j = σ² at the start).
+    student_df : float, default=5.0
+        likelihood="student_t" (Takahashi et al. 2018; :mod:`npae.models._student_t`):
+        the initial degrees of freedom ν of every feature; ν and the scale
+        (σ², from ``sigma``, floored by ``decoder_min_var``) are then learned
+        per feature as ``"decoder.log_df"`` and ``"decoder.log_var"``.
     decoder_min_var : float, default=1e-3
         ξ, the floor of a learned decoder variance.  Without it (ξ = 0) the
         variance of a feature that is constant in the data (a blank MNIST
@@ -155,7 +161,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         "latent_dim": Param(2, Interval("int", 1, None)),
         "hidden": Param((256,), LayerSizes(allow_empty=True)),
         "activation": Param("tanh", Options(*ACTIVATIONS)),
-        "likelihood": Param("bernoulli", Options("bernoulli", "gaussian")),
+        "likelihood": Param("bernoulli", Options("bernoulli", "gaussian", "student_t")),
+        "student_df": Param(5.0, Interval("real", 0, None, closed="neither")),
         "decoder_var": Param("fixed", Options("fixed", "learned")),
         "sigma": Param(1.0, Interval("real", 0, None, closed="neither")),
         "decoder_min_var": Param(1e-3, Interval("real", 0, None)),
@@ -180,6 +187,9 @@ class VariationalAutoencoder(BaseAutoencoder):
                 f"iwae_samples={self.iwae_samples} trains the importance-weighted bound, which "
                 f"has no KL weight: use beta=1 and warmup_epochs=0 (got beta={self.beta}, "
                 f"warmup_epochs={self.warmup_epochs})")
+        if self.iwae_samples > 1 and self.likelihood == "student_t":
+            raise ValueError("iwae_samples > 1 is written for the Bernoulli and Gaussian "
+                             "likelihoods; use iwae_samples=1 with likelihood='student_t'")
         if self.binarize and self.likelihood != "bernoulli":
             raise ValueError("binarize=True draws binary targets for a Bernoulli likelihood; "
                              "use likelihood='bernoulli' or binarize=False")
@@ -209,6 +219,8 @@ class VariationalAutoencoder(BaseAutoencoder):
             shapes.update(net.param_shapes())
         if self._learned_decoder_var():
             shapes["decoder.log_var"] = (n_features,)
+        if self.likelihood == "student_t":
+            shapes["decoder.log_df"] = (n_features,)
         return shapes
 
     def _networks(self):
@@ -216,7 +228,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         return nets if self.encoder_ is None else [self.encoder_, *nets]
 
     def _learned_decoder_var(self):
-        return self.likelihood == "gaussian" and self.decoder_var == "learned"
+        return self.likelihood == "student_t" or (self.likelihood == "gaussian"
+                                                  and self.decoder_var == "learned")
 
     def _init_params(self, rng):
         params = {}
@@ -226,6 +239,9 @@ class VariationalAutoencoder(BaseAutoencoder):
             # σ²_j = ξ + exp(v_j) = σ² at the start.
             v0 = np.log(self.sigma ** 2 - self.decoder_min_var)
             params["decoder.log_var"] = np.full(self.n_features_in_, v0, dtype=self._dtype)
+        if self.likelihood == "student_t":
+            params["decoder.log_df"] = np.full(self.n_features_in_, np.log(self.student_df),
+                                               dtype=self._dtype)
         return params
 
     def _code_size(self):
@@ -255,9 +271,9 @@ class VariationalAutoencoder(BaseAutoencoder):
     def _decoder_log_var(self, params):
         """log σ² of p_φ(x|z) and d log σ² / d ``decoder.log_var`` (None: 1), or (None, None)
         for Bernoulli.  Learned: log(ξ + exp(clip(v))), zero gradient outside the clip."""
-        if self.likelihood != "gaussian":
+        if self.likelihood == "bernoulli":
             return None, None
-        if self.decoder_var == "learned":
+        if self._learned_decoder_var():
             s, inside = clip_log_var(params["decoder.log_var"])
             t, dt = floor_log_var(s, self.decoder_min_var)
             if inside is not None:
@@ -268,22 +284,28 @@ class VariationalAutoencoder(BaseAutoencoder):
     def _reconstruction(self, params, out, X):
         """−log p_φ(x|z) averaged over the batch, from the decoder's output.
 
-        Returns (value, d value / d out, d value / d decoder.log_var or None).
+        Returns (value, d value / d out, {decoder parameter name: its gradient}).
         """
         if self.likelihood == "bernoulli":
             value, dout = bernoulli_cross_entropy(out, X)
-            return value, dout, None
+            return value, dout, {}
         s, dt = self._decoder_log_var(params)
+        if self.likelihood == "student_t":
+            value, dout, ds, ddf = student_t_nll(out, s, params["decoder.log_df"], X)
+            return value, dout, {"decoder.log_var": ds if dt is None else ds * dt,
+                                 "decoder.log_df": ddf}
         value, dout, ds = gaussian_nll(out, s, X)
         if not self._learned_decoder_var():
-            return value, dout, None
-        return value, dout, ds if dt is None else ds * dt  # chain rule to v
+            return value, dout, {}
+        return value, dout, {"decoder.log_var": ds if dt is None else ds * dt}  # chain rule to v
 
     def _log_px_rows(self, out, X):
         """log p_φ(x|z) per row from the decoder's output.  (n, d) -> (n,)"""
         if self.likelihood == "bernoulli":
             return -per_sample_bernoulli(out, X)
         s, _ = self._decoder_log_var(self.params_)
+        if self.likelihood == "student_t":
+            return student_t_log_rows(X, out, s, self.params_["decoder.log_df"])
         diff = X - out
         return -0.5 * np.sum(LOG_2PI + s + diff * diff * np.exp(-s), axis=1)
 
@@ -326,13 +348,13 @@ class VariationalAutoencoder(BaseAutoencoder):
         out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
 
         gamma = self._reconstruction_weight()
-        rec, dout, ddec_log_var = self._reconstruction(params, out, X)
+        rec, dout, dextra = self._reconstruction(params, out, X)
         beta = self._kl_weight()
         kl, dmu_kl, ds_kl = self._kl_term(params, mu, s, y, ops, grads, beta)
 
         dZ = self.decoder_.backward(params, dec_cache, gamma * dout, grads, ops)
-        if ddec_log_var is not None:
-            accumulate(grads, "decoder.log_var", gamma * ddec_log_var)
+        for name, g in dextra.items():  # the decoder's per-feature variance (and ν)
+            accumulate(grads, name, gamma * g)
         # Through the reparameterisation, then add the KL's direct gradients;
         # the log_var gradient is masked once, outside the bounds of the clip.
         dmu, ds = reparameterize_backward(dZ, eps, std)
