@@ -41,6 +41,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None)
+    parser.add_argument("--only", type=int, nargs="+", default=None,
+                        help="run only these rows (0-based indices of the settings)")
     args = parser.parse_args(argv)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(args.threads))
@@ -63,6 +65,8 @@ def main(argv=None):
         base.update(hidden=(16,), epochs=1)
         runs = runs[:2]
         runs[1] = ("2 epochs", {"epochs": 2})
+    if args.only is not None:
+        runs = [runs[i] for i in args.only]
     clf = LogisticRegression(max_iter=300).fit(Xtr, ytr)
     acc = float(np.mean(clf.predict(Xte) == yte))
     g = norm.ppf(np.linspace(0.05, 0.95, 15))
