@@ -46,13 +46,13 @@ from _common import blas_info
 PAPER = {"raw pixels": 7.20, "k-sparse, k = 25": 1.35}
 
 
-def load(data, quick):
+def load(data, quick, n_train=None):
     if data == "digits":
         X, y = load_mnist()
         if quick:
             X, y = X[:1500], y[:1500]
         return train_test_split(X, y, test_size=0.25, rng=0)
-    Xtr, ytr = load_fashion_mnist(kind="train", n=3000 if quick else None)
+    Xtr, ytr = load_fashion_mnist(kind="train", n=3000 if quick else n_train)
     Xte, yte = load_fashion_mnist(kind="test", n=1000 if quick else None)
     return Xtr, Xte, ytr, yte
 
@@ -75,6 +75,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=1000)
     parser.add_argument("--k", type=int, default=25)
+    parser.add_argument("--n-train", type=int, default=None,
+                        help="Fashion-MNIST: use the first n training images (default: all 60,000)")
     parser.add_argument("--alpha", type=float, default=3.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None, help="write the table to this markdown file")
@@ -90,7 +92,7 @@ def main(argv=None):
     if args.quick:
         args.epochs, args.hidden, args.k = 2, 100, 10
     t_start = time.perf_counter()
-    Xtr, Xte, ytr, yte = load(args.data, args.quick)
+    Xtr, Xte, ytr, yte = load(args.data, args.quick, args.n_train)
     max_iter = 100 if args.quick else 1000
     rows = []
     t0 = time.perf_counter()
