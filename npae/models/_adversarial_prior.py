@@ -54,7 +54,7 @@ def prior_occupancy(Z, n_components, scale=1.0, labels=None):
         max_c share_c K (1 when every component has its weight);
         "min_share_ratio"; "hole_density" and "ring_density" (share of codes
         per unit area, radius < 2s and 3s < radius < 5s); "hole_to_ring" their
-        ratio (≈ 0 for codes drawn from the prior); "own_component" (share of
+        ratio (≈ 0 for codes drawn from the prior; inf when the ring is empty); "own_component" (share of
         rows nearest their own component, with ``labels``).
     """
     Z = np.asarray(Z, dtype=np.float64)
@@ -68,7 +68,8 @@ def prior_occupancy(Z, n_components, scale=1.0, labels=None):
     ring = np.mean((r > 3.0) & (r < 5.0)) / (np.pi * (25.0 - 9.0))
     out = {"share": share, "max_share_ratio": float(share.max() * K),
            "min_share_ratio": float(share.min() * K), "hole_density": float(hole),
-           "ring_density": float(ring), "hole_to_ring": float(hole / max(ring, 1e-300))}
+           "ring_density": float(ring),
+           "hole_to_ring": float(hole / ring) if ring > 0 else (0.0 if hole == 0 else np.inf)}
     if labels is not None:
         out["own_component"] = float(np.mean(nearest == np.asarray(labels)))
     return out
