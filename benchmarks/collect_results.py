@@ -18,6 +18,13 @@ ORDER = [
     ("vae.md", "VAE and CL-VAE (issue 5)"),
     ("aae_concrete.md", "Adversarial and concrete autoencoders (issue 5)"),
     ("applications.md", "Applications: anomaly detection, clustering, retrieval"),
+    ("aae_defaults.md", "Adversarial autoencoder defaults (issue 13)"),
+    ("ksparse_digits.md", "k-sparse features for a linear classifier, digits (issue 13)"),
+    ("ksparse_fashion.md", "k-sparse features for a linear classifier, Fashion-MNIST (issue 13)"),
+    ("vae_binarized.md", "VAE and IWAE on binarised digits (issue 13)"),
+    ("vae_manifold.md", "The 2-D VAE manifold's digit classes (issue 13)"),
+    ("vae_student_t.md", "Student-t VAE decoder under outliers (issue 11)"),
+    ("clvae_protocol.md", "The CL-VAE preprint's protocol (issue 13)"),
     ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
 ]
 
