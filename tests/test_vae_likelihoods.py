@@ -227,3 +227,15 @@ def test_student_t_density_estimate_is_more_robust_to_outliers():
     drop = {lik: ll[lik, "clean"] - ll[lik, "outliers"] for lik in ("gaussian", "student_t")}
     assert ll["student_t", "outliers"] > ll["gaussian", "outliers"] + 1.0
     assert drop["student_t"] < drop["gaussian"] - 0.5
+
+
+@pytest.mark.parametrize("kw", [{"likelihood": "student_t"}, {"iwae_samples": 3},
+                                {"binarize": True}])
+def test_to_torch_refuses_the_npae_only_objectives(kw):
+    pytest.importorskip("torch")
+    import npae
+
+    X = np.random.default_rng(0).random((6, 4))
+    vae = VariationalAutoencoder(latent_dim=2, hidden=(3,), **kw).initialize(X)
+    with pytest.raises(ValueError, match="does not export"):
+        npae.to_torch(vae)
