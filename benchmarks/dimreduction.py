@@ -140,7 +140,21 @@ def blas_threads(n):
         yield str(n)
 
 
-def run(quick=False, out=None, threads=1, verbose=True, seed=0):
+def load_data(data, quick):
+    """(X_tr, X_te, y_tr, y_te) float32: the bundled digits split 6,000 / 2,000, or
+    Fashion-MNIST's 60,000 / 10,000 (``data="fashion-mnist"``; 3,000 / 1,000 when quick)."""
+    if data == "fashion-mnist":
+        from npae.datasets import load_fashion_mnist
+        X_tr, y_tr = load_fashion_mnist(kind="train", n=3000 if quick else None, dtype=np.float32)
+        X_te, y_te = load_fashion_mnist(kind="test", n=1000 if quick else None, dtype=np.float32)
+        return X_tr, X_te, y_tr, y_te
+    X, y = load_mnist(dtype=np.float32)
+    if quick:
+        X, y = X[:1200], y[:1200]
+    return train_test_split(X, y, test_size=0.25, rng=0)
+
+
+def run(quick=False, out=None, threads=1, verbose=True, seed=0, data="digits"):
     """Train every method at every k; return a dict of results (and write figures).
 
     Returns
@@ -153,12 +167,10 @@ def run(quick=False, out=None, threads=1, verbose=True, seed=0):
     say = print if verbose else (lambda *a, **k: None)
     t_all = time.perf_counter()
     with blas_threads(threads) as thread_note:
-        X, y = load_mnist(dtype=np.float32)
-        if quick:
-            X, y = X[:1200], y[:1200]
-        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, rng=0)
+        X_tr, X_te, y_tr, y_te = load_data(data, quick)
         X_tr64, X_te64 = X_tr.astype(np.float64), X_te.astype(np.float64)
         setup = dict(n_train=len(X_tr), n_test=len(X_te), quick=quick, blas_threads=thread_note,
+                     data=data,
                      epochs={name: cfg[2 if quick else 1] for name, cfg in NETWORKS.items()},
                      numpy=np.__version__, python=platform.python_version(),
                      machine=f"{platform.machine()}, {os.cpu_count()} CPUs")
@@ -340,7 +352,8 @@ def write_markdown(res, path, command):
         "",
         f"    {command}",
         "",
-        f"Setup: bundled MNIST subset, {s['n_train']} training / {s['n_test']} held-out digits "
+        f"Setup: {'Fashion-MNIST' if s.get('data') == 'fashion-mnist' else 'bundled MNIST subset'}, "
+        f"{s['n_train']} training / {s['n_test']} held-out images "
         "(`train_test_split(X, y, test_size=0.25, rng=0)`); networks in float32, Adam, "
         f"batch 64, epochs {s['epochs']}; PCA and the closed form in float64. "
         f"BLAS threads: {s['blas_threads']}. Python {s['python']}, NumPy {s['numpy']}, "
@@ -369,8 +382,10 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (needs threadpoolctl; 0 = library default)")
     parser.add_argument("--md", default=None, help="also write the tables to this markdown file")
+    parser.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits",
+                        help="the bundled digits (6,000/2,000) or Fashion-MNIST (60,000/10,000)")
     args = parser.parse_args(argv)
-    res = run(quick=args.quick, out=args.out, threads=args.threads)
+    res = run(quick=args.quick, out=args.out, threads=args.threads, data=args.data)
     if args.md:
         argv_str = " ".join(sys.argv[1:] if argv is None else argv)
         write_markdown(res, args.md, f"python benchmarks/dimreduction.py {argv_str}".strip())

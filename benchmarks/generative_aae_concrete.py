@@ -44,7 +44,8 @@ def border_fraction(features, side=28, width=3):
 
 
 def aae_runs(Xtr, ytr, Xte, yte, args):
-    base = dict(hidden=(256,), latent_dim=2, loss="bce", epochs=args.aae_epochs)
+    base = dict(hidden=(256,), latent_dim=2, loss="bce", prior_scale=1.0,
+                generator_learning_rate=1e-3, epochs=args.aae_epochs)  # the settings of the recorded run
     if args.quick:
         base.update(hidden=(32,), discriminator_hidden=(32, 32), batch_size=64)
     runs = [("gaussian", s, {}, False) for s in range(args.seeds)]

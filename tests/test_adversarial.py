@@ -333,9 +333,9 @@ def test_supervised_variant():
     rng = np.random.default_rng(0)
     X = rng.random((30, 5))
     y = np.repeat([3, 5, 9], 10)
-    m = AdversarialAutoencoder(hidden=(4,), discriminator_hidden=(3,), prior="mixture",
-                               prior_components=4, epochs=2, batch_size=10,
-                               supervised=True).fit(X, y)
+    m = AdversarialAutoencoder(hidden=(4,), latent_dim=2, discriminator_hidden=(3,),
+                               prior="mixture", prior_components=4, prior_scale=1.0, epochs=2,
+                               batch_size=10, supervised=True).fit(X, y)
     assert m.supervised_ and m.classes_.tolist() == [3, 5, 9]
     assert m.discriminator_.n_in == 2 + 4  # [z, one-hot over the K components]
     assert m.discriminate(m.transform(X), y).shape == (30,)
@@ -359,8 +359,12 @@ def test_codes_move_toward_prior_on_digits():
 
     X, _ = load_mnist()
     Xtr, Xte = train_test_split(X[:2500], test_size=500, rng=0)
+    # The generator at the reconstruction's step (1e-3): with the default 5e-4 on 2-D codes
+    # this run ends farther from the prior than it started (MMD² 0.090 -> 0.151; see
+    # docs/adversarial.md for the trade-off).
     kw = dict(hidden=(64,), latent_dim=2, discriminator_hidden=(64, 64), loss="bce",
-              epochs=12, batch_size=32, random_state=0)
+              prior_scale=1.0, generator_learning_rate=1e-3, epochs=12, batch_size=32,
+              random_state=0)
     aae = AdversarialAutoencoder(**kw).initialize(Xtr)
     P = aae.sample_prior(500, rng=1)
     Z0 = aae.transform(Xte)

@@ -17,6 +17,14 @@ SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete
            "pretraining.py",
            pytest.param("to_torch_parity.py", marks=pytest.mark.skipif(
                importlib.util.find_spec("torch") is None, reason="needs torch"))]
+SCRIPTS += ["vae_binarized.py", "vae_student_t.py", "clvae_protocol.py", "aae_defaults.py",
+            pytest.param("fashion_pca30.py", marks=pytest.mark.skipif(
+                not os.path.isdir("/usr/share/datasets/fashion-mnist"),
+                reason="needs the dataset-fashion-mnist package")),
+            pytest.param("vae_manifold.py", marks=pytest.mark.skipif(
+                importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn")),
+            pytest.param("ksparse_classify.py", marks=pytest.mark.skipif(
+                importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn"))]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -187,3 +187,41 @@ def test_sklearn_clone_and_repr():
     m = npae.KSparseAutoencoder(k=5, alpha=3.0, selection="magnitude")
     assert clone(m).get_params() == m.get_params()
     assert repr(m) == "KSparseAutoencoder(k=5, alpha=3.0, selection='magnitude')"
+
+
+# ------------------------------------------------------ the k schedule
+def test_k_schedule_falls_linearly_over_the_first_half_then_stays_at_k():
+    X = np.random.default_rng(0).random((40, 8))
+    m = npae.KSparseAutoencoder(hidden=(20,), k=2, k_start=12, epochs=8, random_state=0).fit(X)
+    # T = floor(0.5 * 8) = 4 epochs: 12 -> 9.5 -> 7 -> 4.5 -> 2 (rounded half to even), then 2.
+    assert m.history_["k"] == [12.0, 10.0, 7.0, 4.0, 2.0, 2.0, 2.0, 2.0]
+    assert m._k_now == 2  # after fit, loss_and_grads uses the target k
+    off = npae.KSparseAutoencoder(hidden=(20,), k=2, k_anneal=0.0, epochs=3).fit(X)
+    assert off.history_["k"] == [2.0, 2.0, 2.0]
+    auto = npae.KSparseAutoencoder(hidden=(20,), k=2, epochs=2).fit(X)
+    assert auto.history_["k"][0] == 20.0  # "auto": min(code size, max(k, 100))
+
+
+def test_dead_fraction_counts_units_never_selected():
+    X = np.random.default_rng(1).random((30, 6))
+    m = npae.KSparseAutoencoder(hidden=(10,), k=1, k_anneal=0.0, epochs=1, batch_size=30,
+                                learning_rate=1e-12).fit(X)
+    # One batch, parameters practically unchanged: the dead units are those that are
+    # the largest code of no row.
+    Z = m.encoder_.forward(m.params_, X, npae.nn.get_ops(True))[0]  # (30, 10)
+    used = np.unique(np.argmax(Z, axis=1)).size
+    assert m.history_["dead_fraction"] == [1.0 - used / 10]
+    # With k = code size every unit is selected: none dead.
+    full = npae.KSparseAutoencoder(hidden=(10,), k=10, epochs=2).fit(X)
+    assert full.history_["dead_fraction"] == [0.0, 0.0]
+
+
+def test_k_schedule_trains_every_unit_in_the_first_epochs_on_digits():
+    """While k is large every unit is selected and trained (the schedule's purpose); at the
+    target k alone, many units are never selected from the first epoch on.  (The figure at
+    the end of training is measured in benchmarks/ksparse_classify.py.)"""
+    X, _ = npae.load_mnist(n=600)
+    kw = dict(hidden=(200,), k=5, tied=True, epochs=6, learning_rate=3e-3, random_state=0)
+    on = npae.KSparseAutoencoder(**kw).fit(X).history_["dead_fraction"]
+    off = npae.KSparseAutoencoder(k_anneal=0.0, **kw).fit(X).history_["dead_fraction"]
+    assert on[0] < 0.05 < off[0]

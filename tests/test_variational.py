@@ -242,15 +242,19 @@ def test_loss_terms_and_epsilon_from_the_generator():
 def test_gaussian_likelihood_with_learned_variance_matches_scipy():
     rng = np.random.default_rng(7)
     X = rng.normal(size=(6, 4))
-    vae = VariationalAutoencoder(latent_dim=2, hidden=(3,), likelihood="gaussian",
-                                 decoder_var="learned", sigma=0.5).initialize(X)
-    np.testing.assert_allclose(vae.params_["decoder.log_var"], 2 * np.log(0.5))
-    vae.params_["decoder.log_var"][:] = [-1.0, 0.0, 0.5, 1.0]
-    mu, log_var = vae.encode(X)
-    eps = np.random.default_rng(0).standard_normal(mu.shape)
-    mean = vae.inverse_transform(mu + np.exp(0.5 * log_var) * eps)
-    nll = -norm.logpdf(X, mean, np.exp(0.5 * vae.params_["decoder.log_var"])).sum(1).mean()
-    assert vae.loss_terms(X, rng=0)["reconstruction"] == pytest.approx(nll, rel=1e-12)
+    for xi in (0.0, 0.05):  # without and with the variance floor
+        vae = VariationalAutoencoder(latent_dim=2, hidden=(3,), likelihood="gaussian",
+                                     decoder_var="learned", sigma=0.5,
+                                     decoder_min_var=xi).initialize(X)
+        # initialised so that the variance is σ² = 0.25
+        np.testing.assert_allclose(xi + np.exp(vae.params_["decoder.log_var"]), 0.25)
+        vae.params_["decoder.log_var"][:] = [-1.0, 0.0, 0.5, 1.0]
+        mu, log_var = vae.encode(X)
+        eps = np.random.default_rng(0).standard_normal(mu.shape)
+        mean = vae.inverse_transform(mu + np.exp(0.5 * log_var) * eps)
+        var = xi + np.exp(vae.params_["decoder.log_var"])
+        nll = -norm.logpdf(X, mean, np.sqrt(var)).sum(1).mean()
+        assert vae.loss_terms(X, rng=0)["reconstruction"] == pytest.approx(nll, rel=1e-12)
 
 
 # ------------------------------------------------------------ warm-up

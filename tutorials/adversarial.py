@@ -75,8 +75,8 @@ def part1_gradients():
 
 def part2_gaussian(Xtr, Xte, yte, args):
     banner("2. A Gaussian prior on 2-D codes")
-    kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="gaussian",
-              epochs=args.epochs, random_state=0)
+    kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="gaussian", prior_scale=1.0,
+              generator_learning_rate=1e-3, epochs=args.epochs, random_state=0)
     if args.quick:
         kw.update(hidden=(64,), discriminator_hidden=(64, 64), batch_size=32)
     aae = AdversarialAutoencoder(**kw).initialize(Xtr)
@@ -126,7 +126,8 @@ def part2_gaussian(Xtr, Xte, yte, args):
 def part3_mixture(Xtr, ytr, Xte, yte, args):
     banner("3. A mixture of 10 Gaussians, without and with labels")
     kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="mixture", prior_components=10,
-              epochs=args.epochs, random_state=0)
+              prior_scale=1.0, generator_learning_rate=1e-3, epochs=args.epochs,
+              random_state=0)
     if args.quick:
         kw.update(hidden=(64,), discriminator_hidden=(64, 64), batch_size=32)
     unsup = AdversarialAutoencoder(**kw).fit(Xtr)

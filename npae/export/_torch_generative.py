@@ -33,8 +33,18 @@ class VAEModule(ExportedModule):
         self.mu = MLP(model.mu_head_, dtype)
         self.log_var = MLP(model.log_var_head_, dtype)
         self.decoder = MLP(model.decoder_, dtype)
+        unsupported = {"likelihood='student_t'": model.likelihood == "student_t",
+                       f"iwae_samples={model.iwae_samples}": model.iwae_samples > 1,
+                       "binarize=True": bool(model.binarize)}
+        if any(unsupported.values()):
+            raise ValueError(
+                f"to_torch does not export {[k for k, v in unsupported.items() if v]} "
+                "(npae-only objectives); export a VAE with the Bernoulli or Gaussian "
+                "likelihood, iwae_samples=1 and binarize=False")
         self.bernoulli = model.likelihood == "bernoulli"
         self.learned_var = not self.bernoulli and model.decoder_var == "learned"
+        # the floor on a learned variance: σ² = ξ + exp(v) (npae.models._gaussian.floor_log_var)
+        self.min_var = float(model.decoder_min_var)
         if self.learned_var:  # params_ name "decoder.log_var"
             self.decoder.register_parameter(
                 "log_var", nn.Parameter(torch.empty(model.n_features_in_, dtype=dtype)))
@@ -59,8 +69,13 @@ class VAEModule(ExportedModule):
         """−log p_φ(x|z), mean over the batch, from the decoder's output."""
         if self.bernoulli:
             return bernoulli_nll(out, X)
-        s = clip_log_var(self.decoder.log_var) if self.learned_var else \
-            torch.tensor(self.fixed_log_var, dtype=out.dtype, device=out.device)
+        if self.learned_var:
+            s = clip_log_var(self.decoder.log_var)
+            if self.min_var > 0:
+                s = torch.logaddexp(torch.tensor(math.log(self.min_var), dtype=s.dtype,
+                                                 device=s.device), s)
+        else:
+            s = torch.tensor(self.fixed_log_var, dtype=out.dtype, device=out.device)
         return gaussian_nll(out, s, X)
 
     def kl(self, mu, s, y=None):

@@ -42,6 +42,7 @@ __all__ = [
     "kl_to_class_prior",
     "kl_to_class_prior_rows",
     "log_normal_rows",
+    "floor_log_var",
 ]
 
 #: (lower, upper) bound applied to a log variance before it is exponentiated.
@@ -84,6 +85,37 @@ def clip_log_var(log_var, warn=True):
         )
     inside = (log_var >= lo) & (log_var <= hi)
     return np.clip(log_var, lo, hi), inside
+
+
+def floor_log_var(log_var, min_var):
+    """A variance with a floor: t = log(min_var + exp(log_var)), and dt/dlog_var.
+
+    The learned decoder variance of a Gaussian VAE has no lower limit: on a
+    feature that is (nearly) constant in the data the likelihood grows
+    without bound as the variance shrinks (Mattei & Frellsen 2018, who show
+    that bounding the eigenvalues of the covariance from below by ξ > 0 makes
+    the likelihood bounded).  With σ² = min_var + exp(log_var) the variance
+    cannot fall below ``min_var`` and every log_var keeps a finite gradient:
+    dt/dlog_var = exp(log_var − t) ∈ (0, 1).
+
+    Parameters
+    ----------
+    log_var : ndarray
+        Already clipped (:func:`clip_log_var`).
+    min_var : float >= 0
+        The floor ξ; 0 returns ``log_var`` unchanged (gradient 1).
+
+    Returns
+    -------
+    t : ndarray, shape of ``log_var``
+        The log of the variance used.
+    dt : ndarray or None
+        dt/dlog_var (None when ``min_var`` is 0).
+    """
+    if min_var == 0:
+        return log_var, None
+    t = np.logaddexp(np.log(min_var), log_var)
+    return t.astype(np.asarray(log_var).dtype, copy=False), np.exp(log_var - t)
 
 
 def _mask(g, inside):

@@ -26,10 +26,9 @@ m_y                the prior mean of class y, a row of ``prior_means_`` (C, k)
                    labels the prior is the mixture Σ_y π_y N(m_y, I)
 =================  ==========================================================
 
-On the paper's derivation: its §3.3 writes the regulariser as an
-expectation of log q(z|x) − log p(z|y) under the reparameterised draw; its
-expectation over ε is the closed form above, which is what npae uses (no
-sampling noise in the regulariser, as for the VAE's KL).
+The paper's §3.3 writes the regulariser as E_ε[log q(z|x) − log p(z|y)];
+npae uses its closed form above (no sampling noise, as for the VAE's KL).
+The clustering protocol of its Table 1: ``benchmarks/clvae_protocol.py``.
 """
 
 from __future__ import annotations
@@ -58,8 +57,7 @@ class ConditionalLatentVAE(VariationalAutoencoder):
     gamma : float, default=1.0
         Weight γ ≥ 0 of the reconstruction term; the paper's weighted CL-VAE
         uses γ = 0.3.
-    beta : float, default=1.0
-        Weight β ≥ 0 of the KL to the class prior.
+    beta : float, default=1.0  (weight β ≥ 0 of the KL to the class prior)
     prior_means : None, "learned" or array-like of shape (n_classes, latent_dim)
         The class means m_y, row y for ``classes_[y]``.  None: fixed at
         :func:`default_prior_means` (the closest two ``DEFAULT_SEPARATION`` = 4
@@ -71,11 +69,9 @@ class ConditionalLatentVAE(VariationalAutoencoder):
         The class labels, in the order of the rows of ``prior_means``.
         None: the sorted distinct labels seen by ``fit``.  With an explicit
         list, labels outside it are an error at fit time.
-    hidden, activation, likelihood, decoder_var, sigma, warmup_epochs,
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        As for :class:`VariationalAutoencoder` (``warmup_epochs`` ramps β).
-        ``validation_data`` must be a pair ``(X_val, y_val)``.
+    hidden, activation, likelihood, ..., verbose
+        As for :class:`VariationalAutoencoder` (``warmup_epochs`` ramps β;
+        ``iwae_samples`` must be 1).  ``validation_data``: a pair (X, y).
 
     Attributes
     ----------
@@ -85,8 +81,7 @@ class ConditionalLatentVAE(VariationalAutoencoder):
         prior used when no labels are given).
     prior_means_ : ndarray of shape (n_classes, latent_dim)
     params_, history_, encoder_, mu_head_, log_var_head_, decoder_
-        As for :class:`VariationalAutoencoder` (plus ``"prior.means"`` when
-        learned).
+        As for the VAE (plus ``"prior.means"`` when learned).
 
     Notes
     -----
@@ -116,6 +111,11 @@ class ConditionalLatentVAE(VariationalAutoencoder):
     _state = ("classes_", "class_prior_")
 
     # ----------------------------------------------------------- validation
+
+    def _check_settings(self):
+        super()._check_settings()
+        if self.iwae_samples > 1:  # the IWAE gradient is written for the N(0, I) prior
+            raise ValueError("iwae_samples > 1 is the VAE's objective; use 1 with the CL-VAE")
 
     def _learned_means(self):
         return isinstance(self.prior_means, str) and self.prior_means == "learned"

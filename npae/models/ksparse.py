@@ -29,9 +29,24 @@ round(α k) units; the training loss always keeps k.  With the default
 Ties.  Selection is deterministic: among equal values the unit with the
 lowest index wins (the same result as a *stable* sort of −z taking the first
 k), so every row has exactly k non-zero entries whenever its k largest
-values are non-zero.  The paper's schedule that starts with a larger k to
-avoid dead units is not implemented; use more epochs or a smaller learning
-rate if units die.
+values are non-zero.
+
+Schedule of k (Makhzani & Frey §3.2, "to avoid dead hidden units").  A unit
+that is never among the k largest gets no gradient and can stay off for
+ever.  The paper starts with a large k (100 for a target of 15), where every
+unit trains, and lowers it linearly to the target over the first half of the
+epochs.  Here ``k_start`` (default "auto": min(code size, max(k, 100))) and
+``k_anneal`` (the fraction of the epochs over which k falls; default ½, 0
+switches the schedule off): in epoch e (0-based) of E the training loss keeps
+k_e = round(k_start − (k_start − k) · e / T) units, T = max(1, ⌊k_anneal·E⌋),
+and k from epoch T on.  ``history_["k"]`` records k_e and
+``history_["dead_fraction"]`` the fraction of code units that were never
+selected in any training batch of the epoch.  Gradient checks and inference
+after ``fit`` always use the target k.  Measured (784-1000 tied, k = 25, 30
+epochs, 6,000 digits; ``benchmarks/results/ksparse_digits.md``): 8 % of the
+units dead at the end with the schedule, 39 % without; logistic regression
+on the αk = 75 features errs on 3.95 % vs 4.50 % of held-out digits (raw
+pixels: 11.85 %).
 """
 
 from __future__ import annotations
@@ -110,6 +125,12 @@ class KSparseAutoencoder(Autoencoder):
         uses α = 3 for classification features).
     selection : {"value", "magnitude"}, default="value"
         Rank the codes by value (the paper) or by absolute value.
+    k_start : int or "auto", default="auto"
+        The k of the first epoch (see the module docstring); "auto" is
+        min(code size, max(k, 100)), the paper's starting value.
+    k_anneal : float in [0, 1], default=0.5
+        Fraction of the epochs over which k falls linearly from ``k_start``
+        to ``k`` (the paper: the first half); 0 trains with k throughout.
     weight_decay, init, optimizer, learning_rate, batch_size, epochs,
     validation_data, random_state, dtype, verbose
         Training, as in :class:`npae.Autoencoder`.
@@ -120,6 +141,9 @@ class KSparseAutoencoder(Autoencoder):
         As in :class:`npae.Autoencoder`.
     encoding_k_ : int
         round(alpha * k), the number of units ``transform`` keeps.
+    history_ : dict of lists
+        Also "k" (the k of each epoch) and "dead_fraction" (fraction of code
+        units selected in no training batch of the epoch).
 
     Examples
     --------
@@ -138,12 +162,20 @@ class KSparseAutoencoder(Autoencoder):
         "k": Param(25, Interval("int", 1, None)),
         "alpha": Param(1.0, Interval("real", 1, None)),
         "selection": Param("value", Options("value", "magnitude")),
+        "k_start": Param("auto", Options("auto"), Interval("int", 1, None)),
+        "k_anneal": Param(0.5, Interval("real", 0, 1)),
     }
+    _diagnostics = ("k", "dead_fraction")
 
     # ------------------------------------------------------------ validation
     def _check_settings(self):
         super()._check_settings()
         self._check_k(self._layer_sizes()[0][-1])
+
+    def _k_start(self, code_size):
+        """The k of the first epoch (clipped to [k, code size])."""
+        start = max(self.k, 100) if self.k_start == "auto" else int(self.k_start)
+        return min(code_size, max(start, self.k))
 
     def _check_k(self, code_size):
         k, alpha = self.k, self.alpha
@@ -170,11 +202,33 @@ class KSparseAutoencoder(Autoencoder):
         self._check_fitted()
         return self._check_k(self._code_size())
 
+    # -------------------------------------------------------------- schedule
+    def _epoch_start(self, epoch):
+        m = self._code_size()
+        T = max(1, int(np.floor(self.k_anneal * self.epochs)))
+        start = self._k_start(m)
+        if self.k_anneal == 0 or epoch >= T or self.optimizer == "lbfgs":
+            self._k_now = int(self.k)
+        else:
+            self._k_now = int(round(start - (start - self.k) * epoch / T))
+        self._selected = np.zeros(m, dtype=np.int64)  # times each unit was kept
+
+    def _epoch_diagnostics(self):
+        return {"k": float(self._k_now), "dead_fraction": float(np.mean(self._selected == 0))}
+
+    def _after_fit(self):
+        # The schedule belongs to training: loss_and_grads and checks use k.
+        self._k_now = int(self.k)
+        self._selected = None
+
     # ------------------------------------------------------------------ loss
     def _loss(self, params, X, y, rng, ops, grads):
         Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, m)
         # The support is per sample (no sum over samples): shared by both paths.
-        mask = k_sparse_mask(Z, self.k, self.selection)  # (n, m), k True per row
+        k = getattr(self, "_k_now", self.k)
+        mask = k_sparse_mask(Z, k, self.selection)  # (n, m), k True per row
+        if getattr(self, "_selected", None) is not None:
+            self._selected += mask.sum(axis=0)
         Zk = Z * mask  # f_k(z)
         out, dec_cache = self.decoder_.forward(params, Zk, ops)  # (n, m) -> (n, d)
         rec, dout = self._reconstruction_loss(out, X)

@@ -46,14 +46,15 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._validation import check_layer_sizes, check_positive, check_rng
-from ..hyperparams import Interval, LayerSizes, Options, Param
-from ..nn import ACTIVATIONS, MLP, get_activation, get_ops
+from ..hyperparams import Boolean, Interval, LayerSizes, Options, Param
+from ..nn import ACTIVATIONS, get_ops
 from ..nn.activations import SIGMOID
-from ..nn.losses import LOG_2PI, bernoulli_cross_entropy, gaussian_nll, per_sample_bernoulli
 from ..nn.network import accumulate
 from ._gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
                         kl_standard_normal_rows, log_normal_rows, reparameterize,
                         reparameterize_backward)
+from ._iwae import iwae_loss
+from ._vae_networks import VAENetworksMixin
 from ..registry import register
 from ._row_seeds import RowSeeds
 from .base import BaseAutoencoder
@@ -66,7 +67,7 @@ SCORE_SEED = 0
 
 
 @register("vae")
-class VariationalAutoencoder(BaseAutoencoder):
+class VariationalAutoencoder(VAENetworksMixin, BaseAutoencoder):
     """Variational autoencoder (Kingma & Welling 2013), with a β weight and KL warm-up.
 
     Parameters
@@ -81,19 +82,28 @@ class VariationalAutoencoder(BaseAutoencoder):
         Kingma & Welling used one layer of 500 tanh units on MNIST.
     activation : str, default="tanh"
         Hidden units of both networks.
-    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+    likelihood : {"bernoulli", "gaussian", "student_t"}, default="bernoulli"
         p_φ(x|z).  "bernoulli": the decoder outputs logits, the mean is their
         sigmoid, and X must lie in [0, 1] (grey levels are read as
         probabilities, as Kingma & Welling do with MNIST).  "gaussian": the
         decoder outputs the mean (linear output units).
     decoder_var : {"fixed", "learned"}, default="fixed"
-        Gaussian likelihood only: variance σ² fixed, or one learned log
-        variance per feature (parameter ``"decoder.log_var"``, initialised at
-        log σ²).  A learned variance on a feature that is constant in the
-        data (a blank MNIST border pixel) shrinks without limit and the
-        likelihood grows without limit — the well-known degeneracy; the
-        bound on log variances then stops it at exp(−30), with a warning.
-        Use a fixed variance for such data.
+        Gaussian likelihood only: variance σ² fixed, or learned per feature:
+        σ²_j = ``decoder_min_var`` + exp(v_j), v the parameter
+        ``"decoder.log_var"`` (initialised so that σ²_j = σ² at the start).
+    student_df : float, default=5.0
+        likelihood="student_t" (Takahashi et al. 2018; :mod:`npae.models._student_t`):
+        the initial degrees of freedom ν of every feature; ν and the scale
+        (σ², from ``sigma``, floored by ``decoder_min_var``) are then learned
+        per feature as ``"decoder.log_df"`` and ``"decoder.log_var"``.
+    decoder_min_var : float, default=1e-3
+        ξ, the floor of a learned decoder variance.  Without it (ξ = 0) the
+        variance of a feature that is constant in the data (a blank MNIST
+        border pixel) shrinks without limit and the likelihood grows without
+        limit — the degeneracy Mattei & Frellsen (2018) analyse; they bound
+        the variances below by ξ > 0, which makes the likelihood bounded (by
+        ½ log(1/(2π ξ)) nats per feature: 2.5 nats at ξ = 1e-3).  Must be
+        below σ² when the variance is learned.
     sigma : float, default=1.0
         Gaussian likelihood: the standard deviation σ (fixed) or its initial
         value (learned).  Ignored for "bernoulli".
@@ -101,6 +111,17 @@ class VariationalAutoencoder(BaseAutoencoder):
         Weight β ≥ 0 of the KL term (β-VAE, Higgins et al. 2017).  ``elbo``,
         ``log_likelihood`` and ``score_samples`` always use the true bound
         (β = 1), whatever the training weight.
+    iwae_samples : int, default=1
+        K.  1: the ELBO above (closed-form KL).  K > 1: train on the
+        importance-weighted bound of Burda et al. (2016) with K draws per row
+        (:mod:`npae.models._iwae`; β and warm-up do not apply, and
+        ``history_`` records the term "iwae").
+    binarize : bool, default=False
+        Bernoulli likelihood only: dynamic binarisation — every minibatch is
+        replaced by a fresh draw x_b ~ Bernoulli(x) from the loss's random
+        generator (the protocol behind the published binarised-MNIST
+        log-likelihoods, e.g. Burda et al. 2016).  Evaluate on data
+        binarised once, with a fixed seed.
     warmup_epochs : int, default=0
         Linear KL warm-up (Bowman et al. 2016): in epoch e (0-based) the KL
         weight is β · min(1, e / warmup_epochs), i.e. 0 in the first epoch
@@ -135,16 +156,22 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     _examples = ({"latent_dim": 2, "hidden": (5,)},
                  {"latent_dim": 3, "hidden": (), "likelihood": "gaussian", "decoder_var": "learned"},
-                 {"latent_dim": 2, "hidden": (5, 4), "likelihood": "gaussian", "beta": 0.5})
+                 {"latent_dim": 2, "hidden": (5, 4), "likelihood": "gaussian", "beta": 0.5},
+                 {"latent_dim": 2, "hidden": (4,), "likelihood": "student_t"},
+                 {"latent_dim": 2, "hidden": (4,), "iwae_samples": 3, "binarize": True})
     _parameters = {
         "latent_dim": Param(2, Interval("int", 1, None)),
         "hidden": Param((256,), LayerSizes(allow_empty=True)),
         "activation": Param("tanh", Options(*ACTIVATIONS)),
-        "likelihood": Param("bernoulli", Options("bernoulli", "gaussian")),
+        "likelihood": Param("bernoulli", Options("bernoulli", "gaussian", "student_t")),
+        "student_df": Param(5.0, Interval("real", 0, None, closed="neither")),
         "decoder_var": Param("fixed", Options("fixed", "learned")),
         "sigma": Param(1.0, Interval("real", 0, None, closed="neither")),
+        "decoder_min_var": Param(1e-3, Interval("real", 0, None)),
         "beta": Param(1.0, Interval("real", 0, None)),
         "warmup_epochs": Param(0, Interval("int", 0, None)),
+        "iwae_samples": Param(1, Interval("int", 1, None)),
+        "binarize": Param(False, Boolean()),
     }
 
     # ----------------------------------------------------------- validation
@@ -158,98 +185,22 @@ class VariationalAutoencoder(BaseAutoencoder):
     def _needs_unit_interval(self):
         return self.likelihood == "bernoulli"
 
-    # ---------------------------------------------------------------- build
-    def _build(self, n_features, y=None):
-        hidden = self._hidden_sizes()
-        act = get_activation(self.activation)
-        k = int(self.latent_dim)
-        self.encoder_ = (MLP.build("encoder", (n_features, *hidden), [act] * len(hidden))
-                         if hidden else None)
-        h = hidden[-1] if hidden else n_features
-        # Two linear heads on the trunk's last hidden layer: the Gaussian's
-        # mean and log variance (any real number: no activation needed).
-        self.mu_head_ = MLP.build("mu", (h, k), ["identity"])
-        self.log_var_head_ = MLP.build("log_var", (h, k), ["identity"])
-        # The decoder's last layer is linear: logits (Bernoulli, the sigmoid
-        # is fused into the loss) or the Gaussian mean.
-        self.decoder_ = MLP.build("decoder", (k, *hidden[::-1], n_features),
-                                  [act] * len(hidden) + ["identity"])
-        shapes = {}
-        for net in self._networks():
-            shapes.update(net.param_shapes())
-        if self._learned_decoder_var():
-            shapes["decoder.log_var"] = (n_features,)
-        return shapes
-
-    def _networks(self):
-        nets = [self.mu_head_, self.log_var_head_, self.decoder_]
-        return nets if self.encoder_ is None else [self.encoder_, *nets]
-
-    def _learned_decoder_var(self):
-        return self.likelihood == "gaussian" and self.decoder_var == "learned"
-
-    def _init_params(self, rng):
-        params = {}
-        for net in self._networks():
-            params.update(net.init_params(rng, self._dtype, self.init))
-        if self._learned_decoder_var():
-            params["decoder.log_var"] = np.full(self.n_features_in_, 2.0 * np.log(self.sigma),
-                                                dtype=self._dtype)
-        return params
-
-    def _code_size(self):
-        return int(self.latent_dim)
-
-    # ------------------------------------------------------ the two networks
-    def _encoder_forward(self, params, X, ops):
-        """x -> (mu, log_var), each (n, k); the cache for the backward pass."""
-        if self.encoder_ is not None:
-            H, trunk_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, h)
-        else:
-            H, trunk_cache = X, None
-        mu, mu_cache = self.mu_head_.forward(params, H, ops)  # (n, h) @ (h, k) -> (n, k)
-        log_var, lv_cache = self.log_var_head_.forward(params, H, ops)  # (n, h) -> (n, k)
-        return mu, log_var, (trunk_cache, mu_cache, lv_cache)
-
-    def _encoder_backward(self, params, cache, dmu, dlog_var, grads, ops):
-        trunk_cache, mu_cache, lv_cache = cache
-        trunk = self.encoder_ is not None
-        # Both heads read the same trunk output H, so their input gradients add.
-        dH = self.mu_head_.backward(params, mu_cache, dmu, grads, ops, need_dX=trunk)
-        dH2 = self.log_var_head_.backward(params, lv_cache, dlog_var, grads, ops, need_dX=trunk)
-        if trunk:
-            dH += dH2
-            self.encoder_.backward(params, trunk_cache, dH, grads, ops, need_dX=False)
-
-    def _decoder_log_var(self, params):
-        """log σ² of p_φ(x|z) (clipped) and its mask, or (None, None) for Bernoulli."""
-        if self.likelihood != "gaussian":
-            return None, None
-        if self.decoder_var == "learned":
-            return clip_log_var(params["decoder.log_var"])
-        return np.asarray(2.0 * np.log(self.sigma), dtype=self._dtype), None
-
-    def _reconstruction(self, params, out, X):
-        """−log p_φ(x|z) averaged over the batch, from the decoder's output.
-
-        Returns (value, d value / d out, d value / d decoder.log_var or None).
-        """
-        if self.likelihood == "bernoulli":
-            value, dout = bernoulli_cross_entropy(out, X)
-            return value, dout, None
-        s, inside = self._decoder_log_var(params)
-        value, dout, ds = gaussian_nll(out, s, X)
-        if not self._learned_decoder_var():
-            return value, dout, None
-        return value, dout, ds if inside is None else ds * inside
-
-    def _log_px_rows(self, out, X):
-        """log p_φ(x|z) per row from the decoder's output.  (n, d) -> (n,)"""
-        if self.likelihood == "bernoulli":
-            return -per_sample_bernoulli(out, X)
-        s, _ = self._decoder_log_var(self.params_)
-        diff = X - out
-        return -0.5 * np.sum(LOG_2PI + s + diff * diff * np.exp(-s), axis=1)
+    def _check_settings(self):
+        if self.iwae_samples > 1 and (self.beta != 1 or self.warmup_epochs):
+            raise ValueError(
+                f"iwae_samples={self.iwae_samples} trains the importance-weighted bound, which "
+                f"has no KL weight: use beta=1 and warmup_epochs=0 (got beta={self.beta}, "
+                f"warmup_epochs={self.warmup_epochs})")
+        if self.iwae_samples > 1 and self.likelihood == "student_t":
+            raise ValueError("iwae_samples > 1 is written for the Bernoulli and Gaussian "
+                             "likelihoods; use iwae_samples=1 with likelihood='student_t'")
+        if self.binarize and self.likelihood != "bernoulli":
+            raise ValueError("binarize=True draws binary targets for a Bernoulli likelihood; "
+                             "use likelihood='bernoulli' or binarize=False")
+        if self._learned_decoder_var() and self.decoder_min_var >= self.sigma ** 2:
+            raise ValueError(
+                f"decoder_min_var={self.decoder_min_var} must be below the initial decoder "
+                f"variance sigma**2={self.sigma ** 2:.4g}; lower decoder_min_var or raise sigma")
 
     # ----------------------------------------------- hooks for the CL-VAE
     def _reconstruction_weight(self):
@@ -277,6 +228,10 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     # ------------------------------------------------------------ objective
     def _loss(self, params, X, y, rng, ops, grads):
+        if self.binarize:  # a fresh binarisation per minibatch, from the loss's generator
+            X = (rng.random(X.shape) < X).astype(X.dtype)
+        if self.iwae_samples > 1:
+            return {"iwae": iwae_loss(self, params, X, rng, ops, grads, self.iwae_samples)}
         mu, log_var, enc_cache = self._encoder_forward(params, X, ops)
         s, inside = clip_log_var(log_var)
         # ε is the loss's only random draw: from the generator given, so that
@@ -286,13 +241,13 @@ class VariationalAutoencoder(BaseAutoencoder):
         out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
 
         gamma = self._reconstruction_weight()
-        rec, dout, ddec_log_var = self._reconstruction(params, out, X)
+        rec, dout, dextra = self._reconstruction(params, out, X)
         beta = self._kl_weight()
         kl, dmu_kl, ds_kl = self._kl_term(params, mu, s, y, ops, grads, beta)
 
         dZ = self.decoder_.backward(params, dec_cache, gamma * dout, grads, ops)
-        if ddec_log_var is not None:
-            accumulate(grads, "decoder.log_var", gamma * ddec_log_var)
+        for name, g in dextra.items():  # the decoder's per-feature variance (and ν)
+            accumulate(grads, name, gamma * g)
         # Through the reparameterisation, then add the KL's direct gradients;
         # the log_var gradient is masked once, outside the bounds of the clip.
         dmu, ds = reparameterize_backward(dZ, eps, std)
