@@ -130,31 +130,64 @@ def contractive(m, X, y, seed):
     return rec_loss(m.loss, ae_decode(m, Z), X) + m.lam * penalty / len(X) + weight_decay(m)
 
 
-def _vae_parts(m, X, seed):
+def _decoder_var(m):
+    """σ² of p(x|z): fixed σ², or the floor ξ plus exp(v) when learned (Mattei & Frellsen)."""
     p = m.params_
+    if m.likelihood == "student_t" or (m.likelihood == "gaussian" and m.decoder_var == "learned"):
+        return m.decoder_min_var + np.exp(p["decoder.log_var"])
+    return m.sigma ** 2
+
+
+def _log_px(m, out, X):
+    """log p(x|z) per row, from scipy's densities where they exist."""
+    from scipy import stats
+
+    if m.likelihood == "bernoulli":
+        s = F["sigmoid"](out)
+        return np.sum(X * np.log(s) + (1 - X) * np.log(1 - s), -1)
+    scale = np.sqrt(_decoder_var(m))
+    if m.likelihood == "student_t":
+        return np.sum(stats.t.logpdf(X, df=np.exp(m.params_["decoder.log_df"]), loc=out,
+                                     scale=scale), -1)
+    return np.sum(stats.norm.logpdf(X, loc=out, scale=scale), -1)
+
+
+def _vae_parts(m, X, seed, K=None):
+    """(mu, log_var, eps (K, n, k) or (n, k), log p(x|z) per draw, X as the loss sees it)."""
+    p, rng = m.params_, np.random.default_rng(seed)
+    if getattr(m, "binarize", False):
+        X = (rng.random(X.shape) < X).astype(float)
     hidden = _sizes(m.hidden)
     H = mlp(p, "encoder", X, [m.activation] * len(hidden))[-1][1] if hidden else X
     mu = H @ p["mu.0.W"] + p["mu.0.b"]
     lv = H @ p["log_var.0.W"] + p["log_var.0.b"]
-    eps = np.random.default_rng(seed).standard_normal(mu.shape)
+    eps = rng.standard_normal(mu.shape if K is None else (K, *mu.shape))
     z = mu + np.exp(0.5 * lv) * eps
-    out = mlp(p, "decoder", z, [m.activation] * len(hidden) + ["identity"])[-1][1]
-    if m.likelihood == "bernoulli":
-        nll = rec_loss("bce", out, X)
-    else:
-        s = p["decoder.log_var"] if m.decoder_var == "learned" else 2 * np.log(m.sigma)
-        nll = 0.5 * np.sum(np.log(2 * np.pi) + s + (X - out) ** 2 * np.exp(-s)) / len(X)
-    return mu, lv, nll
+    out = mlp(p, "decoder", z.reshape(-1, mu.shape[1]), [m.activation] * len(hidden) + ["identity"])[-1][1]
+    log_px = _log_px(m, out, np.broadcast_to(X, (1 if K is None else K, *X.shape)).reshape(-1, X.shape[1]))
+    return mu, lv, eps, log_px.reshape(eps.shape[:-1]), X
+
+
+def _vae_nll_kl(m, X, seed):
+    mu, lv, _, log_px, _ = _vae_parts(m, X, seed)
+    return mu, lv, -np.mean(log_px)
 
 
 def vae(m, X, y, seed):
-    mu, lv, nll = _vae_parts(m, X, seed)
+    if getattr(m, "iwae_samples", 1) > 1:  # Burda et al.: −mean log (1/K) Σ_k w_k
+        K = m.iwae_samples
+        mu, lv, eps, log_px, _ = _vae_parts(m, X, seed, K)
+        z = mu + np.exp(0.5 * lv) * eps
+        log_w = log_px - 0.5 * np.sum(z ** 2, -1) + 0.5 * np.sum(lv + eps ** 2, -1)  # (K, n)
+        top = log_w.max(0)
+        return -np.mean(top + np.log(np.mean(np.exp(log_w - top), 0))) + weight_decay(m)
+    mu, lv, nll = _vae_nll_kl(m, X, seed)
     kl = 0.5 * np.sum(mu ** 2 + np.exp(lv) - 1 - lv) / len(X)
     return nll + m.beta * kl + weight_decay(m)
 
 
 def clvae(m, X, y, seed):
-    mu, lv, nll = _vae_parts(m, X, seed)
+    mu, lv, nll = _vae_nll_kl(m, X, seed)
     means = m.prior_means_[np.searchsorted(m.classes_, y)]  # classes_ sorted: row of y's mean
     kl = 0.5 * np.sum(np.exp(lv) + (mu - means) ** 2 - 1 - lv) / len(X)
     return m.gamma * nll + m.beta * kl + weight_decay(m)
@@ -241,7 +274,7 @@ def dec(m, X, y, seed):
 
 def vade(m, X, y, seed):
     """−log p(x|z) + β [−½ Σ_j (1 + s_j) − log Σ_c exp(e_c)] (Jiang et al., the optimal q(c|x))."""
-    mu, lv, nll = _vae_parts(m, X, seed)
+    mu, lv, nll = _vae_nll_kl(m, X, seed)
     p = m.params_
     log_pi = p["prior.logits"] - np.log(np.sum(np.exp(p["prior.logits"])))
     M, V = p["prior.means"], p["prior.log_var"]

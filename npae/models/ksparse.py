@@ -171,6 +171,9 @@ class KSparseAutoencoder(Autoencoder):
     def _check_settings(self):
         super()._check_settings()
         self._check_k(self._layer_sizes()[0][-1])
+        if self.k_start != "auto" and self.k_start < self.k:
+            raise ValueError(f"k_start={self.k_start} is below k={self.k}: the schedule anneals k "
+                             "down from k_start; use k_start >= k, or 'auto'")
 
     def _k_start(self, code_size):
         """The k of the first epoch (clipped to [k, code size])."""
