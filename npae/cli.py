@@ -157,7 +157,8 @@ def demo(out="npae-output", epochs=25, quick=False, verbose=True):
                      title="AE-30: training objective (the table reports squared error)",
                      ylabel="Bernoulli cross-entropy (nats per image)",
                      path=os.path.join(out, "loss_curve.png"))
-    models[30].save(os.path.join(out, "autoencoder30.npz"))
+    # the held-out rows were a training input, not part of the model: not saved
+    models[30].set_params(validation_data=None).save(os.path.join(out, "autoencoder30.npz"))
     say(f"\nfigures: {out}/reconstructions.png, {out}/codes_2d.png, {out}/loss_curve.png; "
         f"model: {out}/autoencoder30.npz  ({time.perf_counter() - t_start:.1f}s)")
     return table
