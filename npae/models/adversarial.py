@@ -81,13 +81,10 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         Decoder hidden sizes; None mirrors ``hidden``.
     discriminator_hidden : int or tuple of int, default=(128, 128)
         Hidden sizes of D_ψ: k (+ K one-hot labels) → ... → 1 logit.
-    activation : str, default="relu"
-    discriminator_activation : str, default="leaky_relu"
+    activation, discriminator_activation : str, default="relu", "leaky_relu"
         (a leaky unit keeps the gradient to the encoder alive where a ReLU is off)
-    code_activation : str, default="identity"
-        Linear codes, so that they can match an unbounded prior.
-    output_activation : str or None, default=None
-        None: "identity" for loss="mse", "sigmoid" (fused) for loss="bce".
+    code_activation, output_activation : str, default="identity", None
+        Linear codes (to match an unbounded prior); the output as :class:`npae.Autoencoder`.
     loss : {"mse", "bce"}, default="bce"
         Reconstruction loss ℓ (see :class:`npae.Autoencoder`): the Bernoulli
         likelihood for data in [0, 1] (see "Defaults" above); "mse" for
