@@ -268,8 +268,7 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         phases (Radford et al. 2016); no weight decay in (3): the encoder decays once."""
         enc, dec, dis = self._groups()
         gan = {"beta1": 0.5} if self.optimizer == "adam" else {}
-        g_lr = self.learning_rate if self.generator_learning_rate is None \
-            else self.generator_learning_rate
+        g_lr = self.generator_learning_rate or self.learning_rate  # None: the reconstruction's
         return [ParamGroup(tuple(enc + dec), self.learning_rate, "reconstruction"),
                 ParamGroup(tuple(dis), self.discriminator_learning_rate, "discriminator", options=gan),
                 ParamGroup(tuple(enc), g_lr, "generator", weight_decay=False, options=gan)]
@@ -294,7 +293,6 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         value, acc = self._phase(params, X, y, rng, ops, grads, phase, full=False)
         return {phase: value} if acc is None else {phase: value, "discriminator_accuracy": acc}
 
-    # ------------------------------------------------------------ inference
     def _encode(self, params, X):
         return self.encoder_.forward(params, X, get_ops(True))[0]
 
