@@ -83,3 +83,21 @@ def write_markdown(path, title, command, lines):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as fh:
         fh.write(f"# {title}\n\nCommand: `{command}`\n\n" + "\n".join(lines) + "\n")
+
+
+def limit_threads(n):
+    """BLAS (NumPy's and SciPy's) and PyTorch to ``n`` threads; returns a note.
+
+    Setting ``OPENBLAS_NUM_THREADS`` once NumPy is imported changes nothing:
+    threadpoolctl limits the loaded BLAS itself."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return "threadpoolctl not installed: BLAS threads not limited"
+    threadpool_limits(n)
+    try:
+        import torch
+    except ImportError:
+        return f"BLAS limited to {n} thread(s)"
+    torch.set_num_threads(n)
+    return f"BLAS and PyTorch limited to {n} thread(s)"

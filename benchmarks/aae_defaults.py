@@ -19,7 +19,6 @@ the ring's hole / on the ring, own-component rate).
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -32,7 +31,7 @@ from npae.datasets import load_mnist, train_test_split
 from npae.mmd import rbf_mmd2
 from npae.models.adversarial import AdversarialAutoencoder
 
-from _common import blas_info
+from _common import blas_info, limit_threads
 
 
 def main(argv=None):
@@ -42,8 +41,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None)
     args = parser.parse_args(argv)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
     t_start = time.perf_counter()
     X, y = load_mnist()
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=2000, rng=0)

@@ -22,7 +22,6 @@ initialisations), k in 6..16 as in the preprint.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -33,7 +32,7 @@ import npae
 from npae.datasets import load_mnist, train_test_split
 from npae.metrics import gaussian_mixture, v_measure
 
-from _common import blas_info
+from _common import blas_info, limit_threads
 
 #: Norlander & Sopasakis (2019), Table 1: (best V, its number of clusters).
 PAPER = {"VAE": (0.63, 14), "CL-VAE": (0.81, 7), "CL-VAE γ=0.3": (0.92, 10)}
@@ -54,8 +53,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None)
     args = parser.parse_args(argv)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
     t_start = time.perf_counter()
     X, y = load_mnist()
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=2000, rng=0)

@@ -18,7 +18,6 @@ the 784 pixels, mean over the test images.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -29,7 +28,7 @@ import npae
 from npae.datasets import load_fashion_mnist
 from npae.linear import PCA
 
-from _common import blas_info
+from _common import blas_info, limit_threads
 
 
 def main(argv=None):
@@ -40,8 +39,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None)
     args = parser.parse_args(argv)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
     t_start = time.perf_counter()
     n_tr, n_te = (2000, 500) if args.quick else (None, None)
     Xtr, _ = load_fashion_mnist(kind="train", n=n_tr, dtype=np.float32)

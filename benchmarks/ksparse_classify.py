@@ -30,7 +30,6 @@ The paper fine-tunes nothing (features frozen) and trains for far longer
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -40,7 +39,7 @@ import numpy as np
 import npae
 from npae.datasets import load_fashion_mnist, load_mnist, train_test_split
 
-from _common import blas_info
+from _common import blas_info, limit_threads
 
 #: Makhzani & Frey (2014), Table 3 (full MNIST, logistic regression test error, %).
 PAPER = {"raw pixels": 7.20, "k-sparse, k = 25": 1.35}
@@ -81,8 +80,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None, help="write the table to this markdown file")
     args = parser.parse_args(argv)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
     try:
         import sklearn  # noqa: F401
     except ImportError:

@@ -43,7 +43,7 @@ from npae.datasets import load_mnist
 from npae.nn import get_ops
 from npae.optim import make_optimizer
 
-from _common import ReusedBufferLoop, blas_info
+from _common import ReusedBufferLoop, blas_info, limit_threads
 
 HIDDEN = (256, 64)
 BATCH = 128
@@ -188,21 +188,6 @@ def time_phases(X, dtype, repeats=3):
             for k, dt in zip(total, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 total[k] += dt
     return {k: 1000 * v / repeats for k, v in total.items()}, model._flat.size
-
-
-def limit_threads(n):
-    """BLAS (NumPy's and SciPy's) and PyTorch to ``n`` threads; returns a note."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return "threadpoolctl not installed: BLAS threads not limited"
-    threadpool_limits(n)
-    try:
-        import torch
-    except ImportError:
-        return f"BLAS limited to {n} thread(s)"
-    torch.set_num_threads(n)
-    return f"BLAS and PyTorch limited to {n} thread(s)"
 
 
 def main(argv=None):

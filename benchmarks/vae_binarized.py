@@ -23,7 +23,6 @@ the same way; no published figure to compare there).
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -33,7 +32,7 @@ import numpy as np
 import npae
 from npae.datasets import load_fashion_mnist, load_mnist, train_test_split
 
-from _common import blas_info
+from _common import blas_info, limit_threads
 
 #: Burda et al. (2016), Table 1, one stochastic layer: −log p(x) on binarised MNIST.
 PAPER = {1: 86.76, 5: 85.54, 50: 84.78}
@@ -50,8 +49,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None)
     args = parser.parse_args(argv)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
     hidden = (200, 200)
     if args.quick:
         args.epochs, args.ks, args.k_eval, args.eval_rows, hidden = 1, [1, 3], 20, 50, (16,)

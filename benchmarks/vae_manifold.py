@@ -22,7 +22,6 @@ MNIST size), the learning rate (3e-3).
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -33,7 +32,7 @@ from scipy.stats import norm
 import npae
 from npae.datasets import load_mnist, train_test_split
 
-from _common import blas_info
+from _common import blas_info, limit_threads
 
 
 def main(argv=None):
@@ -44,8 +43,7 @@ def main(argv=None):
     parser.add_argument("--only", type=int, nargs="+", default=None,
                         help="run only these rows (0-based indices of the settings)")
     args = parser.parse_args(argv)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
     try:
         from sklearn.linear_model import LogisticRegression
     except ImportError:

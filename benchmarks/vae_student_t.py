@@ -17,7 +17,6 @@ held-out digits, in nats per image, and its drop from p = 0.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -27,7 +26,7 @@ import numpy as np
 import npae
 from npae.datasets import load_mnist, train_test_split
 
-from _common import blas_info
+from _common import blas_info, limit_threads
 
 
 def main(argv=None):
@@ -37,8 +36,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--md", default=None)
     args = parser.parse_args(argv)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(args.threads))
+    limit_threads(args.threads)
     t_start = time.perf_counter()
     X, _ = load_mnist()
     Xtr, Xte = train_test_split(X, test_size=2000, rng=0)
