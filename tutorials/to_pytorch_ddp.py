@@ -99,6 +99,10 @@ def main(argv=None):
         history["world_size"] = world
         with open(args.out, "w") as fh:
             json.dump(history, fh)
+    # Every process leaves together: tearing gloo down while a peer is still in
+    # it aborted both processes now and then ("terminate called without an
+    # active exception").
+    dist.barrier()
     dist.destroy_process_group()
 
 
