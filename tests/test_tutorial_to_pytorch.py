@@ -14,7 +14,7 @@ HERE = os.path.dirname(__file__)
 def res(tmp_path_factory):
     out = tmp_path_factory.mktemp("to_pytorch")
     mod = runpy.run_path(os.path.join(HERE, "..", "tutorials", "to_pytorch.py"))
-    return mod["main"](["--quick", "--quiet", "--out", str(out)]), out
+    return mod["main"](["--quick", "--ddp", "--quiet", "--out", str(out)]), out
 
 
 def test_exported_model_agrees_with_npae(res):
