@@ -32,7 +32,7 @@ def textbook_adam(theta, grads, lr, b1=0.9, b2=0.999, eps=1e-8):
 
 
 @pytest.mark.parametrize("eps", [1e-8, 1e-2])  # eps matters when it is not negligible
-@pytest.mark.parametrize("size", [7, 2 * Adam.CHUNK + 5])  # one chunk; three, the last short
+@pytest.mark.parametrize("size", [7, 2 * Adam.CHUNK_BYTES // 8 + 5])  # one chunk; three, the last short
 def test_fused_adam_equals_textbook_adam(eps, size):
     rng = np.random.default_rng(1)
     grads = [rng.normal(scale=s, size=size) for s in (1.0, 0.1, 3.0, 1e-3, 0.5, 2.0, 1e-2, 1.0)]
@@ -151,7 +151,7 @@ def test_adam_step_allocates_nothing_and_keeps_float32():
     import tracemalloc
 
     rng = np.random.default_rng(0)
-    theta = rng.normal(size=3 * Adam.CHUNK).astype(np.float32)
+    theta = rng.normal(size=3 * Adam.CHUNK_BYTES // 4).astype(np.float32)
     g = rng.normal(size=theta.size).astype(np.float32)
     opt = Adam()
     opt.step(theta, g)  # allocates its state once
@@ -163,5 +163,5 @@ def test_adam_step_allocates_nothing_and_keeps_float32():
         peak = tracemalloc.get_traced_memory()[1] - base
     finally:
         tracemalloc.stop()
-    assert peak < 4096  # a few Python objects (slices); one temporary would be 393 kB
+    assert peak < 4096  # a few Python objects (slices); one temporary would be 786 kB
     assert theta.dtype == opt.M.dtype == opt.V.dtype == np.float32
