@@ -59,21 +59,78 @@ def markdown_table(headers, rows):
     return lines
 
 
-def load_benchmark_data(name, n_train, n_test, seed=0):
+def load_benchmark_data(name, n_train=None, n_test=None, seed=0, dtype="float64"):
     """(X_train, X_test, y_train, y_test) in [0, 1]: "digits" (the bundled 8,000 MNIST digits,
-    split by ``train_test_split``) or "fashion" (Fashion-MNIST's own train / t10k files, the
-    first rows of each; needs the dataset installed)."""
+    6,000 / 2,000 by ``train_test_split(test_size=0.25, rng=seed)``) or "fashion" /
+    "fashion-mnist" (Fashion-MNIST's own 60,000 train / 10,000 t10k files, the first rows
+    of each; needs the dataset installed).  ``n_train`` / ``n_test``: keep the first rows."""
     from npae.datasets import load_mnist, train_test_split
 
     if name == "digits":
-        X, y = load_mnist()
+        X, y = load_mnist(dtype=dtype)
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, rng=seed)
         return X_tr[:n_train], X_te[:n_test], y_tr[:n_train], y_te[:n_test]
+    if name not in ("fashion", "fashion-mnist"):
+        raise ValueError(f"unknown data set {name!r}; expected 'digits' or 'fashion-mnist'")
     from npae.datasets import load_fashion_mnist
 
-    X_tr, y_tr = load_fashion_mnist(kind="train", n=n_train)
-    X_te, y_te = load_fashion_mnist(kind="test", n=n_test)
+    X_tr, y_tr = load_fashion_mnist(kind="train", n=n_train, dtype=dtype)
+    X_te, y_te = load_fashion_mnist(kind="test", n=n_test, dtype=dtype)
     return X_tr, X_te, y_tr, y_te
+
+
+def benchmark_parser(doc, data=False):
+    """The options every benchmark takes: ``--quick``, ``--threads``, ``--md`` (and ``--data``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.strip().split("\n")[0])
+    if data:
+        parser.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits",
+                            help="the bundled digits (6,000 / 2,000) or Fashion-MNIST "
+                                 "(60,000 / 10,000, the Debian package)")
+    parser.add_argument("--quick", action="store_true", help="tiny settings (seconds)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS (and PyTorch) threads; default 1 on a shared machine")
+    parser.add_argument("--md", default=None, help="also write the results to this markdown file")
+    return parser
+
+
+def parse_benchmark_args(parser, argv, script):
+    """Parse, limit the threads, start the clock; ``args.command`` is the command as run."""
+    import sys
+    import time
+
+    args = parser.parse_args(argv)
+    args.thread_note = limit_threads(args.threads)
+    args.t_start = time.perf_counter()
+    args.command = " ".join([f"python benchmarks/{script}",
+                             *(sys.argv[1:] if argv is None else argv)])
+    return args
+
+
+def machine_line(t_start=None):
+    """``- machine: …`` with Python, NumPy, the BLAS, and the minutes since ``t_start``."""
+    import platform
+    import time
+
+    import numpy as np
+
+    line = (f"- machine: {platform.machine()}, Python {platform.python_version()}, "
+            f"NumPy {np.__version__}; BLAS: {blas_info()}")
+    if t_start is not None:
+        line += f"; total {(time.perf_counter() - t_start) / 60:.1f} min"
+    return line
+
+
+def finish(text, md=None):
+    """Print a results text and, if ``md`` is a path, write it there (folders created)."""
+    import os
+
+    print(text)
+    if md:
+        os.makedirs(os.path.dirname(os.path.abspath(md)), exist_ok=True)
+        with open(md, "w") as fh:
+            fh.write(text)
 
 
 def write_markdown(path, title, command, lines):

@@ -21,34 +21,26 @@ the 784 pixels, mean over the test images.
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 import time
 
 import numpy as np
 
 import npae
-from npae.datasets import load_fashion_mnist
 from npae.linear import PCA
 
-from _common import blas_info, limit_threads
+from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
+                     parse_benchmark_args)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--deep-epochs", type=int, default=3)
     parser.add_argument("--pretrain-epochs", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--md", default=None)
-    args = parser.parse_args(argv)
-    limit_threads(args.threads)
-    t_start = time.perf_counter()
+    args = parse_benchmark_args(parser, argv, "fashion_pca30.py")
     n_tr, n_te = (2000, 500) if args.quick else (None, None)
-    Xtr, _ = load_fashion_mnist(kind="train", n=n_tr, dtype=np.float32)
-    Xte, _ = load_fashion_mnist(kind="test", n=n_te, dtype=np.float32)
+    Xtr, Xte, _, _ = load_benchmark_data("fashion-mnist", n_tr, n_te, dtype=np.float32)
     deep = (1000, 500, 250)
     if args.quick:
         args.epochs, args.deep_epochs, args.pretrain_epochs, deep = 1, 1, 1, (64, 32)
@@ -83,7 +75,7 @@ def main(argv=None):
                  sse(ae.reconstruct(Xte)), args.deep_epochs, time.perf_counter() - t0))
     print(rows[-2:], flush=True)
     lines = ["# PCA-30 vs 30-D autoencoders on Fashion-MNIST", "",
-             f"Command: `python benchmarks/fashion_pca30.py {' '.join(argv or sys.argv[1:])}`", "",
+             f"Command: `{args.command}`", "",
              f"- data: Fashion-MNIST, {len(Xtr):,} train / {len(Xte):,} test (Debian package)",
              "- autoencoders: ReLU hidden, linear 30-D code, sigmoid output, Bernoulli loss, Adam "
              "1e-3, batch 128, float32, seed 0; pretraining: shallow ReLU autoencoders "
@@ -92,17 +84,11 @@ def main(argv=None):
              "- metric: squared error summed over the 784 pixels, mean over the test images "
              "(Hinton & Salakhutdinov's; their MNIST figures: PCA 13.87, logistic PCA 8.01, "
              "pretrained deep AE 3.00 — another data set, quoted for scale only)",
-             f"- machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
-             f"{np.__version__}; BLAS: {blas_info()}; total "
-             f"{(time.perf_counter() - t_start) / 60:.1f} min", "",
+             machine_line(args.t_start), "",
              "| method | test squared error / image | epochs | time (s) |", "|---|---|---|---|"]
     for name, err, ep, sec in rows:
         lines.append(f"| {name} | {err:.2f} | {ep} | {'—' if sec != sec else f'{sec:.0f}'} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish("\n".join(lines) + "\n", args.md)
     return 0
 
 

@@ -29,31 +29,18 @@ The paper fine-tunes nothing (features frozen) and trains for far longer
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 import time
 
 import numpy as np
 
 import npae
-from npae.datasets import load_fashion_mnist, load_mnist, train_test_split
 
-from _common import blas_info, limit_threads
+from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
+                     parse_benchmark_args)
 
 #: Makhzani & Frey (2014), Table 3 (full MNIST, logistic regression test error, %).
 PAPER = {"raw pixels": 7.20, "k-sparse, k = 25": 1.35}
-
-
-def load(data, quick, n_train=None):
-    if data == "digits":
-        X, y = load_mnist()
-        if quick:
-            X, y = X[:1500], y[:1500]
-        return train_test_split(X, y, test_size=0.25, rng=0)
-    Xtr, ytr = load_fashion_mnist(kind="train", n=3000 if quick else n_train)
-    Xte, yte = load_fashion_mnist(kind="test", n=1000 if quick else None)
-    return Xtr, Xte, ytr, yte
 
 
 def logistic_error(Ftr, ytr, Fte, yte, max_iter):
@@ -68,19 +55,14 @@ def logistic_error(Ftr, ytr, Fte, yte, max_iter):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits")
-    parser.add_argument("--quick", action="store_true", help="tiny settings (seconds)")
+    parser = benchmark_parser(__doc__, data=True)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=1000)
     parser.add_argument("--k", type=int, default=25)
     parser.add_argument("--n-train", type=int, default=None,
-                        help="Fashion-MNIST: use the first n training images (default: all 60,000)")
+                        help="use the first n training images (default: all)")
     parser.add_argument("--alpha", type=float, default=3.0)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--md", default=None, help="write the table to this markdown file")
-    args = parser.parse_args(argv)
-    limit_threads(args.threads)
+    args = parse_benchmark_args(parser, argv, "ksparse_classify.py")
     try:
         import sklearn  # noqa: F401
     except ImportError:
@@ -89,8 +71,8 @@ def main(argv=None):
         return 0
     if args.quick:
         args.epochs, args.hidden, args.k = 2, 100, 10
-    t_start = time.perf_counter()
-    Xtr, Xte, ytr, yte = load(args.data, args.quick, args.n_train)
+    n_tr, n_te = (1000, 500) if args.quick else (args.n_train, None)
+    Xtr, Xte, ytr, yte = load_benchmark_data(args.data, n_tr, n_te)
     max_iter = 100 if args.quick else 1000
     rows = []
     t0 = time.perf_counter()
@@ -112,16 +94,14 @@ def main(argv=None):
               f"Fashion-MNIST, {len(Xtr):,} train / {len(Xte):,} test (Debian package)")
     lines = [
         f"# k-sparse features for logistic regression ({args.data})", "",
-        f"Command: `python benchmarks/ksparse_classify.py {' '.join(argv or sys.argv[1:])}`", "",
+        f"Command: `{args.command}`", "",
         f"- data: {source}",
         f"- k-sparse AE: {Xtr.shape[1]}-{args.hidden} tied, linear code, identity output, squared error "
         f"(npae defaults), Adam 1e-3, batch 128, {args.epochs} epochs, float32; "
         f"k = {args.k} in training, αk = {round(args.alpha * args.k)} units kept as features",
         "- classifier: scikit-learn LogisticRegression (L-BFGS, C = 1) on standardised "
         "features",
-        f"- machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}; BLAS: {blas_info()}",
-        f"- total run time {(time.perf_counter() - t_start) / 60:.1f} min", "",
+        machine_line(args.t_start), "",
         "| features | test error (%) | paper, full MNIST (%) | dead units (last epoch) "
         "| held-out squared error / image | non-zero features / image | time (s) |",
         "|---|---|---|---|---|---|---|"]
@@ -130,11 +110,7 @@ def main(argv=None):
             PAPER["k-sparse, k = 25"] if "schedule (default)" in name and args.k == 25 else "—")
         paper = paper if args.data == "digits" else "—"  # the paper's figures are MNIST's
         lines.append(f"| {name} | {err:.2f} | {paper} | {dead} | {rec} | {nnz} | {sec:.0f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish("\n".join(lines) + "\n", args.md)
     return 0
 
 

@@ -22,44 +22,32 @@ the same way; no published figure to compare there).
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 import time
 
 import numpy as np
 
 import npae
-from npae.datasets import load_fashion_mnist, load_mnist, train_test_split
 
-from _common import blas_info, limit_threads
+from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
+                     parse_benchmark_args)
 
 #: Burda et al. (2016), Table 1, one stochastic layer: −log p(x) on binarised MNIST.
 PAPER = {1: 86.76, 5: 85.54, 50: 84.78}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits")
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser(__doc__, data=True)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--ks", type=int, nargs="+", default=[1, 5, 50])
     parser.add_argument("--k-eval", type=int, default=5000)
     parser.add_argument("--eval-rows", type=int, default=500)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--md", default=None)
-    args = parser.parse_args(argv)
-    limit_threads(args.threads)
+    args = parse_benchmark_args(parser, argv, "vae_binarized.py")
     hidden = (200, 200)
     if args.quick:
         args.epochs, args.ks, args.k_eval, args.eval_rows, hidden = 1, [1, 3], 20, 50, (16,)
-    t_start = time.perf_counter()
-    if args.data == "digits":
-        X, _ = load_mnist(n=1500 if args.quick else None)
-        Xtr, Xte = train_test_split(X, test_size=0.25, rng=0)
-    else:
-        Xtr, _ = load_fashion_mnist(kind="train", n=2000 if args.quick else None)
-        Xte, _ = load_fashion_mnist(kind="test", n=500 if args.quick else None)
+    n_tr, n_te = (1000, 500) if args.quick else (None, None)
+    Xtr, Xte, _, _ = load_benchmark_data(args.data, n_tr, n_te)
     Xte_b = (np.random.default_rng(0).random(Xte.shape) < Xte).astype(np.float64)
     rows = []
     for K in args.ks:
@@ -78,7 +66,7 @@ def main(argv=None):
     source = ("bundled MNIST digits, 6,000 train / 2,000 held out (train_test_split rng=0)"
               if args.data == "digits" else f"Fashion-MNIST {len(Xtr):,} train / {len(Xte):,} test")
     lines = [f"# VAE and IWAE on dynamically binarised {args.data}", "",
-             f"Command: `python benchmarks/vae_binarized.py {' '.join(argv or sys.argv[1:])}`", "",
+             f"Command: `{args.command}`", "",
              f"- data: {source}; training images binarised afresh per minibatch, test "
              "images once (seed 0)",
              f"- model: 784-{'-'.join(map(str, hidden))}-50 tanh, Bernoulli decoder, Adam 1e-3, "
@@ -86,9 +74,7 @@ def main(argv=None):
              f"- evaluation: ELBO with 10 draws per image on all {len(Xte):,} held-out images; "
              f"log p(x) by importance sampling with K = 50 and K = {args.k_eval} on the first "
              f"{min(args.eval_rows, len(Xte))}",
-             f"- machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
-             f"{np.__version__}; BLAS: {blas_info()}; total {(time.perf_counter() - t_start) / 60:.1f} min",
-             "",
+             machine_line(args.t_start), "",
              f"| training objective | held-out ELBO | log p(x), K = 50 | log p(x), K = {args.k_eval} "
              "| paper −log p(x) (full MNIST) | fit (s) | evaluation (s) |",
              "|---|---|---|---|---|---|---|"]
@@ -96,11 +82,7 @@ def main(argv=None):
         name = "VAE (K = 1)" if K == 1 else f"IWAE, K = {K}"
         paper = PAPER.get(K, "—") if args.data == "digits" else "—"
         lines.append(f"| {name} | {elbo:.2f} | {ll50:.2f} | {ll:.2f} | {paper} | {fs:.0f} | {es:.0f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish("\n".join(lines) + "\n", args.md)
     return 0
 
 

@@ -21,8 +21,6 @@ MNIST size), the learning rate (3e-3).
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 import time
 
@@ -30,34 +28,29 @@ import numpy as np
 from scipy.stats import norm
 
 import npae
-from npae.datasets import load_mnist, train_test_split
 
-from _common import blas_info, limit_threads
+from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
+                     parse_benchmark_args)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--md", default=None)
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--only", type=int, nargs="+", default=None,
                         help="run only these rows (0-based indices of the settings)")
-    args = parser.parse_args(argv)
-    limit_threads(args.threads)
+    args = parse_benchmark_args(parser, argv, "vae_manifold.py")
     try:
         from sklearn.linear_model import LogisticRegression
     except ImportError:
         print("scikit-learn is not installed: the class labels of decoded images need it")
         return 0
-    t_start = time.perf_counter()
-    X, y = load_mnist()
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=2000, rng=0)
+    Xtr, Xte, ytr, yte = load_benchmark_data("digits")
     base = dict(latent_dim=2, hidden=(256,), epochs=30, batch_size=100, random_state=0)
     runs = [("tutorial (30 epochs)", {}), ("100 epochs", {"epochs": 100}),
             ("binarised, 30 epochs", {"binarize": True}),
             ("binarised, 100 epochs", {"binarize": True, "epochs": 100}),
             ("hidden 500, 30 epochs", {"hidden": (500,)}),
-            ("learning rate 3e-3, 30 epochs", {"learning_rate": 3e-3})]
+            ("learning rate 3e-3, 30 epochs", {"learning_rate": 3e-3}),
+            ("learning rate 3e-3, 100 epochs", {"learning_rate": 3e-3, "epochs": 100})]
     if args.quick:
         Xtr, ytr, Xte, yte = Xtr[:600], ytr[:600], Xte[:200], yte[:200]
         base.update(hidden=(16,), epochs=1)
@@ -85,26 +78,20 @@ def main(argv=None):
                      time.perf_counter() - t0))
         print(rows[-1], flush=True)
     lines = ["# The 2-D VAE manifold: which digit classes the decoded grid shows", "",
-             f"Command: `python benchmarks/vae_manifold.py {' '.join(argv or sys.argv[1:])}`", "",
+             f"Command: `{args.command}`", "",
              f"- data: bundled digits, {len(Xtr):,} train / {len(Xte):,} held out "
              "(train_test_split rng=0)",
              f"- grid: 15 × 15 prior quantiles, u in [0.05, 0.95] (the tutorial's); decoded "
              f"means labelled by a logistic regression on pixels (held-out accuracy "
              f"{acc:.3f}); a class is shown when it labels ≥ 3 cells",
              f"- base VAE: {base}; one setting changed per row",
-             f"- machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
-             f"{np.__version__}; BLAS: {blas_info()}; total "
-             f"{(time.perf_counter() - t_start) / 60:.1f} min", "",
+             machine_line(args.t_start), "",
              "| setting | classes shown | which | cells per class 0..9 | classes with median "
              "code inside the grid | held-out ELBO | time (s) |",
              "|---|---|---|---|---|---|---|"]
     for name, n, shown, counts, inside, elbo, sec in rows:
         lines.append(f"| {name} | {n} | {shown} | {counts} | {inside} | {elbo:.2f} | {sec:.0f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish("\n".join(lines) + "\n", args.md)
     return 0
 
 

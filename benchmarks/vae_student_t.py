@@ -16,33 +16,25 @@ held-out digits, in nats per image, and its drop from p = 0.
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 import time
 
 import numpy as np
 
 import npae
-from npae.datasets import load_mnist, train_test_split
 
-from _common import blas_info, limit_threads
+from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
+                     parse_benchmark_args)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--md", default=None)
-    args = parser.parse_args(argv)
-    limit_threads(args.threads)
-    t_start = time.perf_counter()
-    X, _ = load_mnist()
-    Xtr, Xte = train_test_split(X, test_size=2000, rng=0)
+    args = parse_benchmark_args(parser, argv, "vae_student_t.py")
     fractions, hidden, n_eval = (0.0, 0.05, 0.1, 0.2), (256,), 500
     if args.quick:
-        Xtr, Xte, fractions, hidden, n_eval, args.epochs = Xtr[:500], Xte[:100], (0.0, 0.1), (16,), 50, 1
+        fractions, hidden, n_eval, args.epochs = (0.0, 0.1), (16,), 50, 1
+    Xtr, Xte, _, _ = load_benchmark_data("digits", *((500, 100) if args.quick else (None, None)))
     rows = {}
     for p in fractions:
         rng = np.random.default_rng(1)
@@ -59,7 +51,7 @@ def main(argv=None):
             rows[lik, p] = (ll, time.perf_counter() - t0)
             print(lik, p, rows[lik, p], flush=True)
     lines = ["# Student-t vs Gaussian VAE decoder under injected outliers", "",
-             f"Command: `python benchmarks/vae_student_t.py {' '.join(argv or sys.argv[1:])}`", "",
+             f"Command: `{args.command}`", "",
              f"- data: bundled digits, {len(Xtr):,} train / first {n_eval} of {len(Xte):,} "
              "held out (clean); a fraction p of the training rows replaced by U[0, 1] noise",
              f"- VAE 784-{'-'.join(map(str, hidden))}-10 tanh, learned per-feature scale "
@@ -67,20 +59,14 @@ def main(argv=None):
              "seed 0; Student-t: ν learned per feature from 5",
              "- measure: log p(x) of the clean held-out digits, importance sampling K = 50 "
              "(nats per image; a density on [0, 1]^784, so positive)",
-             f"- machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
-             f"{np.__version__}; BLAS: {blas_info()}; total "
-             f"{(time.perf_counter() - t_start) / 60:.1f} min", "",
+             machine_line(args.t_start), "",
              "| outlier fraction p | Gaussian log p(x) | drop from p = 0 | Student-t log p(x) "
              "| drop from p = 0 |", "|---|---|---|---|---|"]
     for p in fractions:
         g, s = rows["gaussian", p][0], rows["student_t", p][0]
         lines.append(f"| {p:.2f} | {g:.1f} | {rows['gaussian', 0.0][0] - g:.1f} | {s:.1f} "
                      f"| {rows['student_t', 0.0][0] - s:.1f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish("\n".join(lines) + "\n", args.md)
     return 0
 
 
