@@ -174,7 +174,7 @@ def run(quick=False, out=None, threads=1, verbose=True, seed=0, data="digits", e
                      epochs={name: epochs or cfg[2 if quick else 1] for name, cfg in NETWORKS.items()},
                      numpy=np.__version__, python=platform.python_version(),
                      machine=f"{platform.machine()}, {os.cpu_count()} CPUs")
-        say(f"digits: {len(X_tr)} training, {len(X_te)} held out; k in {KS}; "
+        say(f"{data}: {len(X_tr)} training, {len(X_te)} held out; k in {KS}; "
             f"BLAS threads: {thread_note}")
 
         res = {"test": {}, "train": {}, "knn": {}, "seconds": {}, "linear_check": {}}
