@@ -34,10 +34,9 @@ phase's own gradient (:meth:`AdversarialAutoencoder.phase_loss_and_grads`).
 With labels (``fit(X, y)``, ``prior="mixture"``) class c is mapped onto
 component c (the paper's §2.3).  The defaults follow Makhzani et al.'s MNIST
 setting where it trained here (8-D code, prior scale 5, sigmoid output) with
-the Bernoulli likelihood and Adam; the generator steps at half the
-reconstruction's rate and the discriminator at a fifth — the trade-off
-between reconstruction and prior matching measured in
-``docs/adversarial.md``.  A fit whose discriminator wins or whose
+the Bernoulli likelihood and Adam: reconstruction step 3e-3, generator and
+discriminator 1e-3, two discriminator steps per batch (measured in
+``docs/adversarial.md``).  A fit whose discriminator wins or whose
 reconstruction loss rises raises a :class:`npae.ConvergenceWarning`.
 """
 
@@ -96,21 +95,19 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
     prior_scale : float, default=5.0
         s: Gaussian standard deviation; half-width of the uniform box; the
         mixture's circle radius is 4s and its component standard deviation s/2.
-    discriminator_learning_rate : float, default=2e-4
-        Step size of the discriminator phase, 5× slower than the encoder's (a
-        discriminator that wins starves the encoder of useful gradient).
-    generator_learning_rate : float or None, default=5e-4
-        Step size of the generator phase; None uses ``learning_rate``.  Half
-        the reconstruction's: held-out error 0.43 of the mean image's (plain
-        AE 0.39; at 1e-3: 0.56, with codes closer to the prior).
+    discriminator_learning_rate, discriminator_steps : float, int, default=1e-3, 2
+        Discriminator step size and steps per minibatch (fresh prior draws each):
+        a weak one cannot show the encoder where codes miss the prior.  Mixture: 3e-3, 3.
+    generator_learning_rate : float or None, default=1e-3
+        Step size of the generator phase; None uses ``learning_rate``.
     supervised : bool, default=False
         True: the supervised variant, ``fit(X, y)`` puts class ``c`` on mixture
         component ``c`` (needs prior="mixture").  False: ``y`` is ignored (as
         for every unsupervised family: scikit-learn passes one to ``fit``).
     weight_decay, init, optimizer, learning_rate, batch_size, epochs,
     validation_data, random_state, dtype, verbose
-        As for :class:`npae.Autoencoder`; ``learning_rate`` is the
-        reconstruction phase's step.  One fresh optimizer per phase; with
+        As for :class:`npae.Autoencoder`; ``learning_rate`` (default 3e-3) is
+        the reconstruction phase's step.  One fresh optimizer per phase; with
         "adam" the adversarial phases use β1 = 0.5.  Weight decay joins phase
         (1) for encoder and decoder weights and (2) for the discriminator's.
 
@@ -156,8 +153,10 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         "prior": Param("gaussian", Options(*PRIORS)),
         "prior_components": Param(10, Interval("int", 1, None)),
         "prior_scale": Param(5.0, Interval("real", 0, None, closed="neither")),
-        "discriminator_learning_rate": Param(2e-4, Interval("real", 0, None, closed="neither")),
-        "generator_learning_rate": Param(5e-4, NoneValue(), Interval("real", 0, None, closed="neither")),
+        "discriminator_learning_rate": Param(1e-3, Interval("real", 0, None, closed="neither")),
+        "discriminator_steps": Param(2, Interval("int", 1, None)),
+        "generator_learning_rate": Param(1e-3, NoneValue(), Interval("real", 0, None, closed="neither")),
+        "learning_rate": Param(3e-3),
         "supervised": Param(False, Boolean()),
     }
     _state = ("supervised_", "classes_")
@@ -270,7 +269,8 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         gan = {"beta1": 0.5} if self.optimizer == "adam" else {}
         g_lr = self.generator_learning_rate or self.learning_rate  # None: the reconstruction's
         return [ParamGroup(tuple(enc + dec), self.learning_rate, "reconstruction"),
-                ParamGroup(tuple(dis), self.discriminator_learning_rate, "discriminator", options=gan),
+                ParamGroup(tuple(dis), self.discriminator_learning_rate, "discriminator", options=gan,
+                           repeats=int(self.discriminator_steps)),
                 ParamGroup(tuple(enc), g_lr, "generator", weight_decay=False, options=gan)]
 
     def _after_fit(self):

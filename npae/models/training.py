@@ -78,6 +78,10 @@ class ParamGroup:
         Whether the model's ``weight_decay`` applies to this group's weight matrices.
     options : dict
         Extra optimizer settings for a named optimizer (e.g. ``{"beta1": 0.5}``).
+    repeats : int
+        Steps of this group's phase per minibatch (the adversarial
+        autoencoder's ``discriminator_steps``); a phase runs as many times as
+        its groups ask for at most.  The terms reported are the first run's.
     """
 
     names: tuple
@@ -85,6 +89,7 @@ class ParamGroup:
     phase: str = "loss"
     weight_decay: bool = True
     options: dict = field(default_factory=dict)
+    repeats: int = 1
 
 
 class Trainer:
@@ -100,6 +105,7 @@ class Trainer:
         self.model = model
         self.grads = model._flat.zeros_like()
         self.phases = {}  # phase -> [(slice, optimizer, weight names)]
+        self.repeats = {}  # phase -> steps per minibatch
         for g in model._param_groups():
             opt = make_optimizer(model.optimizer, g.learning_rate, **g.options)
             if hasattr(model.optimizer, "step") and hasattr(opt, "learning_rate") \
@@ -107,6 +113,7 @@ class Trainer:
                 opt.learning_rate = g.learning_rate  # a group's own rate on the template's copy
             wd = [n for n in g.names if n.endswith(".W")] if g.weight_decay else []
             self.phases.setdefault(g.phase, []).append((model._flat.slice_of(g.names), opt, wd))
+            self.repeats[g.phase] = max(self.repeats.get(g.phase, 1), int(g.repeats))
         self.base_rates = [getattr(opt, "learning_rate", None) for opt in self.optimizers()]
         # The same work buffers every step (npae.nn.workspace): no allocation in the steady state.
         self.workspace = Workspace()
@@ -141,15 +148,20 @@ class Trainer:
         terms = {}
         with self.workspace.step():
             for phase, groups in self.phases.items():
-                grads.flat.fill(0.0)
-                terms.update(model._phase_loss(phase, params, Xb, yb, rng, ops, grads.views))
-                if model.weight_decay:
-                    for _, _, wd in groups:
-                        if wd:
-                            terms["weight_decay"] = terms.get("weight_decay", 0.0) + weight_decay(
-                                params, wd, model.weight_decay, grads.views)
-                for s, opt, _ in groups:
-                    opt.step(theta[s], grads.flat[s])
+                for rep in range(self.repeats[phase]):
+                    grads.flat.fill(0.0)
+                    t = model._phase_loss(phase, params, Xb, yb, rng, ops, grads.views)
+                    if model.weight_decay:
+                        for _, _, wd in groups:
+                            if wd:
+                                t["weight_decay"] = t.get("weight_decay", 0.0) + weight_decay(
+                                    params, wd, model.weight_decay, grads.views)
+                    if rep == 0:  # later runs see a batch the group has just stepped on
+                        if "weight_decay" in t:
+                            t["weight_decay"] += terms.get("weight_decay", 0.0)
+                        terms.update(t)
+                    for s, opt, _ in groups:
+                        opt.step(theta[s], grads.flat[s])
         return {k: float(v) for k, v in terms.items()}  # nothing outlives the step's buffers
 
 
