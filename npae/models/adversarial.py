@@ -61,8 +61,8 @@ from .training import ConvergenceWarning, ParamGroup
 __all__ = ["AdversarialAutoencoder", "discriminator_loss", "generator_loss", "rbf_mmd2",
            "PRIORS", "PHASES", "prior_occupancy"]
 
-#: A last-epoch discriminator accuracy above this warns that the codes miss the prior.
-DISCRIMINATOR_WINS = 0.75
+#: Last-epoch discriminator accuracy above which the codes miss the prior (docs/adversarial.md).
+DISCRIMINATOR_WINS = 0.8
 
 
 @register("aae")
