@@ -19,15 +19,18 @@ epochs, 6,000 training / 2,000 held-out bundled digits unless said):
   "N Gaussians each with unknown mean" and its reference [12] suggest);
 - architecture (γ = 0.3): ReLU 784-512-2 (the layout of the Keras examples
   the preprint cites) and a deeper tanh 784-256-128-2;
-- epochs (γ = 0.3): twice ``--epochs``.
+- epochs (γ = 0.3): twice ``--epochs``;
+- combined: the three models of Table 1 with the deeper encoder and twice
+  the epochs (the γ = 0.3 one also with means 8 apart).
 
 ``--data fashion-mnist``: the γ = 0.3 CL-VAE on 6,000 and on 60,000
 Fashion-MNIST training images (held-out: the first 2,000 test images), the
 training-set-size effect at full scale (not the preprint's MNIST figure).
-``--rows`` picks rows by index (the table lists them).  Clusters: npae's
+``--rows`` picks rows by index (the table lists them); ``--seeds S`` fits
+every row with seeds 0..S−1 (one seed's V moves by up to ~0.1).  Clusters: npae's
 full-covariance EM (2 initialisations), k in 6..16 as in the preprint.
 
-    python benchmarks/clvae_protocol.py --epochs 20 --md benchmarks/results/clvae_protocol.md
+    python benchmarks/clvae_protocol.py --epochs 20 --seeds 3 --md benchmarks/results/clvae_protocol.md
     python benchmarks/clvae_protocol.py --quick
 """
 
@@ -51,43 +54,69 @@ PAPER = {"VAE": (0.63, 14), "CL-VAE γ=1": (0.81, 7), "CL-VAE γ=0.3": (0.92, 10
 
 
 def digit_rows(n_train, n_small, hidden, epochs):
-    """(group, label, paper key, model, n) for the MNIST rows."""
-    base = dict(latent_dim=2, hidden=hidden, epochs=epochs, batch_size=100, random_state=0)
-    wide, deep = (2 * hidden[0],), (hidden[0], hidden[0] // 2)
-
-    def cl(**kw):
-        return npae.ConditionalLatentVAE(**{**base, "gamma": 0.3, **kw})
-
+    """(group, label, paper key, model class, settings, n) for the MNIST rows."""
+    VAE, CL = npae.VariationalAutoencoder, npae.ConditionalLatentVAE
+    base = dict(latent_dim=2, hidden=hidden, epochs=epochs, batch_size=100)
+    wide, deep, ep2 = (2 * hidden[0],), (hidden[0], hidden[0] // 2), 2 * epochs
+    g3 = {**base, "gamma": 0.3}
+    far = default_prior_means(10, 2, separation=8.0)
     return [
-        ("protocol", "VAE", "VAE", npae.VariationalAutoencoder(**base), n_train),
-        ("γ", "CL-VAE γ=1", "CL-VAE γ=1", npae.ConditionalLatentVAE(gamma=1.0, **base), n_train),
-        ("reference", "CL-VAE γ=0.3", "CL-VAE γ=0.3", cl(), n_train),
-        ("training-set size", "γ=0.3, fewer digits", "CL-VAE γ=0.3", cl(), n_small),
-        ("prior placement", "γ=0.3, means 2 apart", "CL-VAE γ=0.3",
-         cl(prior_means=default_prior_means(10, 2, separation=2.0)), n_train),
-        ("prior placement", "γ=0.3, means 8 apart", "CL-VAE γ=0.3",
-         cl(prior_means=default_prior_means(10, 2, separation=8.0)), n_train),
-        ("prior placement", "γ=0.3, means learned", "CL-VAE γ=0.3",
-         cl(prior_means="learned"), n_train),
-        ("architecture", f"γ=0.3, ReLU 784-{wide[0]}-2", "CL-VAE γ=0.3",
-         cl(hidden=wide, activation="relu"), n_train),
-        ("architecture", f"γ=0.3, tanh 784-{deep[0]}-{deep[1]}-2", "CL-VAE γ=0.3",
-         cl(hidden=deep), n_train),
-        ("epochs", f"γ=0.3, {2 * epochs} epochs", "CL-VAE γ=0.3", cl(epochs=2 * epochs), n_train),
+        ("protocol", "VAE", "VAE", VAE, base, n_train),
+        ("γ", "CL-VAE γ=1", "CL-VAE γ=1", CL, {**base, "gamma": 1.0}, n_train),
+        ("reference", "CL-VAE γ=0.3", "CL-VAE γ=0.3", CL, g3, n_train),
+        ("training-set size", "γ=0.3, fewer digits", "CL-VAE γ=0.3", CL, g3, n_small),
+        ("prior placement", "γ=0.3, means 2 apart", "CL-VAE γ=0.3", CL,
+         {**g3, "prior_means": default_prior_means(10, 2, separation=2.0)}, n_train),
+        ("prior placement", "γ=0.3, means 8 apart", "CL-VAE γ=0.3", CL,
+         {**g3, "prior_means": far}, n_train),
+        ("prior placement", "γ=0.3, means learned", "CL-VAE γ=0.3", CL,
+         {**g3, "prior_means": "learned"}, n_train),
+        ("architecture", f"γ=0.3, ReLU 784-{wide[0]}-2", "CL-VAE γ=0.3", CL,
+         {**g3, "hidden": wide, "activation": "relu"}, n_train),
+        ("architecture", f"γ=0.3, tanh 784-{deep[0]}-{deep[1]}-2", "CL-VAE γ=0.3", CL,
+         {**g3, "hidden": deep}, n_train),
+        ("epochs", f"γ=0.3, {ep2} epochs", "CL-VAE γ=0.3", CL, {**g3, "epochs": ep2}, n_train),
+        ("combined", f"VAE, 784-{deep[0]}-{deep[1]}-2, {ep2} epochs", "VAE", VAE,
+         {**base, "hidden": deep, "epochs": ep2}, n_train),
+        ("combined", f"γ=1, 784-{deep[0]}-{deep[1]}-2, {ep2} epochs", "CL-VAE γ=1", CL,
+         {**base, "hidden": deep, "epochs": ep2}, n_train),
+        ("combined", f"γ=0.3, 784-{deep[0]}-{deep[1]}-2, {ep2} epochs, means 8 apart",
+         "CL-VAE γ=0.3", CL, {**g3, "hidden": deep, "epochs": ep2, "prior_means": far}, n_train),
     ]
 
 
 def fashion_rows(n_train, n_small, hidden, epochs):
-    base = dict(latent_dim=2, hidden=hidden, epochs=epochs, batch_size=100, random_state=0,
-                gamma=0.3)
-    return [("training-set size", "γ=0.3", None, npae.ConditionalLatentVAE(**base), n)
+    base = dict(latent_dim=2, hidden=hidden, epochs=epochs, batch_size=100, gamma=0.3)
+    return [("training-set size", "γ=0.3", None, npae.ConditionalLatentVAE, base, n)
             for n in (n_small, n_train)]
+
+
+def _span(values, fmt="{:.3f}"):
+    """'mean (min–max)' over seeds, or the one value."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 1:
+        return fmt.format(v[0])
+    return f"{fmt.format(v.mean())} ({fmt.format(v.min())}–{fmt.format(v.max())})"
+
+
+def table_row(i, run, results):
+    """One markdown row from the per-seed results [(tr curve, te curve, fit s), ...]."""
+    group, label, key, _, _, n = run
+    tr = [r[0] for r in results]
+    te = [r[1] for r in results]
+    paper = f"{PAPER[key][0]:.2f} ({PAPER[key][1]})" if key else "–"
+    ks = lambda cs: ",".join(str(c.best_n_clusters) for c in cs)  # noqa: E731
+    return (f"| {i} | {group} | {label} | {n:,} | {_span([c.best_v for c in tr])} [{ks(tr)}] "
+            f"| {_span([c.best_v for c in te])} [{ks(te)}] "
+            f"| {np.mean([c.at(10) for c in tr]):.3f} / {np.mean([c.at(10) for c in te]):.3f} "
+            f"| {paper} | {np.mean([r[2] for r in results]):.0f} |")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seeds", type=int, default=1, help="seeds 0..seeds-1 per row")
     parser.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits")
     parser.add_argument("--rows", type=int, nargs="*", default=None)
     parser.add_argument("--threads", type=int, default=1)
@@ -104,25 +133,28 @@ def main(argv=None):
     if args.quick:
         Xte, yte = Xte[:200], yte[:200]
     runs = (digit_rows if digits else fashion_rows)(n_train, n_small, hidden, args.epochs)
-    chosen = range(len(runs)) if args.rows is None else args.rows
+    chosen = list(range(len(runs))) if args.rows is None else args.rows
     command = "python benchmarks/clvae_protocol.py " + " ".join(argv or sys.argv[1:])
-    rows = []
-    for i in chosen:
-        group, label, key, model, n = runs[i]
-        t0 = time.perf_counter()
-        model.fit(Xtr[:n]) if key == "VAE" else model.fit(Xtr[:n], ytr[:n])
-        fit_s = time.perf_counter() - t0
-        tr = v_measure_curve(model.transform(Xtr[:n]), ytr[:n], ks, method="gmm", n_init=2)
-        te = v_measure_curve(model.transform(Xte), yte, ks, method="gmm", n_init=2)
-        paper = f"{PAPER[key][0]:.2f} ({PAPER[key][1]})" if key else "–"
-        rows.append(f"| {i} | {group} | {label} | {n:,} | {tr.best_v:.3f} ({tr.best_n_clusters}) "
-                    f"| {te.best_v:.3f} ({te.best_n_clusters}) | {tr.at(10):.3f} / {te.at(10):.3f} "
-                    f"| {paper} | {fit_s:.0f} |")
-        print(rows[-1], flush=True)
-        if args.md:  # after every row: a long run that is stopped keeps what it measured
-            write_markdown(args.md, TITLE, command, header(args, Xtr, Xte, ks, hidden, digits,
-                                                           t_start) + rows)
-    lines = header(args, Xtr, Xte, ks, hidden, digits, t_start) + rows
+    results = {i: [] for i in chosen}
+    for seed in range(args.seeds):  # seeds outermost: a stopped run has every row
+        for i in chosen:
+            _, _, key, cls, settings, n = runs[i]
+            model = cls(**settings, random_state=seed)
+            t0 = time.perf_counter()
+            model.fit(Xtr[:n]) if key == "VAE" else model.fit(Xtr[:n], ytr[:n])
+            fit_s = time.perf_counter() - t0
+            tr = v_measure_curve(model.transform(Xtr[:n]), ytr[:n], ks, method="gmm",
+                                 n_init=2, rng=seed)
+            te = v_measure_curve(model.transform(Xte), yte, ks, method="gmm", n_init=2, rng=seed)
+            results[i].append((tr, te, fit_s))
+            print(f"seed {seed} row {i}: {tr.best_v:.3f} ({tr.best_n_clusters}) / "
+                  f"{te.best_v:.3f} ({te.best_n_clusters}), fit {fit_s:.0f} s", flush=True)
+            if args.md:  # after every fit: a long run that is stopped keeps what it measured
+                lines = header(args, Xtr, Xte, ks, hidden, digits, t_start, seed + 1)
+                lines += [table_row(j, runs[j], results[j]) for j in chosen if results[j]]
+                write_markdown(args.md, TITLE, command, lines)
+    lines = header(args, Xtr, Xte, ks, hidden, digits, t_start, args.seeds)
+    lines += [table_row(j, runs[j], results[j]) for j in chosen]
     print("\n".join(lines))
     if args.md:
         write_markdown(args.md, TITLE, command, lines)
@@ -132,21 +164,23 @@ def main(argv=None):
 TITLE = "The CL-VAE preprint's protocol: V-score maximised over the number of clusters"
 
 
-def header(args, Xtr, Xte, ks, hidden, digits, t_start):
+def header(args, Xtr, Xte, ks, hidden, digits, t_start, n_seeds):
     data = ("bundled digits (train_test_split rng=0)" if digits
             else "Fashion-MNIST (its own train / test files, the first rows)")
     return [
         f"- data: {data}; training codes of the first n of {len(Xtr):,} training images, "
         f"held-out codes of {len(Xte):,}",
         f"- models: 2-D codes, 784-{hidden[0]}-2 tanh unless said, Bernoulli on grey levels, "
-        f"Adam 1e-3, batch 100, {args.epochs} epochs unless said, seed 0; CL-VAE prior "
+        f"Adam 1e-3, batch 100, {args.epochs} epochs unless said; CL-VAE prior "
         "N(m_y, I), m_y on a circle with neighbours 4 apart unless said",
         f"- clustering: `npae.metrics.v_measure_curve(..., method=\"gmm\", n_init=2)` "
         f"(full-covariance EM), k in {ks.start}..{ks.stop - 1}, V-measure against the labels",
+        f"- seeds: {n_seeds} (model and clustering seed s = 0..{n_seeds - 1}); a cell is the "
+        "mean over seeds (min–max), [the maximising k of each seed]",
         f"- machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
         f"{np.__version__}; BLAS: {blas_info()}; total "
         f"{(time.perf_counter() - t_start) / 60:.1f} min", "",
-        "| # | varies | model | n train | best V, training codes (k) | best V, held-out codes (k) "
+        "| # | varies | model | n train | best V, training codes [k] | best V, held-out codes [k] "
         "| V at k = 10, train / held-out | paper best V (k) | fit (s) |",
         "|---|---|---|---|---|---|---|---|---|"]
 
