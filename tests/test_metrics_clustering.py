@@ -109,6 +109,23 @@ def test_v_measure_curve_peaks_at_the_true_number_of_blobs():
     np.testing.assert_array_equal(c1.v, c2.v)
 
 
+def test_v_measure_curve_gmm_is_the_em_protocol():
+    # the curve at k is the V of the EM clustering drawn with the same generator
+    # state, the best is the argmax, and .at(k) reads the curve
+    from helpers import blobs
+    from npae.metrics import gaussian_mixture, v_measure, v_measure_curve
+
+    X, y = blobs(n=240, k=3, d=2, std=1.2)
+    c = v_measure_curve(X, y, n_clusters=[2, 3, 5], method="gmm", rng=7, n_init=2)
+    gen = np.random.default_rng(7)
+    direct = [v_measure(y, gaussian_mixture(X, k, rng=gen, n_init=2).labels) for k in (2, 3, 5)]
+    np.testing.assert_allclose(c.v, direct)
+    assert c.method == "gmm" and c.best_n_clusters == [2, 3, 5][int(np.argmax(direct))]
+    assert c.at(5) == pytest.approx(direct[2]) and c.at(c.best_n_clusters) == c.best_v
+    with pytest.raises(ValueError, match="not on the curve"):
+        c.at(4)
+
+
 def test_v_measure_curve_bad_input():
     from npae.metrics import v_measure_curve
 

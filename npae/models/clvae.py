@@ -64,7 +64,10 @@ class ConditionalLatentVAE(VariationalAutoencoder):
         apart; a circle for 10 classes in 2-D).  "learned": parameters
         ``params_["prior.means"]`` initialised there and trained with the
         rest (their gradient is the KL's; nothing but the reconstruction
-        keeps learned means apart).  An array: fixed at those values.
+        keeps learned means apart: on the digits they drift closer and the
+        codes cluster worse than with fixed means, see
+        ``benchmarks/results/clvae_protocol.md``).  An array: fixed at those
+        values, e.g. ``default_prior_means(C, k, separation=8.0)``.
     classes : sequence or None, default=None
         The class labels, in the order of the rows of ``prior_means``.
         None: the sorted distinct labels seen by ``fit``.  With an explicit
