@@ -344,17 +344,19 @@ def notes(res):
 
 def write_markdown(res, path, command):
     s = res["setup"]
+    fashion = s.get("data") == "fashion-mnist"
     text = [
-        "# Dimensionality reduction on the bundled digits: PCA vs linear and nonlinear "
-        "autoencoders",
+        f"# Dimensionality reduction on {'Fashion-MNIST' if fashion else 'the bundled digits'}: "
+        "PCA vs linear and nonlinear autoencoders",
         "",
         "Command (from the repository root):",
         "",
         f"    {command}",
         "",
-        f"Setup: {'Fashion-MNIST' if s.get('data') == 'fashion-mnist' else 'bundled MNIST subset'}, "
+        f"Setup: {'Fashion-MNIST (Debian package)' if fashion else 'bundled MNIST subset'}, "
         f"{s['n_train']} training / {s['n_test']} held-out images "
-        "(`train_test_split(X, y, test_size=0.25, rng=0)`); networks in float32, Adam, "
+        f"({'its own train and test files' if fashion else '`train_test_split(X, y, test_size=0.25, rng=0)`'}); "
+        "networks in float32, Adam, "
         f"batch 64, epochs {s['epochs']}; PCA and the closed form in float64. "
         f"BLAS threads: {s['blas_threads']}. Python {s['python']}, NumPy {s['numpy']}, "
         f"{s['machine']}. Wall time {s['seconds_total']:.0f} s. "

@@ -125,7 +125,7 @@ def med(rows, key):
 
 def markdown(rows, oracle_rows, sizes_rows, args, n_tr, n_te, n_iw, n_iw_rows, ks, seconds):
     L = []
-    L.append("## VAE and CL-VAE on the bundled digits\n")
+    L.append(f"## VAE and CL-VAE on {'Fashion-MNIST' if args.data == 'fashion-mnist' else 'the bundled digits'}\n")
     L.append(f"Command: `python benchmarks/generative_vae.py {' '.join(args.argv)}` "
              f"({seconds / 60:.0f} min wall on this machine).\n")
     data = ("Fashion-MNIST (Debian package), test split held out" if args.data == "fashion-mnist"
@@ -136,7 +136,7 @@ def markdown(rows, oracle_rows, sizes_rows, args, n_tr, n_te, n_iw, n_iw_rows, k
              f"{'-'.join(map(str, args.hidden))}-(μ, log_var) / mirrored decoder, tanh, "
              f"Adam 1e-3, batch 100, {args.epochs} epochs.\n")
     L.append("### Clustering of held-out 2-D codes (Norlander & Sopasakis 2019, Table 1)\n")
-    L.append(f"V-measure of the digit labels against EM (full-covariance Gaussian mixture) and "
+    L.append(f"V-measure of the class labels against EM (full-covariance Gaussian mixture) and "
              f"k-means clusters of the posterior means; median over {args.seeds} training "
              f"seeds. \"best k\" is the number of clusters in {min(ks)}..{max(ks)} that "
              "maximises V, as in the paper's table (the k of each seed in parentheses). "
@@ -163,9 +163,9 @@ def markdown(rows, oracle_rows, sizes_rows, args, n_tr, n_te, n_iw, n_iw_rows, k
                              f"scikit-learn's V of npae's clusters {o[2]:.4f}"
                              for n, o in oracle_rows.items()) + ".\n")
     L.append("### ELBO and importance-weighted log-likelihood vs latent size (VAE)\n")
-    L.append(f"Held-out ELBO (5 draws of ε per digit, mean ± standard error over {n_te} digits), "
+    L.append(f"Held-out ELBO (5 draws of ε per image, mean ± standard error over {n_te} images), "
              f"importance-weighted estimate of log p(x) with K = {n_iw} (first {n_iw_rows} "
-             "held-out digits), in nats per digit; one training seed.\n")
+             "held-out images), in nats per image; one training seed.\n")
     L.append("| latent | ELBO | log p(x), IW K=" + str(n_iw) + " | IW − ELBO | KL | train s |")
     L.append("|---|---|---|---|---|---|")
     for r in sizes_rows:
