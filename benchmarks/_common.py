@@ -13,33 +13,31 @@ def blas_info():
 
 
 class ReusedBufferLoop:
-    """Minibatch training as ``fit`` is to run it, written with the model's pieces.
+    """Minibatch training as ``fit`` runs it, written with the model's pieces.
 
     Each minibatch is gathered into one buffer (:func:`npae.batches.iter_minibatches`)
-    and each step runs inside ``Workspace.step()`` (:mod:`npae.nn.workspace`), so
-    the work arrays of one step are reused by the next.  One step is the model's
-    ``_train_step`` (zero the gradient, the loss and its gradient, the optimizer
-    step) through :class:`npae.models.training.Trainer`, as ``fit`` runs it.
+    and each step is :meth:`npae.models.training.Trainer.step` (zero the gradient,
+    the loss and its gradient, the optimizer step), which runs inside its own
+    ``Workspace.step()`` (:mod:`npae.nn.workspace`), so the work arrays of one step
+    are reused by the next.
     """
 
     def __init__(self, model, X, batch_size, seed=0):
         import numpy as np
 
         from npae.models.training import Trainer
-        from npae.nn.workspace import Workspace
 
         self.model = model.initialize(X[:batch_size])
         self.trainer = Trainer(self.model)
         self.grads = self.trainer.grads
         (_, self.optimizer, _), = self.trainer.phases["loss"]  # one group: every parameter
         self.rng = np.random.default_rng(seed)
-        self.workspace = Workspace()
+        self.workspace = self.trainer.workspace  # the step's buffers, for their size
         self.batch_size = batch_size
         self.out = np.empty((batch_size, X.shape[1]), self.model._dtype)
 
     def step(self, Xb):
-        with self.workspace.step():
-            return self.trainer.step(Xb, None, self.rng)
+        return self.trainer.step(Xb, None, self.rng)
 
     def minibatches(self, X):
         from npae.batches import iter_minibatches

@@ -83,7 +83,6 @@ def run_case(case, rows, loop):
     """Runs in the child process: train one epoch, print a JSON line of figures."""
     import npae
     from npae.batches import iter_minibatches
-    from npae.nn.workspace import Workspace
 
     X, dtype = load_case(case, rows)
     if loop == "stream-keep-pages":  # the control: file pages left mapped once read
@@ -103,11 +102,9 @@ def run_case(case, rows, loop):
         model.initialize(np.asarray(X[:1000]))
         trainer = Trainer(model)
         rng = np.random.default_rng(0)
-        workspace = Workspace()
         total, n = 0.0, 0
         for idx, Xb in iter_minibatches(X, BATCH, rng, dtype=dtype):
-            with workspace.step():
-                terms = trainer.step(Xb, None, rng)
+            terms = trainer.step(Xb, None, rng)  # inside the trainer's own Workspace.step()
             total += float(sum(terms.values())) * len(idx)
             n += len(idx)
         loss = total / n

@@ -3,12 +3,12 @@
 Architecture 784-256-64-256-784, sigmoid hidden layers (code included), linear
 output, squared error, Adam, batch 128, in float32 and float64:
 
-- npae batch path, the training loop as it runs with reused buffers: each
-  minibatch gathered into one buffer (:func:`npae.batches.iter_minibatches`),
-  each step inside ``Workspace.step()`` (:mod:`npae.nn.workspace`), then one
-  Adam step — ``BaseAutoencoder._train_step`` on each minibatch;
-- npae ``fit()`` as shipped (until its loop uses the two pieces above, it
-  allocates its arrays afresh each step);
+- npae batch path, the training loop alone: each minibatch gathered into one
+  buffer (:func:`npae.batches.iter_minibatches`), each step
+  :meth:`npae.models.training.Trainer.step` (inside its ``Workspace.step()``,
+  :mod:`npae.nn.workspace`: the step's arrays are reused), then one Adam step;
+- npae ``fit()`` as shipped: the same steps, with fit's validation of the
+  data, its history and its epoch bookkeeping;
 - a GEMM-only lower bound: the same 11 matrix products per minibatch alone
   (4 forward, 4 weight gradients, 3 input gradients), nothing else;
 - PyTorch on the CPU, same model and optimizer, when torch is installed
