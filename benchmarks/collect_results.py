@@ -33,7 +33,6 @@ ORDER = [
     ("vae_manifold.md", "The 2-D VAE manifold's digit classes (issue 13)"),
     ("vae_student_t.md", "Student-t VAE decoder under outliers (issue 11)"),
     ("clvae_protocol.md", "The CL-VAE preprint's protocol (issue 13)"),
-    ("clvae_protocol_fashion.md", "The CL-VAE protocol on Fashion-MNIST: training-set size (issue 13)"),
     ("fashion_pca30.md", "PCA-30 vs 30-D autoencoders on full Fashion-MNIST (issue 13)"),
     ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
     ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
