@@ -21,33 +21,24 @@ steps per batch; reconstruction 2e-4; generator 1e-3).
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
-import time
 import warnings
 
 import numpy as np
 
 import npae
-from npae.datasets import load_mnist, train_test_split
 from npae.mmd import rbf_mmd2
 from npae.models.adversarial import AdversarialAutoencoder
 
-from _common import blas_info, limit_threads
+from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
+                     parse_benchmark_args)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--md", default=None)
-    args = parser.parse_args(argv)
-    limit_threads(args.threads)
-    t_start = time.perf_counter()
-    X, y = load_mnist()
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=2000, rng=0)
+    args = parse_benchmark_args(parser, argv, "aae_defaults.py")
+    Xtr, Xte, ytr, yte = load_benchmark_data("digits")
     small = {}
     if args.quick:
         Xtr, ytr, Xte, yte, args.epochs = Xtr[:500], ytr[:500], Xte[:200], yte[:200], 1
@@ -104,16 +95,14 @@ def main(argv=None):
                          f"{ratio} (train {tr['hole_to_ring']:.2f}) | {own}{own_tr} |")
         print(occ_lines[-1], flush=True)
     head = [f"# Adversarial autoencoder: defaults, reconstruction and prior matching", "",
-            f"Command: `python benchmarks/aae_defaults.py {' '.join(argv or sys.argv[1:])}`", "",
+            f"Command: `{args.command}`", "",
             f"- data: bundled digits, {len(Xtr):,} train / {len(Xte):,} held out "
             f"(train_test_split rng=0); mean-image squared error {base:.4f} per pixel",
             f"- AAE defaults: 784-256-8 ReLU, linear code, Bernoulli loss, Gaussian prior s = 5, "
             f"discriminator 8-128-128-1 leaky ReLU, Adam (reconstruction 3e-3, discriminator "
             f"1e-3 twice per batch, generator 1e-3, β1 = 0.5 in the adversarial phases), "
             f"{args.epochs} epochs",
-            f"- machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
-            f"{np.__version__}; BLAS: {blas_info()}; total "
-            f"{(time.perf_counter() - t_start) / 60:.1f} min", "",
+            machine_line(args.t_start), "",
             "| model | held-out error / mean image's | multi-scale MMD² init → trained "
             "| D accuracy, last epoch (warnings) |", "|---|---|---|---|"]
     occ_head = ["", f"Mixture prior: 10 components on a circle (radius 4, sd ½), 2-D codes, "
@@ -122,11 +111,7 @@ def main(argv=None):
                 "≈ 1 and hole/ring density ≈ 0.", "",
                 "| run | share per component / weight (min–max) | code density hole / ring "
                 "| own component |", "|---|---|---|---|"]
-    text = "\n".join(head + lines + occ_head + occ_lines) + "\n"
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish("\n".join(head + lines + occ_head + occ_lines) + "\n", args.md)
     return 0
 
 
