@@ -151,15 +151,12 @@ class Trainer:
                 for rep in range(self.repeats[phase]):
                     grads.flat.fill(0.0)
                     t = model._phase_loss(phase, params, Xb, yb, rng, ops, grads.views)
-                    if model.weight_decay:
-                        for _, _, wd in groups:
-                            if wd:
-                                t["weight_decay"] = t.get("weight_decay", 0.0) + weight_decay(
-                                    params, wd, model.weight_decay, grads.views)
+                    decays = [weight_decay(params, wd, model.weight_decay, grads.views)
+                              for _, _, wd in groups if wd and model.weight_decay]
                     if rep == 0:  # later runs see a batch the group has just stepped on
-                        if "weight_decay" in t:
-                            t["weight_decay"] += terms.get("weight_decay", 0.0)
                         terms.update(t)
+                        if decays:  # summed over the phases
+                            terms["weight_decay"] = terms.get("weight_decay", 0.0) + sum(decays)
                     for s, opt, _ in groups:
                         opt.step(theta[s], grads.flat[s])
         return {k: float(v) for k, v in terms.items()}  # nothing outlives the step's buffers
