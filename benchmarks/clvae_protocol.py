@@ -38,8 +38,6 @@ full-covariance EM (2 initialisations), k in 6..16 as in the preprint.
 
 from __future__ import annotations
 
-import argparse
-import platform
 import sys
 import time
 
@@ -49,7 +47,8 @@ import npae
 from npae.metrics import v_measure_curve
 from npae.priors import default_prior_means
 
-from _common import blas_info, limit_threads, load_benchmark_data, write_markdown
+from _common import (benchmark_parser, load_benchmark_data, machine_line, parse_benchmark_args,
+                     write_markdown)
 
 #: Norlander & Sopasakis (2019), Table 1, EM column: (best V, its number of clusters).
 PAPER = {"VAE": (0.63, 14), "CL-VAE γ=1": (0.81, 7), "CL-VAE γ=0.3": (0.92, 10)}
@@ -121,17 +120,11 @@ def table_row(i, run, results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
+    parser = benchmark_parser(__doc__, data=True)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=1, help="seeds 0..seeds-1 per row")
-    parser.add_argument("--data", choices=("digits", "fashion-mnist"), default="digits")
     parser.add_argument("--rows", type=int, nargs="*", default=None)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--md", default=None)
-    args = parser.parse_args(argv)
-    limit_threads(args.threads)
-    t_start = time.perf_counter()
+    args = parse_benchmark_args(parser, argv, "clvae_protocol.py")
     digits = args.data == "digits"
     n_train, n_small = (6000, 2000) if digits else (60000, 6000)
     ks, hidden = range(6, 17), (256,)
@@ -142,7 +135,6 @@ def main(argv=None):
         Xte, yte = Xte[:200], yte[:200]
     runs = (digit_rows if digits else fashion_rows)(n_train, n_small, hidden, args.epochs)
     chosen = list(range(len(runs))) if args.rows is None else args.rows
-    command = "python benchmarks/clvae_protocol.py " + " ".join(argv or sys.argv[1:])
     results = {i: [] for i in chosen}
     for seed in range(args.seeds):  # seeds outermost: a stopped run has every row
         for i in chosen:
@@ -158,21 +150,21 @@ def main(argv=None):
             print(f"seed {seed} row {i}: {tr.best_v:.3f} ({tr.best_n_clusters}) / "
                   f"{te.best_v:.3f} ({te.best_n_clusters}), fit {fit_s:.0f} s", flush=True)
             if args.md:  # after every fit: a long run that is stopped keeps what it measured
-                lines = header(args, Xtr, Xte, ks, hidden, digits, t_start, seed + 1)
+                lines = header(args, Xtr, Xte, ks, hidden, digits, seed + 1)
                 lines += [table_row(j, runs[j], results[j]) for j in chosen if results[j]]
-                write_markdown(args.md, TITLE, command, lines)
-    lines = header(args, Xtr, Xte, ks, hidden, digits, t_start, args.seeds)
+                write_markdown(args.md, TITLE, args.command, lines)
+    lines = header(args, Xtr, Xte, ks, hidden, digits, args.seeds)
     lines += [table_row(j, runs[j], results[j]) for j in chosen]
     print("\n".join(lines))
     if args.md:
-        write_markdown(args.md, TITLE, command, lines)
+        write_markdown(args.md, TITLE, args.command, lines)
     return 0
 
 
 TITLE = "The CL-VAE preprint's protocol: V-score maximised over the number of clusters"
 
 
-def header(args, Xtr, Xte, ks, hidden, digits, t_start, n_seeds):
+def header(args, Xtr, Xte, ks, hidden, digits, n_seeds):
     data = ("bundled digits (train_test_split rng=0)" if digits
             else "Fashion-MNIST (its own train / test files, the first rows)")
     return [
@@ -185,9 +177,7 @@ def header(args, Xtr, Xte, ks, hidden, digits, t_start, n_seeds):
         f"(full-covariance EM), k in {ks.start}..{ks.stop - 1}, V-measure against the labels",
         f"- seeds: {n_seeds} (model and clustering seed s = 0..{n_seeds - 1}); a cell is the "
         "mean over seeds (min–max), [the maximising k of each seed]",
-        f"- machine: {platform.machine()}, Python {platform.python_version()}, NumPy "
-        f"{np.__version__}; BLAS: {blas_info()}; total "
-        f"{(time.perf_counter() - t_start) / 60:.1f} min", "",
+        machine_line(args.t_start), "",
         "| # | varies | model | n train | best V, training codes [k] | best V, held-out codes [k] "
         "| V at k = 10, train / held-out | paper best V (k) | fit (s) |",
         "|---|---|---|---|---|---|---|---|---|"]
