@@ -206,7 +206,8 @@ def main(argv=None):
         "- model: `npae.Autoencoder(epochs=1, batch_size=128)` (784-64-784 sigmoid, Adam); "
         "one fresh process per row; RSS from `resource.getrusage` (peak) and /proc (loaded)",
         "- `fit`: `model.fit(X)` as shipped; `stream`: `npae.batches.iter_minibatches` + "
-        "`npae.nn.workspace.Workspace` + the model's `_train_step`, the loop `fit` is to run; "
+        "`npae.models.training.Trainer.step` (inside its own `Workspace.step()`), the loop "
+        "`fit` runs; "
         "`stream-keep-pages`: the same with the release of each block's file pages "
         "(`madvise(MADV_DONTNEED)` in `npae.batches`) switched off — the control showing "
         "that the pages of a memory-mapped file read once stay in the process's RSS",
