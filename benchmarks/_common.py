@@ -15,17 +15,17 @@ def blas_info():
 class ReusedBufferLoop:
     """Minibatch training as ``fit`` runs it, written with the model's pieces.
 
-    Each minibatch is gathered into one buffer (:func:`npae.batches.iter_minibatches`)
-    and each step is :meth:`npae.models.training.Trainer.step` (zero the gradient,
+    Each minibatch is gathered into one buffer (:func:`npae.estimator.batches.iter_minibatches`)
+    and each step is :meth:`npae.estimator.training.Trainer.step` (zero the gradient,
     the loss and its gradient, the optimizer step), which runs inside its own
-    ``Workspace.step()`` (:mod:`npae.nn.workspace`), so the work arrays of one step
+    ``Workspace.step()`` (:mod:`npae.nn.batch`), so the work arrays of one step
     are reused by the next.
     """
 
     def __init__(self, model, X, batch_size, seed=0):
         import numpy as np
 
-        from npae.models.training import Trainer
+        from npae.estimator.training import Trainer
 
         self.model = model.initialize(X[:batch_size])
         self.trainer = Trainer(self.model)
@@ -40,7 +40,7 @@ class ReusedBufferLoop:
         return self.trainer.step(Xb, None, self.rng)
 
     def minibatches(self, X):
-        from npae.batches import iter_minibatches
+        from npae.estimator.batches import iter_minibatches
 
         return iter_minibatches(X, self.batch_size, self.rng, dtype=self.model._dtype,
                                 out=self.out, check_finite=False)

@@ -27,8 +27,8 @@ import warnings
 import numpy as np
 
 import npae
-from npae.mmd import rbf_mmd2
-from npae.models.adversarial import AdversarialAutoencoder
+from npae.terms.mmd import rbf_mmd2
+from npae.families.adversarial import AdversarialAutoencoder
 
 from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
                      parse_benchmark_args)

@@ -31,8 +31,8 @@ import time
 import numpy as np
 
 import npae
-from npae.cluster import kmeans
-from npae.linear import PCA
+from npae.classical.kmeans import kmeans
+from npae.classical import PCA
 from npae.metrics import clustering_accuracy, v_measure, v_measure_curve
 
 from _common import load_benchmark_data, markdown_table, write_markdown

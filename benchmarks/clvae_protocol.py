@@ -45,7 +45,7 @@ import numpy as np
 
 import npae
 from npae.metrics import v_measure_curve
-from npae.priors import default_prior_means
+from npae.terms.priors import default_prior_means
 
 from _common import (benchmark_parser, load_benchmark_data, machine_line, parse_benchmark_args,
                      write_markdown)

@@ -185,7 +185,7 @@ def main(argv=None):
            "process; ratios are of the medians; "
            f"{'process CPU time' if args.clock == 'cpu' else 'wall-clock time'}",
            "- npae loop: " + ("`fit()` as shipped" if args.loop == "fit" else
-                              "reused buffers (`npae.batches.iter_minibatches` + "
+                              "reused buffers (`npae.estimator.batches.iter_minibatches` + "
                               "`Workspace.step()` + `_train_step`, benchmarks/_common.py), "
                               "the loop `fit` is to run"),
            "- predicted: GEMM flops of a CAE step over a plain step (npae.nn.jacobian §5; "

@@ -6,7 +6,7 @@ On the bundled 8,000 MNIST digits (6,000 for training, 2,000 held out with
 
 - ``PCA``                 principal component analysis by SVD (float64);
 - ``linear AE, closed``   the optimal linear autoencoder (Baldi & Hornik 1989),
-                          ``npae.linear.linear_autoencoder_closed_form``;
+                          ``npae.classical.linear_autoencoder_closed_form``;
 - ``linear AE, Adam``     npae.Autoencoder 784-k-784, identity activations,
                           squared error, trained by Adam;
 - ``AE 784-k-784``        one hidden layer: linear code, sigmoid output,
@@ -54,7 +54,7 @@ import numpy as np
 import npae
 from npae import plot
 from npae.datasets import load_mnist, train_test_split
-from npae.linear import PCA, linear_autoencoder_closed_form, principal_angles
+from npae.classical import PCA, linear_autoencoder_closed_form, principal_angles
 
 KS = (2, 10, 30)
 #: Hinton & Salakhutdinov (2006), Science 313, Fig. 2: full MNIST, 30-D codes,

@@ -54,7 +54,7 @@ import numpy as np
 
 import npae
 from npae.datasets import load_mnist, train_test_split
-from npae.noise import gaussian
+from npae.terms.noise import gaussian
 
 from _common import blas_info
 
@@ -70,14 +70,14 @@ def common(hidden, dtype, epochs=1):
 
 
 # =========================================================================== #
-# CONTRACTIVE PLUG-IN.  The contractive family (npae.models.contractive) is
+# CONTRACTIVE PLUG-IN.  The contractive family (npae.families.contractive) is
 # built separately; its timing enters the table through this one function.
 # Return a fresh, unfitted estimator of the given shape, or None to skip the
 # column (e.g. when the module is not available in this tree).
 # =========================================================================== #
 def make_contractive(hidden, dtype):
     try:
-        from npae.models.contractive import ContractiveAutoencoder
+        from npae.families.contractive import ContractiveAutoencoder
     except ImportError:
         return None
     return ContractiveAutoencoder(lam=1.0, **common(hidden, dtype))
@@ -217,7 +217,7 @@ def main(argv=None):
          "epochs) and reports MSE on its normalised scale, so agreement is in order of "
          "magnitude and ranking, not in the third digit",
          "- sparse: npae's KL on the [−1, 1] → [0, 1] mapped activations "
-         "(npae.penalties.kl_sparsity); h2o-3's code applies its own bias update",
+         "(npae.terms.penalties.kl_sparsity); h2o-3's code applies its own bias update",
          f"- denoising: σ = {SIGMA} (the chapter does not print its σ)", "",
          f"- numpy {np.__version__}; BLAS: {blas_info()}",
          f"- machine: {platform.machine()}, {os.cpu_count()} cores; load average {load0:.1f} "

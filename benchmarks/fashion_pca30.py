@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 import npae
-from npae.linear import PCA
+from npae.classical import PCA
 
 from _common import (benchmark_parser, finish, load_benchmark_data, machine_line,
                      parse_benchmark_args)

@@ -39,7 +39,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     import npae
-    from npae.registry import families
+    from npae.estimator.registry import families
 
     faults = load_catalogue()
     keys = sorted(families())[:2] if args.quick else sorted(families())

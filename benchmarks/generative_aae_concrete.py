@@ -31,9 +31,9 @@ import numpy as np
 
 import npae
 from npae.datasets import load_mnist, train_test_split
-from npae.models.adversarial import AdversarialAutoencoder, rbf_mmd2
-from npae.models.concrete import ConcreteAutoencoder
-from npae.priors import mixture_means
+from npae.families.adversarial import AdversarialAutoencoder, rbf_mmd2
+from npae.families.concrete import ConcreteAutoencoder
+from npae.terms.priors import mixture_means
 
 from _common import blas_info
 

@@ -31,7 +31,7 @@ import sys
 import time
 
 import npae
-from npae.hashing import fit_linear_hash
+from npae.classical.hashing import fit_linear_hash
 from npae.metrics import mean_average_precision, precision_at_k
 
 from _common import load_benchmark_data, markdown_table, write_markdown

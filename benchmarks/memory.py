@@ -15,7 +15,7 @@ training loops:
 - ``fit``: ``model.fit(X)`` as shipped (in-memory cases only: it validates and
   copies the whole array);
 - ``stream``: the loop ``fit`` is to run — minibatches gathered into one buffer
-  by :func:`npae.batches.iter_minibatches` (blocks of a memory-mapped file
+  by :func:`npae.estimator.batches.iter_minibatches` (blocks of a memory-mapped file
   read one at a time), each step inside ``Workspace.step()`` — written here
   with the model's pieces (``initialize`` on the first rows, then
   ``_train_step`` per minibatch) until ``fit`` runs it itself.
@@ -64,7 +64,7 @@ def peak_rss_mb():
 
 def load_case(case, rows):
     """(X, model dtype) for a case, inside the measuring process."""
-    from npae.batches import as_data_source
+    from npae.estimator.batches import as_data_source
     from npae.datasets import load_mnist
 
     if case == "digits":
@@ -82,13 +82,13 @@ def load_case(case, rows):
 def run_case(case, rows, loop):
     """Runs in the child process: train one epoch, print a JSON line of figures."""
     import npae
-    from npae.batches import iter_minibatches
+    from npae.estimator.batches import iter_minibatches
 
     X, dtype = load_case(case, rows)
     if loop == "stream-keep-pages":  # the control: file pages left mapped once read
-        import npae.batches
+        import npae.estimator.batches
 
-        npae.batches._release = lambda X, start, stop: None
+        npae.estimator.batches._release = lambda X, start, stop: None
     rss_data = rss_now_mb()
     model = npae.Autoencoder(epochs=1, batch_size=BATCH, random_state=0, dtype=dtype)
     tracemalloc.start()
@@ -97,7 +97,7 @@ def run_case(case, rows, loop):
         model.fit(X)
         loss = model.history_["loss"][-1]
     else:
-        from npae.models.training import Trainer
+        from npae.estimator.training import Trainer
 
         model.initialize(np.asarray(X[:1000]))
         trainer = Trainer(model)
@@ -205,11 +205,11 @@ def main(argv=None):
         f"Target: the memory-mapped epoch peaks under {TARGET_MB} MB of RSS.", "",
         "- model: `npae.Autoencoder(epochs=1, batch_size=128)` (784-64-784 sigmoid, Adam); "
         "one fresh process per row; RSS from `resource.getrusage` (peak) and /proc (loaded)",
-        "- `fit`: `model.fit(X)` as shipped; `stream`: `npae.batches.iter_minibatches` + "
-        "`npae.models.training.Trainer.step` (inside its own `Workspace.step()`), the loop "
+        "- `fit`: `model.fit(X)` as shipped; `stream`: `npae.estimator.batches.iter_minibatches` + "
+        "`npae.estimator.training.Trainer.step` (inside its own `Workspace.step()`), the loop "
         "`fit` runs; "
         "`stream-keep-pages`: the same with the release of each block's file pages "
-        "(`madvise(MADV_DONTNEED)` in `npae.batches`) switched off — the control showing "
+        "(`madvise(MADV_DONTNEED)` in `npae.estimator.batches`) switched off — the control showing "
         "that the pages of a memory-mapped file read once stay in the process's RSS",
         "- RSS counts the interpreter with NumPy and SciPy (about 60–80 MB) and the data "
         "(in-memory rows); tracemalloc counts what Python and NumPy allocate during training",

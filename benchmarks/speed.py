@@ -4,9 +4,9 @@ Architecture 784-256-64-256-784, sigmoid hidden layers (code included), linear
 output, squared error, Adam, batch 128, in float32 and float64:
 
 - npae batch path, the training loop alone: each minibatch gathered into one
-  buffer (:func:`npae.batches.iter_minibatches`), each step
-  :meth:`npae.models.training.Trainer.step` (inside its ``Workspace.step()``,
-  :mod:`npae.nn.workspace`: the step's arrays are reused), then one Adam step;
+  buffer (:func:`npae.estimator.batches.iter_minibatches`), each step
+  :meth:`npae.estimator.training.Trainer.step` (inside its ``Workspace.step()``,
+  :mod:`npae.nn.batch`: the step's arrays are reused), then one Adam step;
 - npae ``fit()`` as shipped: the same steps, with fit's validation of the
   data, its history and its epoch bookkeeping;
 - a GEMM-only lower bound: the same 11 matrix products per minibatch alone
@@ -41,7 +41,7 @@ import numpy as np
 import npae
 from npae.datasets import load_mnist
 from npae.nn import get_ops
-from npae.optim import make_optimizer
+from npae.estimator.optim import make_optimizer
 
 from _common import ReusedBufferLoop, blas_info, limit_threads
 

@@ -35,9 +35,9 @@ class UsageError(ValueError):
 
 
 def _families():
-    """Command-line name -> class, from the registry (:mod:`npae.registry`)."""
-    import npae.models  # noqa: F401  (registers every family)
-    from .registry import families
+    """Command-line name -> class, from the registry (:mod:`npae.estimator.registry`)."""
+    import npae.families  # noqa: F401  (registers every family)
+    from .estimator.registry import families
 
     return families()
 
@@ -106,8 +106,8 @@ def demo(out="npae-output", epochs=25, quick=False, verbose=True):
     """
     from . import plot
     from .datasets import load_mnist, train_test_split
-    from .linear import PCA
-    from .models import Autoencoder
+    from .classical import PCA
+    from .families import Autoencoder
 
     t_start = time.perf_counter()
     X, y = load_mnist()
@@ -178,7 +178,7 @@ def _side_by_side_codes(Z_pca, Z_ae, labels, path):
 # ----------------------------------------------------------------- commands
 def _check_out(path):
     """The model file can be written: checked before training (a bad path would lose it)."""
-    from .models.persistence import _check_target
+    from .estimator.persistence import _check_target
 
     _, folder = _check_target(path)
     if not os.access(folder, os.W_OK):

@@ -33,7 +33,7 @@ import numpy as np
 import npae
 from npae import TrainingDivergedError
 from npae._validation import NotFittedError
-from npae.registry import families
+from npae.estimator.registry import families
 
 #: messages that come from numpy or Python internals, not from npae's checks
 RAW = re.compile(r"could not broadcast|not aligned|matmul|out of bounds|unsupported operand|"

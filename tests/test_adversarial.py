@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 import npae
 from npae import AdversarialAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
-from npae.models import adversarial as adv
-from npae.models.adversarial import discriminator_loss, generator_loss, rbf_mmd2
-from npae.models.training import Trainer
+from npae.families import adversarial as adv
+from npae.families.adversarial import discriminator_loss, generator_loss, rbf_mmd2
+from npae.estimator.training import Trainer
 from helpers import rel_diff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

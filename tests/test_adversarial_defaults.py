@@ -8,8 +8,8 @@ import pytest
 
 from npae import AdversarialAutoencoder, ConvergenceWarning
 from npae.datasets import load_mnist, train_test_split
-from npae.models.adversarial import prior_occupancy
-from npae.priors import draw_prior
+from npae.families.adversarial import prior_occupancy
+from npae.terms.priors import draw_prior
 
 
 #: Measured (2,000 digits, 500 held out, the defaults of discriminator_steps=2): 20 epochs ->

@@ -16,7 +16,7 @@ import npae
 from npae import Autoencoder
 from npae.datasets import load_mnist, make_review_example
 from npae.gradcheck import check_gradients
-from npae.optim import SGD, Momentum
+from npae.estimator.optim import SGD, Momentum
 
 # Smooth units, plus leaky ReLU kept away from its kink (see _far_from_kinks).
 ACTS = ["sigmoid", "tanh", "softplus", "identity", "leaky_relu"]

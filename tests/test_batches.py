@@ -5,7 +5,7 @@ clear errors for bad data."""
 import numpy as np
 import pytest
 
-from npae.batches import as_data_source, epoch_order, iter_minibatches
+from npae.estimator.batches import as_data_source, epoch_order, iter_minibatches
 
 
 def _data(n=1000, d=7, dtype=np.float32, seed=0):

@@ -1,10 +1,10 @@
-"""Tests for npae.cluster: k-means."""
+"""Tests for npae.classical.kmeans: k-means."""
 
 import numpy as np
 import pytest
 
 from helpers import blobs
-from npae.cluster import kmeans
+from npae.classical.kmeans import kmeans
 from npae.metrics.clustering import v_measure
 
 

@@ -18,9 +18,9 @@ import npae
 from npae import ConditionalLatentVAE, NotFittedError, VariationalAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
 from npae.metrics import gaussian_mixture, kmeans, v_measure
-from npae.models import clvae
-from npae.models._gaussian import kl_standard_normal
-from npae.models.clvae import DEFAULT_SEPARATION, default_prior_means, kl_to_class_prior
+from npae.families import clvae
+from npae.terms.gaussian import kl_standard_normal
+from npae.families.clvae import DEFAULT_SEPARATION, default_prior_means, kl_to_class_prior
 from helpers import rel_diff, assert_paths_agree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

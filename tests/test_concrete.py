@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import npae
 from npae import ConcreteAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
-from npae.models import concrete as cm
-from npae.models.concrete import (concrete_weights, concrete_weights_backward, gumbel_noise,
+from npae.families import concrete as cm
+from npae.families.concrete import (concrete_weights, concrete_weights_backward, gumbel_noise,
                                   temperature_schedule)
 from helpers import rel_diff
 

@@ -8,8 +8,8 @@ from scipy.stats import multivariate_normal
 
 import npae
 from npae.gradcheck import check_gradient
-from npae.models._gmm_energy import energy, energy_terms, gmm_parameters
-from npae.models.dagmm import reconstruction_features, reconstruction_features_backward
+from npae.terms.gmm_energy import energy, energy_terms, gmm_parameters
+from npae.families.dagmm import reconstruction_features, reconstruction_features_backward
 from npae.nn import get_ops
 from helpers import assert_paths_agree
 

@@ -9,7 +9,7 @@ import npae
 from npae import DeepEmbeddedClustering
 from npae.gradcheck import check_gradients
 from npae.metrics import clustering_accuracy, v_measure
-from npae.models.dec import soft_assignments, target_distribution
+from npae.families.dec import soft_assignments, target_distribution
 from helpers import assert_paths_agree, blobs
 
 X12 = np.random.default_rng(0).random((12, 7))

@@ -13,7 +13,7 @@ import npae
 from npae import NotFittedError
 from npae.gradcheck import check_gradients
 from npae.nn.losses import squared_error
-from npae.noise import corrupt, masking
+from npae.terms.noise import corrupt, masking
 
 HERE = os.path.dirname(__file__)
 FAST = settings(max_examples=20, deadline=None)

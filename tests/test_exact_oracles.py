@@ -15,7 +15,7 @@ from scipy.special import logsumexp
 
 import npae
 from npae.metrics import homogeneity_completeness_v_measure
-from npae.optim import Momentum
+from npae.estimator.optim import Momentum
 
 
 def test_nesterov_momentum_follows_its_formula_and_differs_from_heavy_ball():

@@ -1,4 +1,4 @@
-"""One suite for every registered family (``npae.families()``), so that a new
+"""One suite for every registered family (``npae.registry.families()``), so that a new
 family is covered the moment it is registered.
 
 For each family and each of its ``_examples`` (small configurations): the
@@ -16,12 +16,12 @@ import pytest
 
 import npae
 from npae import NotFittedError, check_gradients
-from npae.hyperparams import InvalidParameterError
+from npae.estimator.hyperparams import InvalidParameterError
 
 from family_oracles import ORACLES
 from helpers import assert_paths_agree, rel_diff
 
-FAMILIES = npae.families()
+FAMILIES = npae.registry.families()
 CASES = [pytest.param(key, i, id=f"{key}-{i}")
          for key, cls in FAMILIES.items() for i in range(len(cls._examples))]
 KEYS = list(FAMILIES)
@@ -188,7 +188,7 @@ def test_registered_family_is_exported_and_listed(key):
     cls = FAMILIES[key]
     assert getattr(npae, cls.__name__) is cls and cls.__name__ in npae.__all__
     assert key in cli.FAMILIES
-    assert npae.registry.family_key(cls) == key
+    assert npae.estimator.registry.family_key(cls) == key
     assert cls._examples and all(isinstance(e, dict) for e in cls._examples)
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import faults
-from npae.registry import families
+from npae.estimator.registry import families
 
 FAMILIES = sorted(families())
 _RESULTS = {}
@@ -55,13 +55,13 @@ def test_the_catalogue_catches_a_silent_acceptance_and_a_damaged_model(monkeypat
     """Negative control: with the bool check and the NaN check switched off, the
     tally must report silent acceptances (so a zero above means something)."""
     import npae._validation
-    from npae.hyperparams import Boolean
+    from npae.estimator.hyperparams import Boolean
 
     monkeypatch.setattr(Boolean, "is_satisfied_by", lambda self, v: True)
     real = npae._validation.check_output
     attempts = faults.run_settings("autoencoder", np.random.default_rng(0))
     assert faults.tally(attempts)["silent acceptances"] >= 3  # tied="False", verbose=1, ...
-    monkeypatch.setattr("npae.models._inference.check_output", lambda dtype, out, *a: out)
+    monkeypatch.setattr("npae.estimator.inference.check_output", lambda dtype, out, *a: out)
     assert real is npae._validation.check_output
     attempts = faults.run_data("autoencoder", np.random.default_rng(0))
     assert any(a.outcome == "silent" and a.case == "huge finite" for a in attempts)

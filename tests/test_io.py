@@ -8,7 +8,7 @@ import pytest
 
 import npae
 from npae import Autoencoder
-from npae.models.base import FORMAT_VERSION
+from npae.estimator.base import FORMAT_VERSION
 
 CONFIGS = {
     "untied": dict(hidden=(5, 3), activation="tanh", code_activation="identity"),

@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 import npae
 from npae.gradcheck import check_gradients
-from npae.models.ksparse import k_sparse_mask
+from npae.families.ksparse import k_sparse_mask
 from npae.nn import batch
 from npae.nn.losses import squared_error
 

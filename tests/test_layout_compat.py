@@ -11,7 +11,7 @@ OLD_NAMES = {
         "binarize_codes", "hamming_distances", "precision_at_hamming_radius", "kmeans",
         "KMeansResult", "gaussian_mixture", "GaussianMixtureResult",
     ],
-    "npae.linear": [
+    "npae.classical": [
         "PCA", "LinearAutoencoderWeights", "linear_autoencoder_closed_form", "principal_angles",
         "recover_principal_components", "predicted_decoder_singular_values",
     ],
@@ -33,16 +33,16 @@ NEW_HOMES = {
         "precision_at_k": "npae.metrics.retrieval", "binarize_codes": "npae.metrics.retrieval",
         "hamming_distances": "npae.metrics.retrieval",
         "precision_at_hamming_radius": "npae.metrics.retrieval",
-        "kmeans": "npae.cluster", "KMeansResult": "npae.cluster",
-        "gaussian_mixture": "npae.mixture", "GaussianMixtureResult": "npae.mixture",
+        "kmeans": "npae.classical.kmeans", "KMeansResult": "npae.classical.kmeans",
+        "gaussian_mixture": "npae.classical.mixture", "GaussianMixtureResult": "npae.classical.mixture",
     },
-    "npae.linear": {
-        "PCA": "npae.linear.pca",
-        "LinearAutoencoderWeights": "npae.linear.theory",
-        "linear_autoencoder_closed_form": "npae.linear.theory",
-        "principal_angles": "npae.linear.theory",
-        "recover_principal_components": "npae.linear.theory",
-        "predicted_decoder_singular_values": "npae.linear.theory",
+    "npae.classical": {
+        "PCA": "npae.classical.pca",
+        "LinearAutoencoderWeights": "npae.classical.linear_theory",
+        "linear_autoencoder_closed_form": "npae.classical.linear_theory",
+        "principal_angles": "npae.classical.linear_theory",
+        "recover_principal_components": "npae.classical.linear_theory",
+        "predicted_decoder_singular_values": "npae.classical.linear_theory",
     },
     "npae.datasets": {
         "read_idx": "npae.datasets.idx", "load_mnist": "npae.datasets.mnist",
@@ -74,8 +74,8 @@ def test_attribute_access_through_the_package():
 
     assert npae.metrics.v_measure([0, 0, 1], [1, 1, 0]) == 1.0
     assert callable(npae.metrics.kmeans) and callable(npae.metrics.gaussian_mixture)
-    assert npae.PCA is npae.linear.PCA
-    assert npae.linear.PCA(2).get_params() == {"n_components": 2}
+    assert npae.PCA is npae.classical.PCA
+    assert npae.classical.PCA(2).get_params() == {"n_components": 2}
     X, y = npae.datasets.load_mnist(n=3)
     assert X.shape == (3, 784) and y.shape == (3,)
     assert [a.shape for a in npae.datasets.train_test_split(X, y, test_size=1)] == \

@@ -1,4 +1,4 @@
-"""npae's linear Autoencoder learns PCA: the core model against npae.linear, and the
+"""npae's linear Autoencoder learns PCA: the core model against npae.classical, and the
 issue's claims at the issue's tolerances, on synthetic data and real digits."""
 
 import numpy as np
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from linear_helpers import (FAST, assert_rows_equal_up_to_sign, cov_eigh, l2_lae_loss_and_grad,
                             make_data)
-from npae.linear import (PCA, linear_autoencoder_closed_form, predicted_decoder_singular_values,
+from npae.classical import (PCA, linear_autoencoder_closed_form, predicted_decoder_singular_values,
                          principal_angles, recover_principal_components)
 
 

@@ -1,4 +1,4 @@
-"""Tests for npae.linear.pca: PCA by SVD against the covariance eigendecomposition and scikit-learn."""
+"""Tests for npae.classical.pca: PCA by SVD against the covariance eigendecomposition and scikit-learn."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 
 from linear_helpers import FAST, assert_rows_equal_up_to_sign, cov_eigh, make_data
 from npae import NotFittedError
-from npae.linear.pca import PCA
+from npae.classical.pca import PCA
 
 
 # ----------------------------------------------------------------------------

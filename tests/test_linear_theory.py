@@ -1,4 +1,4 @@
-"""Tests for npae.linear.theory: the closed-form linear AE, principal angles, the
+"""Tests for npae.classical.linear_theory: the closed-form linear AE, principal angles, the
 L2-regularised LAE formula and the recovery of principal directions from a decoder."""
 
 import numpy as np
@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from linear_helpers import (FAST, assert_rows_equal_up_to_sign, cov_eigh, fit_l2_lae,
                             l2_lae_loss_and_grad, make_data)
-from npae.linear.pca import PCA
-from npae.linear.theory import (LinearAutoencoderWeights, linear_autoencoder_closed_form, predicted_decoder_singular_values,
+from npae.classical.pca import PCA
+from npae.classical.linear_theory import (LinearAutoencoderWeights, linear_autoencoder_closed_form, predicted_decoder_singular_values,
                                 principal_angles, recover_principal_components)
 
 

@@ -17,7 +17,7 @@ import pytest
 
 import npae
 from npae import Autoencoder
-from npae.registry import families
+from npae.estimator.registry import families
 
 #: every refusal below must stay under this peak (the files are a few KB)
 PEAK_LIMIT = 4 * 2**20

@@ -1,4 +1,4 @@
-"""Tests for npae.mixture: Gaussian mixtures fitted by EM."""
+"""Tests for npae.classical.mixture: Gaussian mixtures fitted by EM."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from scipy.stats import multivariate_normal
 
 from helpers import blobs
 from npae.metrics.clustering import v_measure
-from npae.mixture import gaussian_mixture
+from npae.classical.mixture import gaussian_mixture
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "diag"])

@@ -1,12 +1,12 @@
-"""npae.noise: masking, Gaussian and salt-and-pepper corruption (Vincent et al. 2010)."""
+"""npae.terms.noise: masking, Gaussian and salt-and-pepper corruption (Vincent et al. 2010)."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from npae import noise
-from npae.noise import corrupt, gaussian, masking, salt_and_pepper
+from npae.terms import noise
+from npae.terms.noise import corrupt, gaussian, masking, salt_and_pepper
 
 FAST = settings(max_examples=25, deadline=None)
 

@@ -4,7 +4,7 @@ momentum converge on a quadratic, the L-BFGS driver minimises one; dtypes kept."
 import numpy as np
 import pytest
 
-from npae.optim import OPTIMIZERS, SGD, Adam, Momentum, lbfgs, make_optimizer
+from npae.estimator.optim import OPTIMIZERS, SGD, Adam, Momentum, lbfgs, make_optimizer
 
 
 def quadratic(seed=0, d=5, cond=10.0):

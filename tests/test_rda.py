@@ -6,7 +6,7 @@ import pytest
 
 import npae
 from npae.detection.rda import RobustDeepAutoencoder, prox_l21
-from npae.detection.robust_pca import shrink
+from npae.classical.robust_pca import shrink
 from helpers import assert_paths_agree
 
 

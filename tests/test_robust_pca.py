@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import npae
-from npae.detection.robust_pca import (RobustPCA, principal_component_pursuit, shrink,
+from npae.classical.robust_pca import (RobustPCA, principal_component_pursuit, shrink,
                                        singular_value_threshold)
 
 

@@ -6,8 +6,8 @@ and of many rows may sum in a different order), so to 1e-12 relative."""
 import numpy as np
 import pytest
 
-from npae.models._row_seeds import RowSeeds
-from npae.registry import families
+from npae.estimator.row_seeds import RowSeeds
+from npae.estimator.registry import families
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from npae import SemanticHashingAutoencoder
 from npae.gradcheck import check_gradients
-from npae.hashing import fit_linear_hash
+from npae.classical.hashing import fit_linear_hash
 from helpers import assert_paths_agree, blobs
 
 X12 = np.random.default_rng(0).random((12, 7))
@@ -63,7 +63,7 @@ def test_linear_hashes(method):
     assert B.dtype == bool and B.shape == (120, 4) and h.W.shape == (8, 4)
     np.testing.assert_array_equal(B, fit_linear_hash(X, 4, method, rng=0).hash(X))
     if method == "pca":  # signs of the centred PCA projections
-        from npae.linear import PCA
+        from npae.classical import PCA
 
         np.testing.assert_array_equal(B, PCA(n_components=4).fit(X).transform(X) > 0)
     if method == "itq":  # a rotation of the PCA directions that quantises better

@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 import pytest
 
-from npae.registry import families
+from npae.estimator.registry import families
 
 sklearn = pytest.importorskip("sklearn", minversion="1.6")
 

@@ -19,7 +19,7 @@ import npae
 from npae import NotFittedError
 from npae.gradcheck import check_gradient, check_gradients, numerical_gradient
 from npae.nn import batch, reference
-from npae.penalties import KL_EPS, kl_sparsity, l1_activity, l1_sparsity, l2_sparsity
+from npae.terms.penalties import KL_EPS, kl_sparsity, l1_activity, l1_sparsity, l2_sparsity
 
 HERE = os.path.dirname(__file__)
 FAST = settings(max_examples=20, deadline=None)

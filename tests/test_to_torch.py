@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import npae
-from npae.models.concrete import gumbel_noise
+from npae.families.concrete import gumbel_noise
 
 torch = pytest.importorskip("torch")
 

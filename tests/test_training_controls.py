@@ -14,11 +14,12 @@ import pytest
 
 import npae
 from npae import Autoencoder, DenoisingAutoencoder, VariationalAutoencoder
-from npae.models import progress, sources
+from npae.estimator import progress
+from npae.estimator import sources
 from npae import StopTraining
-from npae.models.streams import random_streams
-from npae.models.training import Trainer
-from npae.schedules import CosineDecay, ReduceOnPlateau, StepDecay
+from npae.estimator.streams import random_streams
+from npae.estimator.training import Trainer
+from npae.estimator.schedules import CosineDecay, ReduceOnPlateau, StepDecay
 
 
 def _data(n=40, d=6, seed=0):

@@ -13,7 +13,7 @@ import pytest
 
 import npae
 from npae import Autoencoder, TrainingDivergedError
-from npae.registry import families
+from npae.estimator.registry import families
 
 FAMILIES = sorted(families())
 
@@ -155,7 +155,7 @@ class _Exploding(Autoencoder):
 
 
 def test_a_finite_loss_past_the_bound_is_divergence():
-    from npae.models.training import DIVERGENCE_FACTOR
+    from npae.estimator.training import DIVERGENCE_FACTOR
 
     X, _ = _data()
     model = _Exploding(hidden=(3,), epochs=10, batch_size=12)

@@ -10,8 +10,8 @@ import npae
 from npae import VariationalDeepEmbedding
 from npae.gradcheck import check_gradient, check_gradients
 from npae.metrics import clustering_accuracy, v_measure
-from npae.models._gaussian import kl_standard_normal_rows, log_normal_rows
-from npae.models.vade import mixture_kl
+from npae.terms.gaussian import kl_standard_normal_rows, log_normal_rows
+from npae.families.vade import mixture_kl
 from helpers import assert_paths_agree, blobs
 
 X12 = np.random.default_rng(0).random((12, 7))

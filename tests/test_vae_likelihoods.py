@@ -8,7 +8,7 @@ import pytest
 
 from npae import VariationalAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
-from npae.models._gaussian import floor_log_var
+from npae.terms.gaussian import floor_log_var
 
 
 def test_floor_log_var_value_and_gradient():
@@ -117,7 +117,7 @@ def test_iwae_value_is_the_importance_weighted_estimate_with_the_same_draws():
 
 def test_iwae_negative_control_wrong_decoder_gradient_is_caught(monkeypatch):
     """The same objective with the decoder's gradient off by a factor: the checker fails."""
-    from npae.models import _iwae
+    from npae.families import _iwae
 
     rng = np.random.default_rng(6)
     X = rng.random((4, 3))
@@ -160,7 +160,7 @@ def test_binarize_draws_fresh_binary_targets_from_the_loss_rng():
 def test_student_t_nll_matches_scipy_and_its_gradients_check():
     from scipy.stats import t as student_t
 
-    from npae.models._student_t import student_t_nll
+    from npae.terms.student_t import student_t_nll
 
     rng = np.random.default_rng(8)
     X, mu = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))

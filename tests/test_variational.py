@@ -17,8 +17,9 @@ from scipy.stats import norm
 import npae
 from npae import NotFittedError, VariationalAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
-from npae.models import _gaussian, variational
-from npae.models._gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
+from npae.terms import gaussian as _gaussian
+from npae.families import variational
+from npae.terms.gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
                                    kl_standard_normal_rows, log_normal_rows, reparameterize,
                                    reparameterize_backward)
 from helpers import rel_diff, assert_paths_agree
@@ -289,7 +290,7 @@ def test_api_shapes_sampling_and_reproducibility(tmp_path):
     assert draws.shape == (5, 2, 3)
     e = vae.elbo(X, n_samples=2, rng=0)
     assert e.shape == (30,) and np.all(np.isfinite(e))
-    from npae.models._row_seeds import RowSeeds
+    from npae.estimator.row_seeds import RowSeeds
     np.testing.assert_array_equal(vae.score_samples(X), vae.elbo(X, n_samples=10, rng=RowSeeds(0)))
     assert vae.score(X) == pytest.approx(vae.score_samples(X).mean())
     twin = VariationalAutoencoder(latent_dim=3, hidden=(5,), epochs=2, batch_size=8).fit(X)

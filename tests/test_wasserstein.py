@@ -5,7 +5,7 @@ import pytest
 
 import npae
 from npae.gradcheck import check_gradient
-from npae.mmd import mmd2_penalty, rbf_mmd2
+from npae.terms.mmd import mmd2_penalty, rbf_mmd2
 from npae.nn import batch, reference
 
 from helpers import rel_diff

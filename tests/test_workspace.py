@@ -11,7 +11,7 @@ import npae
 from npae.nn import MLP, get_ops
 from npae.nn import batch, reference
 from npae.nn.losses import squared_error
-from npae.nn.workspace import Workspace, empty
+from npae.nn.batch import Workspace, empty
 
 
 def _net_and_params(dtype=np.float64):
@@ -154,7 +154,7 @@ def test_dense_backward_adds_into_given_gradients_in_place(transpose):
 
 
 def test_scratch_is_one_shared_buffer_inside_a_step_and_new_outside():
-    from npae.nn.workspace import scratch
+    from npae.nn.batch import scratch
 
     ws = Workspace()
     with ws.step():

@@ -43,8 +43,8 @@ import npae
 from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.gradcheck import check_gradient
-from npae.priors import mixture_means
-from npae.models.adversarial import (PHASES, AdversarialAutoencoder,
+from npae.terms.priors import mixture_means
+from npae.families.adversarial import (PHASES, AdversarialAutoencoder,
                                      discriminator_loss, generator_loss, rbf_mmd2)
 
 from _tutorial import banner, make_parser, parse

@@ -37,8 +37,8 @@ import numpy as np
 import npae
 from npae import plot
 from npae.datasets import load_mnist, train_test_split
-from npae.linear import PCA
-from npae.hashing import fit_linear_hash
+from npae.classical import PCA
+from npae.classical.hashing import fit_linear_hash
 from npae.metrics import (clustering_accuracy, kmeans, mean_average_precision,
                           precision_at_hamming_radius, precision_at_k, roc_auc, v_measure,
                           v_measure_curve)

@@ -38,7 +38,7 @@ from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.gradcheck import check_gradient
 from npae.metrics import gaussian_mixture, kmeans, v_measure
-from npae.models.clvae import default_prior_means, kl_to_class_prior
+from npae.families.clvae import default_prior_means, kl_to_class_prior
 
 from _tutorial import make_parser, parse
 

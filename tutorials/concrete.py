@@ -36,7 +36,7 @@ import numpy as np
 from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.gradcheck import check_gradient
-from npae.models.concrete import (ConcreteAutoencoder, concrete_weights,
+from npae.families.concrete import (ConcreteAutoencoder, concrete_weights,
                                   concrete_weights_backward, gumbel_noise)
 
 from _tutorial import banner, make_parser, parse

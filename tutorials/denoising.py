@@ -9,7 +9,7 @@ from a corrupted copy x̃:
 with a fresh corruption for every minibatch.  It cannot just copy its input,
 so it has to learn how pixels depend on each other.  This tutorial
 
-1. shows the three corruption processes of :mod:`npae.noise` on test digits
+1. shows the three corruption processes of :mod:`npae.terms.noise` on test digits
    (``corruption_examples.png``, the h2o chapter's Fig. 19.8): masking (a
    fraction ν of the pixels set to 0), additive Gaussian noise (σ) and
    salt-and-pepper (a fraction ν set to the minimum or the maximum);
@@ -22,7 +22,7 @@ so it has to learn how pixels depend on each other.  This tutorial
 
 The corruption is used only in the training loss: ``transform`` and
 ``reconstruct`` never add noise.  To denoise, corrupt the data yourself
-(``dae.corrupt(X, rng)`` or :func:`npae.noise.corrupt`) and reconstruct it.
+(``dae.corrupt(X, rng)`` or :func:`npae.terms.noise.corrupt`) and reconstruct it.
 
     python tutorials/denoising.py            # a minute or two on 2 cores
     python tutorials/denoising.py --quick    # seconds (used by the tests)
@@ -38,7 +38,7 @@ import numpy as np
 import npae
 from npae import plot
 from npae.datasets import load_mnist
-from npae.noise import corrupt
+from npae.terms.noise import corrupt
 
 from _tutorial import make_parser, parse
 
@@ -71,7 +71,7 @@ def main(argv=None):
     say("   (Masking a pixel that is already 0 changes nothing: most of a digit is background.)")
     plot.reconstructions([Xte] + [corrupted[n] for n in LEVELS],
                          ["clean", "masking ν=0.25", "gaussian σ=0.3", "salt & pepper ν=0.25"],
-                         n=n_fig, title="corruption processes (npae.noise)",
+                         n=n_fig, title="corruption processes (npae.terms.noise)",
                          path=os.path.join(args.out, "corruption_examples.png"))
 
     say(f"\n== 2. DAE vs plain autoencoder: {len(Xtr)} training digits, one hidden layer of "

@@ -112,7 +112,7 @@ def step2_one_sgd_step(say):
     loss0, grads = ae.loss_and_grads(X)
     expected = {k: ae.params_[k] - 0.1 * grads[k] for k in grads}
     # fit() would re-initialise the weights, so take the step with the optimizer itself.
-    opt = npae.optim.SGD(learning_rate=0.1)
+    opt = npae.estimator.optim.SGD(learning_rate=0.1)
     g_flat = np.concatenate([grads[k].ravel() for k in ae.params_])
     opt.step(ae._flat.flat, g_flat)
     for k in expected:

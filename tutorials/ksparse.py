@@ -31,7 +31,7 @@ import numpy as np
 import npae
 from npae import plot
 from npae.datasets import load_mnist
-from npae.models.ksparse import k_sparse_mask
+from npae.families.ksparse import k_sparse_mask
 from npae.nn import batch
 
 from _tutorial import make_parser, parse

@@ -45,7 +45,7 @@ import numpy as np
 import npae
 from npae import plot
 from npae.datasets import load_mnist, train_test_split
-from npae.linear import (PCA, linear_autoencoder_closed_form,
+from npae.classical import (PCA, linear_autoencoder_closed_form,
                          predicted_decoder_singular_values, principal_angles,
                          recover_principal_components)
 

@@ -136,7 +136,7 @@ def part_one(args, say, epochs):
     say(f"Best here: {best} ({results[best]:.3f}); worst: {worst} ({results[worst]:.3f}).")
     if results["boundary: OC-NN"] < 0.75 and not args.quick:
         say("The OC-NN's score is a linear function of its code (npae's default linear head; the "
-            "sigmoid head collapses, see npae/models/ocnn.py): it orders the points along one "
+            "sigmoid head collapses, see npae/families/ocnn.py): it orders the points along one "
             "direction of the code space, so outliers on the far side of the inliers score as "
             "normal. The one-class SVM's kernel boundary can close around the data; the OC-NN's "
             "cannot.")

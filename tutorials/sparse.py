@@ -35,7 +35,7 @@ import npae
 from npae import plot
 from npae.datasets import load_mnist
 from npae.gradcheck import check_gradient, numerical_gradient
-from npae.penalties import kl_sparsity
+from npae.terms.penalties import kl_sparsity
 
 from _tutorial import make_parser, parse
 

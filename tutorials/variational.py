@@ -42,7 +42,7 @@ import npae
 from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.gradcheck import check_gradient, check_gradients
-from npae.models._gaussian import LOG_VAR_BOUNDS, kl_standard_normal, reparameterize
+from npae.terms.gaussian import LOG_VAR_BOUNDS, kl_standard_normal, reparameterize
 
 from _tutorial import make_parser, parse
 

@@ -4,7 +4,7 @@
   figures with :func:`npae.plot.save`, which closes them, so matplotlib's scraper sees
   nothing; this one collects the PNG files a tutorial wrote (under ``NPAE_TUTORIAL_OUT``)
   and puts them on the tutorial's page.
-- the ``:source:`` role: ``:source:`npae.penalties.kl_sparsity``` links to the highlighted
+- the ``:source:`` role: ``:source:`npae.terms.penalties.kl_sparsity``` links to the highlighted
   source of that object (the page ``sphinx.ext.viewcode`` writes); an object that does not
   exist is a build error, so the links cannot go stale silently.
 - :func:`write_generated_pages`: the benchmark results page from ``benchmarks/RESULTS.md``.

@@ -4,7 +4,7 @@
     :class:`OutlierDetector`: PyOD's conventions (``fit``, ``decision_function``
     higher = more abnormal, ``predict`` 0/1, ``threshold_``, ``decision_scores_``,
     ``labels_``), one default chosen from the data's shape.
-:mod:`npae.detection.robust_pca`
+:mod:`npae.classical.robust_pca`
     :class:`RobustPCA` and :func:`principal_component_pursuit` (X = L + S, inexact ALM).
 :mod:`npae.detection.rda`
     :class:`RobustDeepAutoencoder` (Zhou & Paffenroth 2017: X = L_D + S around an autoencoder).
@@ -14,7 +14,7 @@
 
 from .detector import OutlierDetector, default_estimator
 from .rda import RobustDeepAutoencoder
-from .robust_pca import RobustPCA, principal_component_pursuit
+from ..classical.robust_pca import RobustPCA, principal_component_pursuit
 from .scores import MahalanobisScore, MixtureScore, ParzenScore, bandwidth_factor
 
 __all__ = ["OutlierDetector", "default_estimator", "MahalanobisScore", "MixtureScore",

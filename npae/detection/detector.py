@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_array, check_rng, not_fitted
-from ..hyperparams import (Boolean, HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
+from ..estimator.hyperparams import (Boolean, HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
                            RandomState)
 from .scores import MahalanobisScore, MixtureScore, ParzenScore
 
@@ -50,7 +50,7 @@ def default_estimator(n_samples, n_features, random_state=0):
     """The default model for data of this shape: None (score the input) or an autoencoder."""
     if n_features <= MAX_INPUT_DENSITY_FEATURES:
         return None
-    from ..models.autoencoder import Autoencoder
+    from ..families.autoencoder import Autoencoder
     return Autoencoder(hidden=(64, 8), activation="tanh", code_activation="identity", epochs=30,
                        batch_size=64, random_state=random_state)
 

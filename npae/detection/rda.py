@@ -2,7 +2,7 @@ r"""The robust deep autoencoder (RDA): X = L_D + S, an autoencoder on L_D and a 
 
 Zhou & Paffenroth (2017), "Anomaly detection with robust deep autoencoders", KDD,
 Algorithms 1-2; Caron's review §4 (anomaly detection). Robust PCA
-(:mod:`npae.detection.robust_pca`) with the nuclear norm replaced by an autoencoder:
+(:mod:`npae.classical.robust_pca`) with the nuclear norm replaced by an autoencoder:
 
 .. math:: \min_{\theta, \phi, S}\; \tfrac{1}{2}\lVert L_D - p_\phi(q_\theta(L_D)) \rVert_F^2
           + \lambda \lVert S \rVert \quad \text{s.t.} \quad X - L_D - S = 0,
@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_array, not_fitted
-from ..hyperparams import (HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
+from ..estimator.hyperparams import (HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
                            RandomState)
-from .robust_pca import shrink
+from ..classical.robust_pca import shrink
 
 __all__ = ["RobustDeepAutoencoder", "prox_l21"]
 
@@ -104,7 +104,7 @@ class RobustDeepAutoencoder(Hyperparameters):
         self._validate_params()
         X = check_array(X, name="X", min_samples=2)
         if self.autoencoder is None:
-            from ..models.autoencoder import Autoencoder
+            from ..families.autoencoder import Autoencoder
             ae = Autoencoder(hidden=(64, 8), activation="tanh", code_activation="identity",
                              random_state=self.random_state)
         else:

@@ -12,7 +12,7 @@ Symbols: :math:`\bar z, \hat\Sigma` the training mean and covariance,
 :math:`W = V \Lambda^{-1/2}` its whitening map restricted to the eigenvalues above
 ``1e-9`` times the largest (so constant or collinear features do not break the
 inverse), :math:`\pi_j, \mu_j, \Sigma_j` the mixture fitted by EM
-(:func:`npae.mixture.gaussian_mixture`), :math:`h` Scott's factor
+(:func:`npae.classical.mixture.gaussian_mixture`), :math:`h` Scott's factor
 :math:`n^{-1/(r+4)}` or Silverman's :math:`(n (r+2)/4)^{-1/(r+4)}` in the
 whitened dimension :math:`r` (the rule of ``scipy.stats.gaussian_kde``).
 On its own training rows the Parzen score leaves each row out (its own kernel
@@ -26,7 +26,7 @@ from scipy.special import logsumexp
 
 from .._validation import check_array
 from ..metrics._common import _CHUNK_ENTRIES
-from ..mixture import gaussian_mixture
+from ..classical.mixture import gaussian_mixture
 
 __all__ = ["Whitener", "MahalanobisScore", "MixtureScore", "ParzenScore", "bandwidth_factor"]
 

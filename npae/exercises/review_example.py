@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..datasets import make_review_example
-from ..models import Autoencoder
+from ..families import Autoencoder
 from . import _networks
 from .grader import Case, Hint, Part
 

@@ -2,7 +2,7 @@
 ρ̂ and, by the chain rule through the batch mean, with respect to the hidden
 activations (review §2.3).
 
-Reference: :func:`npae.penalties.kl_sparsity` and ``npae.nn.batch.mean_over_samples``
+Reference: :func:`npae.terms.penalties.kl_sparsity` and ``npae.nn.batch.mean_over_samples``
 (as :class:`npae.SparseAutoencoder` combines them).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import batch
-from ..penalties import kl_sparsity
+from ..terms.penalties import kl_sparsity
 from .grader import Case, Hint, Part
 
 NAME = "sparse_kl"

@@ -1,7 +1,7 @@
 """Exercise ``vae``: the VAE's KL term, the reparameterisation and its gradient
 with ε held fixed, and the total gradient at the Gaussian heads (review §2.6).
 
-Reference: :mod:`npae.models._gaussian` (``kl_standard_normal``,
+Reference: :mod:`npae.terms.gaussian` (``kl_standard_normal``,
 ``reparameterize``, ``reparameterize_backward``), as
 :class:`npae.VariationalAutoencoder` uses them.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models._gaussian import kl_standard_normal, reparameterize, reparameterize_backward
+from ..terms.gaussian import kl_standard_normal, reparameterize, reparameterize_backward
 from .grader import Case, Hint, Part
 
 NAME = "vae"

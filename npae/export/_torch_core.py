@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..models._gaussian import LOG_VAR_BOUNDS
+from ..terms.gaussian import LOG_VAR_BOUNDS
 
 __all__ = ["softplus", "ACTIVATIONS", "squared_error", "bernoulli_nll", "gaussian_nll",
            "MLP", "ExportedModule", "clip_log_var"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..models.sparse import _KL_RANGES
-from ..penalties import KL_EPS
+from ..families.sparse import _KL_RANGES
+from ..terms.penalties import KL_EPS
 from ._torch_core import (MLP, ExportedModule, bernoulli_nll, clip_log_var, gaussian_nll,
                           softplus, squared_error)
 
@@ -88,7 +88,7 @@ class SparseModule(AutoencoderModule):
 
 
 def k_sparse_mask(Z, k, selection="value"):
-    """npae's :func:`~npae.models.ksparse.k_sparse_mask` in torch: True at the k largest
+    """npae's :func:`~npae.families.ksparse.k_sparse_mask` in torch: True at the k largest
     entries of each row, ties at the k-th value to the lowest indices."""
     S = Z if selection == "value" else Z.abs()
     kth = torch.topk(S, k, dim=1).values[:, -1:]  # (n, 1) the k-th largest score
@@ -182,7 +182,7 @@ class ContractiveModule(AutoencoderModule):
 
 class WAEModule(AutoencoderModule):
     """:class:`npae.WassersteinAutoencoder`: adds λ·MMD²(codes, z_prior), the unbiased
-    estimate with npae's kernel and scales (:func:`npae.mmd.mmd2_penalty`)."""
+    estimate with npae's kernel and scales (:func:`npae.terms.mmd.mmd2_penalty`)."""
 
     def __init__(self, model, dtype):
         super().__init__(model, dtype)

@@ -43,7 +43,7 @@ class VAEModule(ExportedModule):
                 "likelihood, iwae_samples=1 and binarize=False")
         self.bernoulli = model.likelihood == "bernoulli"
         self.learned_var = not self.bernoulli and model.decoder_var == "learned"
-        # the floor on a learned variance: σ² = ξ + exp(v) (npae.models._gaussian.floor_log_var)
+        # the floor on a learned variance: σ² = ξ + exp(v) (npae.terms.gaussian.floor_log_var)
         self.min_var = float(model.decoder_min_var)
         if self.learned_var:  # params_ name "decoder.log_var"
             self.decoder.register_parameter(
@@ -255,7 +255,7 @@ class ConcreteModule(ExportedModule):
 
     def loss_terms(self, X, gumbel=None):
         """npae's terms; ``gumbel`` (k, d) is npae's draw
-        ``npae.models.concrete.gumbel_noise(np.random.default_rng(seed), (k, d))``."""
+        ``npae.families.concrete.gumbel_noise(np.random.default_rng(seed), (k, d))``."""
         X = self._tensor(X)
         out = self.decoder(X @ self.weights(gumbel).T)  # z = M x: (n, d) @ (d, k)
         rec = bernoulli_nll(out, X) if self.bce else squared_error(out, X)

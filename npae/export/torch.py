@@ -10,7 +10,7 @@ from .._validation import not_fitted
 
 __all__ = ["to_torch"]
 
-#: registry key of the family (npae.registry) -> (implementation module, torch module class)
+#: registry key of the family (npae.estimator.registry) -> (implementation module, torch module class)
 _CONVERTERS = {
     "autoencoder": ("_torch_families", "AutoencoderModule"),
     "sparse": ("_torch_families", "SparseModule"),
@@ -91,7 +91,7 @@ def to_torch(model):
 
     Parameters
     ----------
-    model : npae.models.BaseAutoencoder
+    model : npae.families.BaseAutoencoder
         A fitted (or initialized) model of one of the registered families above.
 
     Returns
@@ -107,7 +107,7 @@ def to_torch(model):
     ImportError
         torch is not installed.
     """
-    from ..registry import family_key
+    from ..estimator.registry import family_key
 
     name = type(model).__name__
     key = family_key(type(model))  # the class itself, not a subclass: its loss may differ

@@ -20,8 +20,8 @@ the tests).
     :func:`precision_at_k`, :func:`binarize_codes`, :func:`hamming_distances`,
     :func:`precision_at_hamming_radius`, :func:`mean_average_precision`.
 
-The clustering *algorithms* live in :mod:`npae.cluster` (k-means) and
-:mod:`npae.mixture` (Gaussian mixture EM).
+The clustering *algorithms* live in :mod:`npae.classical.kmeans` (k-means) and
+:mod:`npae.classical.mixture` (Gaussian mixture EM).
 """
 
 from .anomaly import (EMCurve, MVCurve, em_curve, em_mv_scores, mv_curve, roc_auc,
@@ -34,9 +34,9 @@ from .em_mv_highdim import em_mv_feature_subsets
 from .outliers import average_precision, precision_at_n
 
 # For compatibility: k-means and the Gaussian mixture are algorithms, not metrics,
-# and live in npae.cluster and npae.mixture; npae.metrics exported them before.
-from ..cluster import KMeansResult, kmeans  # noqa: E402
-from ..mixture import GaussianMixtureResult, gaussian_mixture  # noqa: E402
+# and live in npae.classical.kmeans and npae.classical.mixture; npae.metrics exported them before.
+from ..classical.kmeans import KMeansResult, kmeans  # noqa: E402
+from ..classical.mixture import GaussianMixtureResult, gaussian_mixture  # noqa: E402
 
 __all__ = [
     "roc_auc",

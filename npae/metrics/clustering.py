@@ -211,8 +211,8 @@ def v_measure_curve(codes, labels, n_clusters=range(2, 16), method="kmeans", rng
     n_clusters : iterable of int, default range(2, 16)
         Counts to try, each in [1, n_samples].
     method : {"kmeans", "gmm"}, default "kmeans"
-        :func:`npae.cluster.kmeans` (``n_init`` seedings) or
-        :func:`npae.mixture.gaussian_mixture` (EM from a k-means start,
+        :func:`npae.classical.kmeans.kmeans` (``n_init`` seedings) or
+        :func:`npae.classical.mixture.gaussian_mixture` (EM from a k-means start,
         ``n_init`` runs, ``covariance_type``).
     rng : int, np.random.Generator or None, default 0
         Seeds every clustering (one generator for the whole curve).
@@ -234,8 +234,8 @@ def v_measure_curve(codes, labels, n_clusters=range(2, 16), method="kmeans", rng
     >>> c.best_n_clusters, round(c.best_v, 2), c.at(3) == c.best_v
     (3, 1.0, True)
     """
-    from ..cluster import kmeans
-    from ..mixture import gaussian_mixture
+    from ..classical.kmeans import kmeans
+    from ..classical.mixture import gaussian_mixture
 
     Z = check_array(codes, name="codes")
     y = _check_labels("labels", labels, Z.shape[0])

@@ -11,7 +11,7 @@ Each activation is a small object with three methods:
 
 ``out`` (same shape and dtype as ``a``, never ``a`` itself) receives the
 result when given: the training loop passes reused work buffers (see
-:mod:`npae.nn.workspace`).  The identity returns its input and ignores it.
+:mod:`npae.nn.batch`).  The identity returns its input and ignores it.
 
 ``a`` is the pre-activation, ``h`` the activation; shapes are arbitrary and
 preserved.  Everything is elementwise, so the same code serves the

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .network import accumulate, grad_entry
-from .workspace import empty
+from .batch import empty
 
 __all__ = ["encoder_jacobian", "jacobian_frobenius_sq", "contractive_penalty",
            "backward_with_preactivation", "METHODS"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import SIGMOID
-from .workspace import empty
+from .batch import empty
 
 __all__ = [
     "squared_error",

@@ -4,7 +4,7 @@ Layer l computes ``A_l = H_{l-1} W_l + b_l`` and ``H_l = f_l(A_l)``, with rows
 as samples (the review's ``h(W x + b)`` applied to every row).  ``forward``
 keeps, per layer, exactly what ``backward`` needs: the layer input, the
 pre-activation and the activation.  ``backward`` walks that cache in reverse.
-Every array they compute comes from :func:`npae.nn.workspace.empty`, so a
+Every array they compute comes from :func:`npae.nn.batch.empty`, so a
 training step inside ``Workspace.step()`` reuses the previous step's buffers.
 
 Parameters are not stored in the network: they live in a flat dict
@@ -23,9 +23,10 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .init import init_weight
-from .workspace import empty_like
+from . import batch, reference
+from .batch import empty_like
 
-__all__ = ["Layer", "LayerCache", "MLP"]
+__all__ = ["Layer", "LayerCache", "MLP", "get_ops"]
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,10 @@ def accumulate(grads, name, g):
         grads[name] += g
     else:
         grads[name] = np.array(g, copy=True)
+
+
+def get_ops(vectorized=True):
+    """Return the batch ops module (``vectorized=True``) or the per-example reference."""
+    if not isinstance(vectorized, (bool,)) and vectorized not in (0, 1):
+        raise TypeError(f"vectorized must be True or False, got {vectorized!r}")
+    return batch if vectorized else reference

@@ -2,7 +2,7 @@
 
 The concrete / Gumbel-softmax distribution (Maddison, Mnih & Teh 2017; Jang,
 Gu & Poole 2017), as used by the concrete autoencoder (Abid et al. 2019,
-:mod:`npae.models.concrete`)::
+:mod:`npae.families.concrete`)::
 
     M_j = softmax((α_j + g_j) / T),   g_jl ~ Gumbel(0, 1),   z = M x
 

@@ -1,0 +1,180 @@
+"""The basic autoencoder: undercomplete/overcomplete, shallow or deep (stacked).
+
+Reference: Caron, *Literature review – Autoencoders* (2020), §1.1–1.3 and §2.2
+(Rumelhart, Hinton & Williams 1986; Hinton & Salakhutdinov 2006).
+
+Objective (mean over the n observations of a batch)::
+
+    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x^(i))))  +  Ω_wd,
+    ℓ = ½ ‖x − x̂‖²  (loss="mse")   or   −log Bernoulli(x | x̂)  (loss="bce"),
+    Ω_wd = (λ/2) Σ_W ‖W‖²_F  (weight_decay = λ)
+
+Symbols: x input row, z = q_θ(x) the code (encoder), x̂ = p_φ(z) the
+reconstruction (decoder), θ encoder and φ decoder weights and biases.
+
+With ``loss="mse"`` this is the review's eq. 2 divided by n.  A linear
+autoencoder is ``activation="identity"`` (see :mod:`npae.classical` for its
+relation to PCA).
+"""
+
+from __future__ import annotations
+
+from .._validation import check_layer_sizes
+from ..estimator.hyperparams import Boolean, LayerSizes, NoneValue, Options, Param
+from ..nn import ACTIVATIONS, MLP, get_ops
+from ..nn.losses import decoder_last_activation, decoder_output, reconstruction_loss
+from ..estimator.registry import register
+from ..estimator.base import BaseAutoencoder
+
+__all__ = ["Autoencoder"]
+
+
+@register("autoencoder")
+class Autoencoder(BaseAutoencoder):
+    """A fully connected autoencoder trained by hand-written backpropagation.
+
+    Parameters
+    ----------
+    hidden : int or tuple of int, default=(64,)
+        Encoder layer sizes; the last one is the code size.  ``(256, 64)``
+        means d → 256 → 64 and, by default, a mirrored decoder 64 → 256 → d.
+    decoder_hidden : tuple of int or None, default=None
+        Decoder hidden sizes (between code and output).  None mirrors the
+        encoder.  h2o's ``hidden = c(300, 100, 300)`` is
+        ``hidden=(300, 100), decoder_hidden=(300,)``.
+    activation : str, default="sigmoid"
+        Hidden units: "identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus".
+    code_activation : str or None, default=None
+        The code layer's own activation; None uses ``activation``.  Linear
+        codes ("identity") as in Hinton & Salakhutdinov.
+    output_activation : str or None, default=None
+        None means "identity" for ``loss="mse"`` and "sigmoid" for ``loss="bce"``
+        (the only valid choice there: the loss is computed from the logits).
+    loss : {"mse", "bce"}, default="mse"
+        "mse": ½ squared error summed over features; "bce": Bernoulli
+        cross-entropy (targets in [0, 1]).  Both averaged over samples.
+    tied : bool, default=False
+        Decoder weights are the transposes of the encoder's (mirrored decoder
+        only); the gradients of both uses add up.
+    weight_decay : float, default=0.0
+        λ in (λ/2) Σ ‖W‖² over all weight matrices (not biases).
+    init : {"auto", "glorot", "he"}, default="auto"
+    optimizer : {"adam", "sgd", "momentum", "lbfgs"} or optimizer object, default="adam"
+    learning_rate : float, default=1e-3
+    batch_size : int, default=128
+    epochs : int, default=10
+        Passes over the data (iterations for "lbfgs").
+    validation_data : array-like or None
+        Held-out rows; ``history_["val_loss"]`` gets the loss on them per epoch.
+    validation_fraction : float in (0, 1) or None, default=None
+        Hold out this fraction of the training rows instead (drawn from
+        ``random_state``); exclusive with ``validation_data``.
+    early_stopping : bool, default=False
+        Stop when the validation loss (the training loss without a validation
+        set) has not improved by more than ``tol`` for ``n_iter_no_change``
+        epochs, and keep the parameters of the best epoch (``best_epoch_``).
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    lr_schedule : {None, "step", "cosine", "plateau"} or schedule object, default=None
+        Scales every step size per epoch; see :mod:`npae.estimator.schedules`.
+    callbacks : list of callables or None
+        ``f(model, epoch, logs)`` after every epoch; return True (or raise
+        ``npae.StopTraining``) to stop.
+    checkpoint_path : str, os.PathLike or None
+        Save the model there (atomically) every ``checkpoint_every`` epochs.
+    checkpoint_every : int, default=1
+    warm_start : bool, default=False
+        A refit starts from the current parameters (fresh optimizer state).
+    random_state : int, Generator or None, default=0
+    dtype : {"float64", "float32"}, default="float64"
+    verbose : {0, 1, 2} or bool, default=0
+        0 silent; 1 a line per epoch (loss with its unit, validation loss,
+        learning rate, seconds); 2 also progress with an ETA within epochs
+        longer than ~2 s.
+
+    Attributes
+    ----------
+    params_ : dict name -> ndarray
+        ``"encoder.l.W"`` (n_in, n_out), ``"encoder.l.b"`` (n_out,), same for
+        ``"decoder.l.*"`` (no decoder weights when tied).
+    history_ : dict of lists
+        Per-epoch "loss", each loss term, "val_loss", "time" (seconds) and,
+        with a schedule, "learning_rate".
+    n_iter_ : int
+        Epochs run by the last ``fit``.
+    best_epoch_ : int
+        With ``early_stopping``: the index in ``history_`` of the kept epoch.
+    n_features_in_ : int
+    encoder_, decoder_ : npae.nn.MLP
+    """
+
+    _examples = ({"hidden": (5, 3), "activation": "tanh"},
+                 {"hidden": (4,), "loss": "bce", "tied": True},
+                 {"hidden": (5, 3), "decoder_hidden": (4,), "activation": "softplus",
+                  "code_activation": "identity", "weight_decay": 0.1})
+    _parameters = {
+        "hidden": Param((64,), LayerSizes()),
+        "decoder_hidden": Param(None, NoneValue(), LayerSizes(allow_empty=True)),
+        "activation": Param("sigmoid", Options(*ACTIVATIONS)),
+        "code_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
+        "output_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
+        "loss": Param("mse", Options("mse", "bce")),
+        "tied": Param(False, Boolean()),
+    }
+
+    def _check_settings(self):
+        self._layer_sizes()
+        decoder_last_activation(self.loss, self.output_activation)
+
+    # ---------------------------------------------------------------- build
+    def _layer_sizes(self):
+        """(encoder hidden sizes, decoder hidden sizes), validated."""
+        hidden = check_layer_sizes(self.hidden, "hidden")
+        if self.decoder_hidden is None:
+            dec = hidden[-2::-1]
+        else:
+            dec = check_layer_sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
+        if self.tied and dec != hidden[-2::-1]:
+            raise ValueError("tied=True needs a mirrored decoder; leave decoder_hidden=None")
+        return hidden, dec
+
+    def _build(self, n_features, y=None):
+        hidden, dec = self._layer_sizes()
+        act, code_act = self.activation, self.code_activation or self.activation
+        enc_acts = [act] * (len(hidden) - 1) + [code_act]
+        # With loss="bce" the decoder network stops at the logits; the sigmoid
+        # is applied in _decode (the loss fuses it, for stability).
+        dec_acts = [act] * len(dec) + [decoder_last_activation(self.loss, self.output_activation)]
+        self.encoder_ = MLP.build("encoder", (n_features, *hidden), enc_acts)
+        self.decoder_ = MLP.build("decoder", (hidden[-1], *dec, n_features), dec_acts,
+                                  tied_to=self.encoder_ if self.tied else None)
+        return {**self.encoder_.param_shapes(), **self.decoder_.param_shapes()}
+
+    def _init_params(self, rng):
+        return {**self.encoder_.init_params(rng, self._dtype, self.init),
+                **self.decoder_.init_params(rng, self._dtype, self.init)}
+
+    def _code_size(self):
+        return self.encoder_.n_out
+
+    # ------------------------------------------------------------------ loss
+    def _reconstruction_loss(self, out, X):
+        """ℓ(x, x̂) from the decoder network's output (x̂, or the logits for "bce"):
+        (value, d value / d out).  One seam for the families built on this one."""
+        return reconstruction_loss(self.loss, out, X)
+
+    def _loss(self, params, X, y, rng, ops, grads):
+        """Forward, reconstruction loss, backward; family subclasses extend this."""
+        Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, k)
+        out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
+        rec, dout = self._reconstruction_loss(out, X)
+        dZ = self.decoder_.backward(params, dec_cache, dout, grads, ops)
+        self.encoder_.backward(params, enc_cache, dZ, grads, ops, need_dX=False)
+        return {"reconstruction": rec}
+
+    # ----------------------------------------------------------- inference
+    def _encode(self, params, X):
+        return self.encoder_.forward(params, X, get_ops(True))[0]
+
+    def _decode(self, params, Z):
+        return decoder_output(self.loss, self.decoder_.forward(params, Z, get_ops(True))[0])

@@ -1,0 +1,121 @@
+"""The Wasserstein autoencoder (WAE-MMD): a deterministic autoencoder whose codes match a prior.
+
+Reference: I. Tolstikhin, O. Bousquet, S. Gelly, B. Schölkopf, *Wasserstein
+Auto-Encoders*, ICLR 2018 (arXiv:1711.01558), Algorithm 2 (WAE-MMD).
+
+Objective (mean over the n observations of a batch)::
+
+    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x^(i))))  +  λ MMD²_k({q_θ(x^(i))}, {z_p^(i)})  +  Ω_wd,
+    z_p^(i) ~ p(z) = N(0, σ_z² I),
+
+Symbols: z = q_θ(x) the deterministic code (the last encoder layer, linear
+by default), z_p fresh prior draws (as many as codes), ℓ the reconstruction
+loss of :class:`npae.Autoencoder`, λ = ``lam``, σ_z = ``prior_scale``,
+MMD²_k the unbiased estimate of the squared maximum mean discrepancy under
+the kernel k (:func:`npae.terms.mmd.mmd2_penalty`): the inverse multiquadric
+k(u, v) = c / (c + ‖u − v‖²) with c = 2 k_z σ_z² (k_z the code size), summed
+over c × (0.1, 0.2, 0.5, 1, 2, 5, 10) as in the paper's experiments, or the
+Gaussian kernel (``kernel="rbf"``).
+
+Where the VAE matches every posterior q(z|x) to the prior, the WAE matches
+only the *aggregate* of the codes (like the adversarial autoencoder, with a
+kernel statistic in place of a discriminator): the penalty compares the two
+samples as sets, so its gradient on one code involves every other code of the
+batch, and the reference path sums it one code at a time.
+"""
+
+from __future__ import annotations
+
+from .._validation import check_int, check_rng
+from ..estimator.hyperparams import Interval, Options, Param
+from ..terms.mmd import KERNELS, mmd2_penalty
+from ..terms.priors import draw_prior
+from ..estimator.registry import register
+from .autoencoder import Autoencoder
+
+__all__ = ["WassersteinAutoencoder", "IMQ_SCALES"]
+
+#: multiples of c = 2 k_z σ_z² summed by the kernel (Tolstikhin et al., §4)
+IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+@register("wae")
+class WassersteinAutoencoder(Autoencoder):
+    """WAE-MMD (Tolstikhin et al. 2018) with hand-written gradients.
+
+    Parameters
+    ----------
+    hidden, decoder_hidden, activation, output_activation, loss, tied
+        Architecture, as in :class:`npae.Autoencoder`; the last entry of
+        ``hidden`` is the code size k_z (the paper uses 8 on MNIST).
+    code_activation : str, default="identity"
+        Linear codes, so that they can match an unbounded prior.
+    lam : float, default=10.0
+        λ ≥ 0, the weight of the MMD penalty (the paper's MNIST value).  Its
+        scale is relative to the reconstruction term, a sum over features:
+        on the bundled digits with ``loss="bce"`` (≈ 200 nats per image) and
+        2-D codes, λ = 10 brings the codes' multiscale MMD to the prior from
+        2.6 (plain autoencoder) to 1.5 in 8 epochs, λ = 100 to 0.17.
+    kernel : {"imq", "rbf"}, default="imq"
+        The MMD kernel (see the module docstring).
+    prior_scale : float, default=1.0
+        σ_z, the prior's standard deviation.
+    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
+    validation_data, random_state, dtype, verbose
+        Training, as in :class:`npae.Autoencoder`.  A minibatch needs at
+        least 2 rows (the MMD compares pairs).
+
+    Attributes
+    ----------
+    params_, history_, n_features_in_, encoder_, decoder_
+        As in :class:`npae.Autoencoder`; ``history_["mmd"]`` holds λ·MMD²
+        per epoch.
+
+    Examples
+    --------
+    >>> import numpy as np, npae
+    >>> X = np.random.default_rng(0).random((64, 10))
+    >>> wae = npae.WassersteinAutoencoder(hidden=(8, 2), epochs=2).fit(X)
+    >>> wae.transform(X).shape, wae.sample(3, rng=0).shape
+    ((64, 2), (3, 10))
+    """
+
+    _examples = ({"hidden": (5, 2)},
+                 {"hidden": (4, 3), "kernel": "rbf", "lam": 2.0, "loss": "bce"})
+    _parameters = {
+        "hidden": Param((256, 8)),
+        "code_activation": Param("identity"),
+        "lam": Param(10.0, Interval("real", 0, None)),
+        "kernel": Param("imq", Options(*KERNELS)),
+        "prior_scale": Param(1.0, Interval("real", 0, None, closed="neither")),
+    }
+
+    def _scales(self):
+        """The kernel scales c: c = 2 k_z σ_z² times the multiples (IMQ), or σ_z² (RBF)."""
+        var = float(self.prior_scale) ** 2
+        if self.kernel == "imq":
+            return tuple(2.0 * self._layer_sizes()[0][-1] * var * m for m in IMQ_SCALES)
+        return (var,)
+
+    def _loss(self, params, X, y, rng, ops, grads):
+        """Reconstruction + λ MMD²(codes, prior draws); one backward pass through the encoder."""
+        Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, k)
+        out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
+        rec, dout = self._reconstruction_loss(out, X)
+        dZ = self.decoder_.backward(params, dec_cache, dout, grads, ops)  # (n, k)
+        terms = {"reconstruction": rec, "mmd": 0.0}
+        if self.lam and X.shape[0] >= 2:
+            # z_p ~ p(z), drawn from the loss's generator (a gradient check holds it fixed).
+            P = draw_prior("gaussian", rng, X.shape[0], Z.shape[1], self.prior_scale, dtype=Z.dtype)
+            mmd, dZ_mmd = mmd2_penalty(Z, P, self.kernel, self._scales(), ops)
+            terms["mmd"] = self.lam * mmd
+            dZ = dZ + self.lam * dZ_mmd
+        self.encoder_.backward(params, enc_cache, dZ, grads, ops, need_dX=False)
+        return terms
+
+    def sample(self, n, rng=None):
+        """Generate: z ~ N(0, σ_z² I), then the decoder's mean x̂ = p_φ(z).  (n, n_features)"""
+        self._check_fitted()
+        Z = draw_prior("gaussian", check_rng(rng), check_int("n", n, minimum=1), self.code_size_,
+                       self.prior_scale, dtype=self._dtype)
+        return self._decode(self.params_, Z)
