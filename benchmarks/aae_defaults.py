@@ -46,7 +46,7 @@ def main(argv=None):
     base = float(np.mean((Xte - Xtr.mean(axis=0)) ** 2))
     lines = []
     for lr in (1e-3, 3e-3):
-        ae = npae.Autoencoder(hidden=(small.get("hidden", (256,))[0], 8), activation="relu",
+        ae = npae.Autoencoder(hidden=(small.get("hidden", (256,))[0],), latent_dim=8, activation="relu",
                               code_activation="identity", loss="bce", epochs=args.epochs,
                               learning_rate=lr, random_state=0).fit(Xtr)
         lines.append(f"| plain autoencoder, same layers, step {lr:g} | "

@@ -77,7 +77,7 @@ PYOD_NAMES = ("IForest", "LOF", "OCSVM", "PCA", "KNN", "MCD", "HBOS")
 
 def _ae(d, seed):
     k = min(8, max(2, d // 2))
-    return npae.Autoencoder(hidden=(64, k), activation="tanh", code_activation="identity",
+    return npae.Autoencoder(hidden=(64,), latent_dim=k, activation="tanh", code_activation="identity",
                             epochs=30, batch_size=64, random_state=seed)
 
 
@@ -129,10 +129,10 @@ def methods():
             autoencoder=_ae(d, s), n_outer=10, inner_epochs=3, score="residual", random_state=s)),
             "npae"),
         "OC-NN": (lambda d, s: od(estimator=npae.OneClassNeuralNetwork(
-            hidden=(64, min(8, max(2, d // 2))), epochs=30, pretrain_epochs=10, batch_size=64,
+            hidden=(64,), latent_dim=min(8, max(2, d // 2)), epochs=30, pretrain_epochs=10, batch_size=64,
             random_state=s)), "npae"),
         "DAGMM": (lambda d, s: od(estimator=npae.DeepAutoencodingGMM(
-            hidden=(64, 2), epochs=30, batch_size=64, learning_rate=1e-3, random_state=s)), "npae"),
+            hidden=(64,), latent_dim=2, epochs=30, batch_size=64, learning_rate=1e-3, random_state=s)), "npae"),
         "sklearn IsolationForest": (lambda d, s: _Sk(IsolationForest(random_state=s)), "baseline"),
         "sklearn LOF (novelty)": (lambda d, s: _Sk(LocalOutlierFactor(novelty=True)), "baseline"),
         "sklearn OneClassSVM": (lambda d, s: _Sk(OneClassSVM()), "baseline"),

@@ -62,19 +62,19 @@ def run(dataset="digits", quick=False, seed=0):
     t = time.perf_counter()
     km(PCA(n_components=10).fit(X_tr).transform(X_te), t, "k-means on PCA (10)")
     t = time.perf_counter()
-    ae = npae.Autoencoder(hidden=(256, 64, 10), code_activation="identity", loss="bce",
+    ae = npae.Autoencoder(hidden=(256, 64), latent_dim=10, code_activation="identity", loss="bce",
                           epochs=epochs, random_state=seed, **NET).fit(X_tr)
     Z = ae.transform(X_te)
     km(Z, t, "k-means on AE codes (10)")
     t = time.perf_counter()
     km(Z / ae.transform(X_tr).std(axis=0), t, "k-means on AE codes, standardised")
     t = time.perf_counter()
-    dec = npae.DeepEmbeddedClustering(hidden=(256, 64, 10), n_clusters=10, loss="bce",
+    dec = npae.DeepEmbeddedClustering(hidden=(256, 64), latent_dim=10, n_clusters=10, loss="bce",
                                       pretrain_epochs=epochs, epochs=epochs, random_state=seed,
                                       **NET).fit(X_tr)
     score("DEC", dec.predict(X_te), t)
     t = time.perf_counter()
-    vade = npae.VariationalDeepEmbedding(n_clusters=10, latent_dim=10, hidden=(256, 64),
+    vade = npae.VariationalDeepEmbedding(n_components=10, latent_dim=10, hidden=(256, 64),
                                          pretrain_epochs=epochs, epochs=epochs,
                                          random_state=seed, **NET).fit(X_tr)
     score("VaDE", vade.predict(X_te), t)

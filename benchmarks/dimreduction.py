@@ -64,17 +64,17 @@ HS2006_K30 = {"PCA": 13.87, "logistic PCA": 8.01, "deep autoencoder": 3.00}
 # name -> (Autoencoder keyword arguments given k, epochs full, epochs quick)
 NETWORKS = {
     "linear AE, Adam": (
-        lambda k: dict(hidden=(k,), activation="identity", loss="mse", learning_rate=1e-3),
+        lambda k: dict(hidden=(), latent_dim=k, activation="identity", loss="mse", learning_rate=1e-3),
         60, 2),
     "AE 784-k-784": (
-        lambda k: dict(hidden=(k,), activation="identity", loss="bce", learning_rate=3e-3),
+        lambda k: dict(hidden=(), latent_dim=k, activation="identity", loss="bce", learning_rate=3e-3),
         60, 2),
     "AE 784-256-k": (
-        lambda k: dict(hidden=(256, k), activation="relu", code_activation="identity",
+        lambda k: dict(hidden=(256,), latent_dim=k, activation="relu", code_activation="identity",
                        loss="bce", learning_rate=1e-3),
         40, 2),
     "deep AE 784-512-256-k": (
-        lambda k: dict(hidden=(512, 256, k), activation="relu", code_activation="identity",
+        lambda k: dict(hidden=(512, 256), latent_dim=k, activation="relu", code_activation="identity",
                        loss="bce", learning_rate=1e-3),
         30, 2),
 }

@@ -88,7 +88,7 @@ FAMILIES = {
     "sparse": lambda h, dt: npae.SparseAutoencoder(penalty="kl", rho=0.05, beta=3.0,
                                                    **common(h, dt)),
     "k-sparse": lambda h, dt: npae.KSparseAutoencoder(k=25, **common(h, dt)),
-    "denoising": lambda h, dt: npae.DenoisingAutoencoder(noise="masking", noise_level=0.25,
+    "denoising": lambda h, dt: npae.DenoisingAutoencoder(noise="masking", corruption_level=0.25,
                                                          **common(h, dt)),
     "contractive": make_contractive,  # <- CONTRACTIVE PLUG-IN
 }
@@ -136,7 +136,7 @@ def mse(model, X, X_in=None):
 
 def part2_h2o(X_all, epochs, say):
     Xtr, Xva = train_test_split(X_all, test_size=0.25, rng=0)
-    kw = dict(hidden=100, activation="tanh", epochs=epochs, learning_rate=1e-3,
+    kw = dict(latent_dim=100, activation="tanh", epochs=epochs, learning_rate=1e-3,
               batch_size=BATCH, random_state=0)
     rows, model_input = [], {}  # model_input: a training set other than Xtr, by row name
 
@@ -154,7 +154,7 @@ def part2_h2o(X_all, epochs, say):
             npae.SparseAutoencoder(penalty="kl", rho=-0.1, beta=beta, **kw),
             "0.0130" if beta == 0.01 else "0.0132-0.0135",
             lambda m: f"mean activation {m.mean_activations(Xva)[0].mean():+.3f} (h2o -0.108)")
-    dae = npae.DenoisingAutoencoder(noise="gaussian", noise_level=SIGMA, **kw)
+    dae = npae.DenoisingAutoencoder(noise="gaussian", corruption_level=SIGMA, **kw)
     row(f"DAE, Gaussian sigma = {SIGMA} (clean targets)", dae, "0.020",
         lambda m: "MSE on corrupted validation digits "
                   f"{mse(m, Xva, gaussian(Xva, SIGMA, np.random.default_rng(1))):.4f}")

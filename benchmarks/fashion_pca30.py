@@ -57,16 +57,16 @@ def main(argv=None):
                                  (f"deep AE 784-{'-'.join(map(str, deep))}-30", (*deep, 30),
                                   args.deep_epochs)):
         t0 = time.perf_counter()
-        ae = npae.Autoencoder(hidden=hidden, activation="relu", code_activation="identity",
+        ae = npae.Autoencoder(hidden=hidden[:-1], latent_dim=hidden[-1], activation="relu", code_activation="identity",
                               loss="bce", epochs=epochs, dtype="float32",
                               random_state=0).fit(Xtr)
         rows.append((name, sse(ae.reconstruct(Xte)), epochs, time.perf_counter() - t0))
         print(rows[-1], flush=True)
     t0 = time.perf_counter()
-    ae = npae.pretrain_stack(Xtr, (*deep, 30), activation="relu", code_activation="identity",
+    ae = npae.pretrain_stack(Xtr, deep, 30, activation="relu", code_activation="identity",
                              loss="bce", pretrain_epochs=args.pretrain_epochs,
                              finetune_epochs=args.deep_epochs, dtype="float32", random_state=0)
-    before = npae.Autoencoder(hidden=(*deep, 30), activation="relu", code_activation="identity",
+    before = npae.Autoencoder(hidden=(*deep,), latent_dim=30, activation="relu", code_activation="identity",
                               loss="bce", dtype="float32").initialize(Xtr)
     before._flat.assign(ae.pretraining_["params"])
     rows.append((f"deep AE, greedy pretraining ({len(deep) + 1} × {args.pretrain_epochs} shallow "

@@ -72,7 +72,7 @@ def aae_runs(Xtr, ytr, Xte, yte, args):
         held = 0.5 * (np.mean(m.discriminate(Z, comp) < 0.5)
                       + np.mean(m.discriminate(P, comp) >= 0.5))
         if prior == "gaussian" and not extra:
-            ae = npae.Autoencoder(hidden=(*base["hidden"], 2), activation="relu",
+            ae = npae.Autoencoder(hidden=(*base["hidden"],), latent_dim=2, activation="relu",
                                   code_activation="identity", loss="bce",
                                   epochs=args.aae_epochs, batch_size=base.get("batch_size", 128),
                                   random_state=seed).fit(Xtr)
@@ -82,7 +82,7 @@ def aae_runs(Xtr, ytr, Xte, yte, args):
         bce = -np.mean(np.sum(Xte * np.log(Xhat) + (1 - Xte) * np.log(1 - Xhat), axis=1))
         nearest = ""
         if prior == "mixture":
-            means = mixture_means(m.prior_components, m.latent_dim, m.prior_scale)
+            means = mixture_means(m.n_components, m.latent_dim, m.prior_scale)
             idx = np.argmin(((Z[:, None, :] - means[None]) ** 2).sum(-1), axis=1)
             if supervised:
                 nearest = f"{np.mean(idx == np.searchsorted(m.classes_, yte)):.3f}"
@@ -105,7 +105,7 @@ def aae_runs(Xtr, ytr, Xte, yte, args):
 def concrete_runs(Xtr, Xte, args):
     kw = dict(n_selected=50, epochs=args.cae_epochs)
     if args.quick:
-        kw.update(hidden=(32,), batch_size=50, selector_learning_rate=0.1)
+        kw.update(decoder_hidden=(32,), batch_size=50, selector_learning_rate=0.1)
     var = Xtr.var(axis=0)
     rows = []
     for seed in range(args.seeds):

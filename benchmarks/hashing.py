@@ -44,8 +44,8 @@ def hashers(X_tr, bits, epochs, noise, seed):
     out = {}
     for name, nu in (("semantic hashing", noise), ("sigmoid AE, no noise", 0.0)):
         t = time.perf_counter()
-        m = npae.SemanticHashingAutoencoder(hidden=(256, bits), activation="tanh", loss="bce",
-                                            noise_level=nu, epochs=epochs, learning_rate=2e-3,
+        m = npae.SemanticHashingAutoencoder(hidden=(256,), latent_dim=bits, activation="tanh", loss="bce",
+                                            code_noise_std=nu, epochs=epochs, learning_rate=2e-3,
                                             batch_size=64, random_state=seed,
                                             dtype="float32").fit(X_tr)
         out[name] = (m.hash, time.perf_counter() - t)

@@ -80,7 +80,7 @@ def main(argv=None):
                  time.perf_counter() - t0))
     for label, anneal in (("k-sparse, schedule (default)", 0.5), ("k-sparse, no schedule", 0.0)):
         t0 = time.perf_counter()
-        ae = npae.KSparseAutoencoder(hidden=(args.hidden,), k=args.k, alpha=args.alpha,
+        ae = npae.KSparseAutoencoder(hidden=(), latent_dim=args.hidden, k=args.k, transform_k_factor=args.alpha,
                                      tied=True, k_anneal=anneal, epochs=args.epochs,
                                      dtype="float32", random_state=0).fit(Xtr)
         err = logistic_error(ae.transform(Xtr), ytr, ae.transform(Xte), yte, max_iter)

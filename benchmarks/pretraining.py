@@ -48,17 +48,17 @@ def run(datasets=("digits", "fashion"), quick=False, epochs=20, seed=0):
     for ds in datasets:
         X_tr, X_te, _, _ = load_benchmark_data(ds, n_train, n_test, seed)
         t = time.perf_counter()
-        joint = npae.Autoencoder(hidden=HIDDEN, epochs=epochs, random_state=seed, **NET).fit(X_tr)
+        joint = npae.Autoencoder(hidden=HIDDEN[:-1], latent_dim=HIDDEN[-1], epochs=epochs, random_state=seed, **NET).fit(X_tr)
         res[ds, "joint"] = (per_image_error(joint, X_tr), per_image_error(joint, X_te),
                             time.perf_counter() - t, None)
         for name, family, params in (("greedy", "autoencoder", None),
                                      ("greedy, denoising", "denoising",
-                                      {"noise": "masking", "noise_level": 0.2})):
+                                      {"noise": "masking", "corruption_level": 0.2})):
             t = time.perf_counter()
-            ae = npae.pretrain_stack(X_tr, HIDDEN, family=family, layer_params=params,
+            ae = npae.pretrain_stack(X_tr, HIDDEN[:-1], HIDDEN[-1], family=family, layer_params=params,
                                      pretrain_epochs=per_layer, finetune_epochs=finetune,
                                      random_state=seed, **NET)
-            stacked = npae.Autoencoder(hidden=HIDDEN, **NET).initialize(X_tr)
+            stacked = npae.Autoencoder(hidden=HIDDEN[:-1], latent_dim=HIDDEN[-1], **NET).initialize(X_tr)
             stacked._flat.assign(ae.pretraining_["params"])
             res[ds, name] = (per_image_error(ae, X_tr), per_image_error(ae, X_te),
                              time.perf_counter() - t, per_image_error(stacked, X_te))

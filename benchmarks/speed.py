@@ -53,7 +53,7 @@ CLOCK = time.process_time
 
 
 def make_model(dtype, epochs=1):
-    return npae.Autoencoder(hidden=HIDDEN, activation="sigmoid", loss="mse",
+    return npae.Autoencoder(hidden=HIDDEN[:-1], latent_dim=HIDDEN[-1], activation="sigmoid", loss="mse",
                             optimizer="adam", learning_rate=1e-3, batch_size=BATCH,
                             epochs=epochs, random_state=0, dtype=np.dtype(dtype).name)
 

@@ -123,7 +123,7 @@ def demo(out="npae-output", epochs=25, quick=False, verbose=True):
     for k in (2, 30):
         say(f"\n-- code size {k}: autoencoder 784-256-64-{k}-64-256-784 "
             "(tanh hidden, linear code, sigmoid output, Bernoulli cross-entropy, Adam)")
-        ae = Autoencoder(hidden=(256, 64, k), activation="tanh", code_activation="identity",
+        ae = Autoencoder(hidden=(256, 64), latent_dim=k, activation="tanh", code_activation="identity",
                          loss="bce", optimizer="adam", learning_rate=2e-3, batch_size=64,
                          epochs=epochs, validation_data=X_te, random_state=0,
                          dtype="float32", verbose=verbose)
@@ -265,7 +265,7 @@ def build_parser():
                    "default: the bundled digits")
     f.add_argument("--n", type=_count(1), default=None, help="use only the first N rows")
     f.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="hyperparameter, e.g. --set hidden=(256,64) --set epochs=20")
+                   help="hyperparameter, e.g. --set hidden=(256,) --set latent_dim=64 --set epochs=20")
     f.add_argument("--out", default="model.npz")
 
     g = sub.add_parser("gradcheck", help="numerical gradient check of a model configuration")

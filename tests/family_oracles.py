@@ -58,7 +58,7 @@ def _sizes(h):
 
 
 def _ae_acts(m):
-    hidden = _sizes(m.hidden)
+    hidden = (*_sizes(m.hidden), m.latent_dim)  # the encoder's layers, the code last
     dec = hidden[-2::-1] if m.decoder_hidden is None else _sizes(m.decoder_hidden)
     enc = [m.activation] * (len(hidden) - 1) + [m.code_activation or m.activation]
     out = "identity" if m.loss == "bce" else (m.output_activation or "identity")
@@ -207,8 +207,8 @@ def aae(m, X, y, seed):
     elif m.prior == "uniform":
         Zp = rng.uniform(-s, s, size=(n, k))
     else:  # components on a circle of radius 4s, standard deviation s/2
-        comp = rng.integers(m.prior_components, size=n)
-        ang = 2 * np.pi * comp / m.prior_components
+        comp = rng.integers(m.n_components, size=n)
+        ang = 2 * np.pi * comp / m.n_components
         Zp = 0.5 * s * rng.standard_normal((n, k))
         Zp[:, 0] += 4 * s * np.cos(ang)
         Zp[:, 1] += 4 * s * np.sin(ang)
@@ -227,7 +227,7 @@ def concrete(m, X, y, seed):
     S = (alpha - np.log(-np.log(u))) / m.temperature_
     M = np.exp(S - S.max(1, keepdims=True))
     M /= M.sum(1, keepdims=True)
-    hidden = _sizes(m.hidden)
+    hidden = _sizes(m.decoder_hidden)
     out_act = "identity" if m.loss == "bce" else (m.output_activation or "identity")
     out = mlp(p, "decoder", X @ M.T, [m.activation] * len(hidden) + [out_act])[-1][1]
     return rec_loss(m.loss, out, X) + weight_decay(m)
@@ -256,8 +256,8 @@ def dec(m, X, y, seed):
 
     def q(p):
         Z = mlp(p, "encoder", X, enc)[-1][1]
-        u = (1 + ((Z[:, None, :] - p["clusters.centers"][None]) ** 2).sum(-1) / m.alpha) \
-            ** (-(m.alpha + 1) / 2)
+        u = (1 + ((Z[:, None, :] - p["clusters.centers"][None]) ** 2).sum(-1) / m.student_df) \
+            ** (-(m.student_df + 1) / 2)
         return u / u.sum(1, keepdims=True)
 
     frozen, start = {}, 0
@@ -288,7 +288,7 @@ def semantic_hashing(m, X, y, seed):
     """Salakhutdinov & Hinton: the decoder sees σ(a(x) + ν ε)."""
     enc, dec_acts = _ae_acts(m)
     A = mlp(m.params_, "encoder", X, enc[:-1] + ["identity"])[-1][1]
-    Z = F["sigmoid"](A + m.noise_level * np.random.default_rng(seed).standard_normal(A.shape))
+    Z = F["sigmoid"](A + m.code_noise_std * np.random.default_rng(seed).standard_normal(A.shape))
     return rec_loss(m.loss, ae_decode(m, Z), X) + weight_decay(m)
 
 
@@ -298,8 +298,8 @@ def ocnn(m, X, y, seed):
     V, w = m.params_["ocnn.V"], m.params_["ocnn.w"]
     y_hat = F[m.head_activation](Z @ V) @ w
     total = 0.5 * (np.sum(V ** 2) + np.sum(w ** 2)) + np.mean(np.maximum(0, m.r_ - y_hat)) / m.nu - m.r_
-    if m.alpha:
-        total += m.alpha * rec_loss(m.loss, ae_decode(m, Z), X)
+    if m.reconstruction_weight:
+        total += m.reconstruction_weight * rec_loss(m.loss, ae_decode(m, Z), X)
     return total + weight_decay(m)
 
 

@@ -312,7 +312,7 @@ def run_functions(rng):
     from npae.gradcheck import check_gradient, check_gradients
 
     X = rng.random((6, 4))
-    ae = npae.Autoencoder(hidden=(2,)).initialize(X)
+    ae = npae.Autoencoder(hidden=(), latent_dim=2).initialize(X)
 
     def square(w):
         return float(np.sum(w ** 2)), 2 * w

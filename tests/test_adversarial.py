@@ -45,7 +45,7 @@ def configs(draw):
         code_activation=draw(st.sampled_from(("identity", "tanh"))),
         loss=loss,
         prior=prior,
-        prior_components=draw(st.integers(3, 5)),
+        n_components=draw(st.integers(3, 5)),
         prior_scale=draw(st.sampled_from([0.5, 1.0, 2.0])),
         weight_decay=draw(st.sampled_from([0.0, 0.3])),
         random_state=draw(st.integers(0, 2**16)),
@@ -145,7 +145,7 @@ def test_every_phase_and_total_both_paths(supervised, vectorized):
     y = rng.integers(0, 3, 6) if supervised else None
     model = AdversarialAutoencoder(hidden=(4, 3), latent_dim=2, discriminator_hidden=(4, 3),
                                    activation="tanh", discriminator_activation="softplus",
-                                   loss="bce", prior="mixture", prior_components=3,
+                                   loss="bce", prior="mixture", n_components=3,
                                    weight_decay=0.05, supervised=supervised).initialize(X, y)
     assert check_gradients(model, X, y, rng=9, vectorized=vectorized).passed
     g = check_phases(model, X, y, 9, vectorized)
@@ -335,7 +335,7 @@ def test_prior_moments(prior):
     X = np.random.default_rng(0).random((5, 4))
     s = 1.5
     m = AdversarialAutoencoder(hidden=(3,), latent_dim=3, prior=prior, prior_scale=s,
-                               prior_components=8).initialize(X)
+                               n_components=8).initialize(X)
     Z = m.sample_prior(40000, rng=0)
     assert Z.shape == (40000, 3)
     if prior == "gaussian":
@@ -362,7 +362,7 @@ def test_supervised_variant():
     X = rng.random((30, 5))
     y = np.repeat([3, 5, 9], 10)
     m = AdversarialAutoencoder(hidden=(4,), latent_dim=2, discriminator_hidden=(3,),
-                               prior="mixture", prior_components=4, prior_scale=1.0, epochs=2,
+                               prior="mixture", n_components=4, prior_scale=1.0, epochs=2,
                                batch_size=10, supervised=True).fit(X, y)
     assert m.supervised_ and m.classes_.tolist() == [3, 5, 9]
     assert m.discriminator_.n_in == 2 + 4  # [z, one-hot over the K components]
@@ -401,7 +401,7 @@ def test_codes_move_toward_prior_on_digits():
     Z = aae.transform(Xte)
     mmd_aae, ms_aae = rbf_mmd2(Z, P), rbf_mmd2(Z, P, "multiscale")
     # The same encoder/decoder without the adversary: its codes go anywhere.
-    ae = npae.Autoencoder(hidden=(64, 2), code_activation="identity", activation="relu",
+    ae = npae.Autoencoder(hidden=(64,), latent_dim=2, code_activation="identity", activation="relu",
                           loss="bce", epochs=12, batch_size=32, random_state=0).fit(Xtr)
     mmd_ae, ms_ae = rbf_mmd2(ae.transform(Xte), P), rbf_mmd2(ae.transform(Xte), P, "multiscale")
     # Measured over seeds 0-4 with this setting: median bandwidth 0.003-0.018 trained vs
@@ -462,8 +462,8 @@ def test_errors():
     assert not AdversarialAutoencoder(hidden=(3,), epochs=1).fit(X, np.arange(10) % 2).supervised_
     with pytest.raises(ValueError, match="supervised=True needs the class labels"):
         AdversarialAutoencoder(prior="mixture", supervised=True).fit(X)
-    with pytest.raises(ValueError, match="prior_components >= 3"):
-        AdversarialAutoencoder(prior="mixture", prior_components=2,
+    with pytest.raises(ValueError, match="n_components >= 3"):
+        AdversarialAutoencoder(prior="mixture", n_components=2,
                                supervised=True).fit(X, np.arange(10) % 3)
     with pytest.raises(ValueError, match="discriminator_learning_rate"):
         AdversarialAutoencoder(discriminator_learning_rate=0.0).fit(X)
@@ -488,7 +488,7 @@ def test_save_load_roundtrip(tmp_path, supervised):
     X = rng.random((20, 5))
     y = np.arange(20) % 3 if supervised else None
     m = AdversarialAutoencoder(hidden=(4,), discriminator_hidden=(3,), prior="mixture",
-                               prior_components=3, epochs=2, batch_size=8,
+                               n_components=3, epochs=2, batch_size=8,
                                supervised=supervised).fit(X, y)
     path = m.save(tmp_path / "aae.npz")
     m2 = npae.load(path)

@@ -63,7 +63,7 @@ def test_supervised_codes_land_nearest_their_own_component(digits):
     X, y = digits
     keep = np.isin(y, [0, 1, 7])
     Xa, Xb, ya, yb = train_test_split(X[keep], y[keep], test_size=150, rng=0)
-    aae = AdversarialAutoencoder(latent_dim=2, prior="mixture", prior_components=3,
+    aae = AdversarialAutoencoder(latent_dim=2, prior="mixture", n_components=3,
                                  prior_scale=1.0, discriminator_learning_rate=1e-3,
                                  epochs=SUP_EPOCHS, supervised=True)
     with warnings.catch_warnings():

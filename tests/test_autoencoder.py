@@ -38,7 +38,7 @@ def ae_case(draw):
     else:
         output_activation = draw(st.sampled_from([None, "identity", "sigmoid", "tanh", "softplus"]))
     kwargs = dict(
-        hidden=hidden, decoder_hidden=decoder_hidden, tied=tied, loss=loss,
+        hidden=hidden[:-1], latent_dim=hidden[-1], decoder_hidden=decoder_hidden, tied=tied, loss=loss,
         activation=draw(st.sampled_from(ACTS)),
         code_activation=draw(st.sampled_from([None] + ACTS)),
         output_activation=output_activation,
@@ -199,7 +199,7 @@ def test_review_example_one_sgd_step_by_hand():
                                                0.4709849945]
 
     # --- npae: set the weights by hand after initialize
-    ae = Autoencoder(hidden=(1,), activation="sigmoid", loss="mse", optimizer="sgd",
+    ae = Autoencoder(hidden=(), latent_dim=1, activation="sigmoid", loss="mse", optimizer="sgd",
                      learning_rate=lr, batch_size=10, epochs=1).initialize(X)
     assert list(ae.params_) == ["encoder.0.W", "encoder.0.b", "decoder.0.W", "decoder.0.b"]
     ae.params_["encoder.0.W"][...] = [[w11], [w12]]  # (n_in, n_out) = (2, 1)
@@ -240,7 +240,7 @@ def test_review_example_one_sgd_step_by_hand():
             return {"encoder.0.W": [[w11], [w12]], "encoder.0.b": [b1],
                     "decoder.0.W": [[w21, w22]], "decoder.0.b": [b21, b22]}
 
-    fitted = HandInitialized(hidden=(1,), optimizer="sgd", learning_rate=lr, batch_size=10,
+    fitted = HandInitialized(hidden=(), latent_dim=1, optimizer="sgd", learning_rate=lr, batch_size=10,
                              epochs=1).fit(X)
     assert close(fitted.history_["loss"][0], L)  # the loss of the batch, before the step
     for name, keys in as_npae.items():
@@ -266,7 +266,7 @@ def digits():
 @pytest.mark.parametrize("opt", sorted(OPTIMIZER_SETTINGS))
 def test_same_seed_same_parameters_bitwise_other_seed_differs(opt):
     X = np.random.default_rng(0).random((40, 6))
-    kw = {**dict(hidden=(4, 2), epochs=3, batch_size=16), **OPTIMIZER_SETTINGS[opt]}
+    kw = {**dict(hidden=(4,), latent_dim=2, epochs=3, batch_size=16), **OPTIMIZER_SETTINGS[opt]}
     a = Autoencoder(random_state=11, **kw).fit(X)
     b = Autoencoder(random_state=11, **kw).fit(X)
     c = Autoencoder(random_state=12, **kw).fit(X)
@@ -283,7 +283,7 @@ def test_same_seed_same_parameters_bitwise_other_seed_differs(opt):
 @pytest.mark.parametrize("opt", sorted(OPTIMIZER_SETTINGS))
 def test_float32_trains_and_stays_float32(opt, digits):
     X, Xv = digits
-    kw = {**dict(hidden=(16,), batch_size=50, epochs=3), **OPTIMIZER_SETTINGS[opt]}
+    kw = {**dict(hidden=(), latent_dim=16, batch_size=50, epochs=3), **OPTIMIZER_SETTINGS[opt]}
     start = Autoencoder(dtype="float32", **kw).initialize(X)
     loss0 = sum(start.loss_terms(X).values())
     ae = Autoencoder(dtype="float32", validation_data=Xv, **kw).fit(X)
@@ -306,7 +306,7 @@ def test_float32_trains_and_stays_float32(opt, digits):
 @pytest.mark.parametrize("opt", sorted(OPTIMIZER_SETTINGS))
 def test_training_reduces_the_loss_on_digits(opt, loss, digits):
     X, Xv = digits
-    kw = {**dict(hidden=(16,), batch_size=50, epochs=3, loss=loss), **OPTIMIZER_SETTINGS[opt]}
+    kw = {**dict(hidden=(), latent_dim=16, batch_size=50, epochs=3, loss=loss), **OPTIMIZER_SETTINGS[opt]}
     start = Autoencoder(**kw).initialize(X)  # the point fit() starts from
     before, before_val = sum(start.loss_terms(X).values()), sum(start.loss_terms(Xv).values())
     ae = Autoencoder(validation_data=Xv, **kw).fit(X)
@@ -330,7 +330,7 @@ def test_training_reduces_the_loss_on_digits(opt, loss, digits):
 
 def test_validation_loss_without_validation_data_is_empty_and_weight_decay_is_recorded(digits):
     X, _ = digits
-    ae = Autoencoder(hidden=(8,), epochs=2, weight_decay=1e-3).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=8, epochs=2, weight_decay=1e-3).fit(X)
     assert ae.history_["val_loss"] == []
     h = ae.history_
     np.testing.assert_allclose(np.add(h["reconstruction"], h["weight_decay"]), h["loss"],
@@ -339,7 +339,7 @@ def test_validation_loss_without_validation_data_is_empty_and_weight_decay_is_re
 
 def test_validation_data_as_a_tuple_with_labels(digits):
     X, Xv = digits
-    ae = Autoencoder(hidden=(4,), epochs=2, validation_data=(Xv, None)).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=4, epochs=2, validation_data=(Xv, None)).fit(X)
     assert len(ae.history_["val_loss"]) == 2
 
 
@@ -347,7 +347,7 @@ def test_validation_data_as_a_tuple_with_labels(digits):
 def test_verbose_prints_one_line_per_epoch(capsys, with_val):
     X = np.random.default_rng(0).random((30, 5))
     Xv = X[:10] if with_val else None
-    Autoencoder(hidden=(2,), epochs=4, verbose=True, validation_data=Xv).fit(X)
+    Autoencoder(hidden=(), latent_dim=2, epochs=4, verbose=True, validation_data=Xv).fit(X)
     lines = capsys.readouterr().out.rstrip("\n").splitlines()
     assert len(lines) == 4
     for i, line in enumerate(lines, start=1):
@@ -356,13 +356,13 @@ def test_verbose_prints_one_line_per_epoch(capsys, with_val):
             "  val_loss [ 0-9.e+-]{12}" if with_val else "")
         assert re.match(pattern + r"  ½‖x−x̂‖²/sample  \(\d+\.\d\ds\)$", line), line
     assert len({len(line) for line in lines}) == 1  # the columns line up
-    Autoencoder(hidden=(2,), epochs=2, verbose=False).fit(X)
+    Autoencoder(hidden=(), latent_dim=2, epochs=2, verbose=False).fit(X)
     assert capsys.readouterr().out == ""
 
 
 def test_verbose_lbfgs(capsys):
     X = np.random.default_rng(0).random((30, 5))
-    ae = Autoencoder(hidden=(2,), optimizer="lbfgs", epochs=3, verbose=True).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=2, optimizer="lbfgs", epochs=3, verbose=True).fit(X)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == len(ae.history_["loss"]) >= 1
     assert lines[0].startswith("epoch    1/3  loss ")
@@ -372,21 +372,21 @@ def test_verbose_lbfgs(capsys):
 def test_layouts_symmetric_h2o_overcomplete_and_tied():
     X = np.random.default_rng(0).random((8, 6))
     shapes = lambda ae: {k: v.shape for k, v in ae.params_.items()}  # noqa: E731
-    assert shapes(Autoencoder(hidden=(5, 2)).initialize(X)) == {
+    assert shapes(Autoencoder(hidden=(5,), latent_dim=2).initialize(X)) == {
         "encoder.0.W": (6, 5), "encoder.0.b": (5,), "encoder.1.W": (5, 2), "encoder.1.b": (2,),
         "decoder.0.W": (2, 5), "decoder.0.b": (5,), "decoder.1.W": (5, 6), "decoder.1.b": (6,)}
     # h2o's hidden = c(300, 100, 300), in miniature: encoder 6-5-2, decoder 2-5-6 given explicitly.
-    h2o = Autoencoder(hidden=(5, 2), decoder_hidden=(5,)).initialize(X)
-    assert shapes(h2o) == shapes(Autoencoder(hidden=(5, 2)).initialize(X))
-    asym = Autoencoder(hidden=(3,), decoder_hidden=(4, 7)).initialize(X)
+    h2o = Autoencoder(hidden=(5,), latent_dim=2, decoder_hidden=(5,)).initialize(X)
+    assert shapes(h2o) == shapes(Autoencoder(hidden=(5,), latent_dim=2).initialize(X))
+    asym = Autoencoder(hidden=(), latent_dim=3, decoder_hidden=(4, 7)).initialize(X)
     assert [s for k, s in shapes(asym).items() if k.endswith("W")] == [(6, 3), (3, 4), (4, 7), (7, 6)]
-    over = Autoencoder(hidden=10).initialize(X)  # an int is one layer; overcomplete is allowed
+    over = Autoencoder(hidden=(), latent_dim=10).initialize(X)  # an int is one layer; overcomplete is allowed
     assert over.transform(X).shape == (8, 10) and over.code_size_ == 10
-    tied = Autoencoder(hidden=(5, 2), tied=True).initialize(X)
+    tied = Autoencoder(hidden=(5,), latent_dim=2, tied=True).initialize(X)
     assert list(tied.params_) == ["encoder.0.W", "encoder.0.b", "encoder.1.W", "encoder.1.b",
                                   "decoder.0.b", "decoder.1.b"]
     # The decoder really uses the transposed encoder weights.
-    untied = Autoencoder(hidden=(5, 2)).initialize(X)
+    untied = Autoencoder(hidden=(5,), latent_dim=2).initialize(X)
     for k in tied.params_:
         untied.params_[k][...] = tied.params_[k]
     untied.params_["decoder.0.W"][...] = tied.params_["encoder.1.W"].T
@@ -401,22 +401,22 @@ def test_layouts_symmetric_h2o_overcomplete_and_tied():
 
 def test_activations_shape_the_outputs():
     X = np.random.default_rng(0).random((20, 4))
-    Z = Autoencoder(hidden=(3,)).initialize(X).transform(X)
+    Z = Autoencoder(hidden=(), latent_dim=3).initialize(X).transform(X)
     assert np.all((Z > 0) & (Z < 1))  # default sigmoid hidden units
-    ae = Autoencoder(hidden=(6, 3), activation="tanh", code_activation="identity").initialize(X)
+    ae = Autoencoder(hidden=(6,), latent_dim=3, activation="tanh", code_activation="identity").initialize(X)
     assert ae.encoder_.layers[0].activation.name == "tanh"
     assert ae.encoder_.layers[1].activation.name == "identity"  # linear codes (Hinton & Salakhutdinov)
     assert ae.decoder_.layers[-1].activation.name == "identity"  # mse default output
-    bce = Autoencoder(hidden=(3,), loss="bce").initialize(X)
+    bce = Autoencoder(hidden=(), latent_dim=3, loss="bce").initialize(X)
     R = bce.reconstruct(X)
     assert np.all((R > 0) & (R < 1))
-    mse_sig = Autoencoder(hidden=(3,), output_activation="sigmoid").initialize(X)
+    mse_sig = Autoencoder(hidden=(), latent_dim=3, output_activation="sigmoid").initialize(X)
     assert mse_sig.decoder_.layers[-1].activation.name == "sigmoid"
 
 
 def test_linear_autoencoder_is_activation_identity():
     X = np.random.default_rng(0).normal(size=(10, 4))
-    ae = Autoencoder(hidden=(2,), activation="identity").initialize(X)
+    ae = Autoencoder(hidden=(), latent_dim=2, activation="identity").initialize(X)
     W1, b1 = ae.params_["encoder.0.W"], ae.params_["encoder.0.b"]
     W2, b2 = ae.params_["decoder.0.W"], ae.params_["decoder.0.b"]
     np.testing.assert_allclose(ae.reconstruct(X), (X @ W1 + b1) @ W2 + b2, rtol=1e-13)
@@ -427,7 +427,7 @@ def test_linear_autoencoder_is_activation_identity():
 def test_inference_methods_agree(loss):
     rng = np.random.default_rng(2)
     X = rng.random((15, 5))
-    ae = Autoencoder(hidden=(4, 2), loss=loss, weight_decay=0.01, epochs=2).fit(X)
+    ae = Autoencoder(hidden=(4,), latent_dim=2, loss=loss, weight_decay=0.01, epochs=2).fit(X)
     Z = ae.transform(X)
     R = ae.reconstruct(X)
     assert Z.shape == (15, 2) and R.shape == X.shape
@@ -436,7 +436,7 @@ def test_inference_methods_agree(loss):
     np.testing.assert_allclose(per_feature, (R - X) ** 2, rtol=1e-15)
     np.testing.assert_allclose(ae.reconstruction_error(X), per_feature.mean(axis=1), rtol=1e-15)
     np.testing.assert_array_equal(ae.score_samples(X), -ae.reconstruction_error(X))
-    np.testing.assert_array_equal(Autoencoder(hidden=(4, 2), loss=loss, weight_decay=0.01,
+    np.testing.assert_array_equal(Autoencoder(hidden=(4,), latent_dim=2, loss=loss, weight_decay=0.01,
                                               epochs=2).fit_transform(X), Z)
     # loss_terms: each term as it enters the loss; they sum to loss_and_grads' loss.
     terms = ae.loss_terms(X)
@@ -453,7 +453,7 @@ def test_inference_methods_agree(loss):
 
 def test_loss_and_grads_returns_fresh_arrays_keyed_like_params():
     X = np.random.default_rng(0).random((6, 3))
-    ae = Autoencoder(hidden=(2,)).initialize(X)
+    ae = Autoencoder(hidden=(), latent_dim=2).initialize(X)
     _, g1 = ae.loss_and_grads(X)
     _, g2 = ae.loss_and_grads(X)
     for k, v in ae.params_.items():
@@ -463,15 +463,15 @@ def test_loss_and_grads_returns_fresh_arrays_keyed_like_params():
 
 def test_epochs_zero_batch_larger_than_data_and_optimizer_objects():
     X = np.random.default_rng(0).random((7, 3))
-    init = Autoencoder(hidden=(2,)).initialize(X)
-    zero = Autoencoder(hidden=(2,), epochs=0).fit(X)
+    init = Autoencoder(hidden=(), latent_dim=2).initialize(X)
+    zero = Autoencoder(hidden=(), latent_dim=2, epochs=0).fit(X)
     for k in init.params_:
         np.testing.assert_array_equal(zero.params_[k], init.params_[k])
     assert zero.history_["loss"] == []
-    big = Autoencoder(hidden=(2,), batch_size=1000, epochs=2).fit(X)
+    big = Autoencoder(hidden=(), latent_dim=2, batch_size=1000, epochs=2).fit(X)
     assert len(big.history_["loss"]) == 2
     opt = Momentum(learning_rate=0.1, momentum=0.5, nesterov=True)
-    ae = Autoencoder(hidden=(2,), optimizer=opt, epochs=3).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=2, optimizer=opt, epochs=3).fit(X)
     assert ae.history_["loss"][-1] < ae.history_["loss"][0]
     # The object is a template: fit() leaves it untouched, so refitting (or a
     # clone in a grid search) starts from a fresh state and reproduces the fit.
@@ -484,7 +484,7 @@ def test_epochs_zero_batch_larger_than_data_and_optimizer_objects():
 
 def test_random_state_accepts_a_generator_and_none():
     X = np.random.default_rng(0).random((7, 3))
-    a = Autoencoder(hidden=(2,), random_state=np.random.default_rng(3), epochs=1).fit(X)
-    b = Autoencoder(hidden=(2,), random_state=np.random.default_rng(3), epochs=1).fit(X)
+    a = Autoencoder(hidden=(), latent_dim=2, random_state=np.random.default_rng(3), epochs=1).fit(X)
+    b = Autoencoder(hidden=(), latent_dim=2, random_state=np.random.default_rng(3), epochs=1).fit(X)
     np.testing.assert_array_equal(a.params_["encoder.0.W"], b.params_["encoder.0.W"])
-    Autoencoder(hidden=(2,), random_state=None, epochs=1).fit(X)
+    Autoencoder(hidden=(), latent_dim=2, random_state=None, epochs=1).fit(X)

@@ -127,7 +127,7 @@ def test_fit_from_memory_from_a_path_and_from_a_memmap_gives_the_same_bits(npy):
     import npae
 
     X, path = npy
-    settings = dict(hidden=(5,), epochs=2, batch_size=64, dtype="float32", random_state=3)
+    settings = dict(hidden=(), latent_dim=5, epochs=2, batch_size=64, dtype="float32", random_state=3)
     reference = npae.Autoencoder(**settings).fit(X)
     for source in (path, np.load(path, mmap_mode="r")):
         model = npae.Autoencoder(**settings).fit(source)

@@ -27,14 +27,14 @@ def test_main_demo_entry_point(tmp_path):
 
 
 def test_gradcheck_command_passes_and_prints_report(capsys):
-    code = cli.main(["gradcheck", "autoencoder", "--set", "hidden=(6,3)", "--n-samples", "4"])
+    code = cli.main(["gradcheck", "autoencoder", "--set", "hidden=(6,)", "--set", "latent_dim=3", "--n-samples", "4"])
     out = capsys.readouterr().out
     assert code == 0
     assert "PASSED" in out and "encoder.0.W" in out
 
 
 def test_gradcheck_reference_path(capsys):
-    code = cli.main(["gradcheck", "autoencoder", "--reference", "--set", "hidden=(5,)",
+    code = cli.main(["gradcheck", "autoencoder", "--reference", "--set", "latent_dim=5",
                      "--set", "loss='bce'", "--n-samples", "3"])
     assert code == 0
     assert "reference" in capsys.readouterr().out
@@ -44,7 +44,7 @@ def test_fit_command_saves_a_loadable_model(tmp_path, capsys):
     import npae
 
     path = tmp_path / "m.npz"
-    cli.main(["fit", "autoencoder", "--n", "300", "--set", "hidden=(16,)",
+    cli.main(["fit", "autoencoder", "--n", "300", "--set", "latent_dim=16",
               "--set", "epochs=2", "--set", "verbose=False", "--out", str(path)])
     model = npae.load(path)
     assert model.params_["encoder.0.W"].shape == (784, 16)
@@ -57,16 +57,16 @@ def test_fit_command_trains_from_a_npy_file_out_of_core(tmp_path, capsys):
 
     data = tmp_path / "X.npy"
     np.save(data, np.random.default_rng(0).random((50, 6)).astype(np.float32))
-    cli.main(["fit", "autoencoder", "--data", str(data), "--set", "hidden=(3,)",
+    cli.main(["fit", "autoencoder", "--data", str(data), "--set", "latent_dim=3",
               "--set", "epochs=2", "--set", "verbose=0", "--out", str(tmp_path / "m.npz")])
     assert "on 50 x 6" in capsys.readouterr().out
-    direct = npae.Autoencoder(hidden=(3,), epochs=2).fit(np.load(data))
+    direct = npae.Autoencoder(hidden=(), latent_dim=3, epochs=2).fit(np.load(data))
     assert np.array_equal(npae.load(tmp_path / "m.npz").params_["encoder.0.W"],
                           direct.params_["encoder.0.W"])
 
 
 def test_fit_command_shows_progress_by_default(tmp_path, capsys):
-    cli.main(["fit", "autoencoder", "--n", "100", "--set", "hidden=(4,)",
+    cli.main(["fit", "autoencoder", "--n", "100", "--set", "latent_dim=4",
               "--set", "epochs=2", "--out", str(tmp_path / "m.npz")])
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
     assert len(lines) == 2 and all("½‖x−x̂‖²/sample" in ln for ln in lines)

@@ -81,7 +81,7 @@ def test_version(capsys):
 
 def test_a_diverged_run_exits_non_zero_and_saves_nothing(capsys, tmp_path):
     out = tmp_path / "m.npz"
-    code, _, err = run(["fit", "autoencoder", "--n", "200", "--set", "hidden=(8,)",
+    code, _, err = run(["fit", "autoencoder", "--n", "200", "--set", "latent_dim=8",
                         "--set", "optimizer='sgd'", "--set", "learning_rate=1e8",
                         "--set", "epochs=30", "--set", "verbose=False", "--out", str(out)],
                        capsys)

@@ -17,7 +17,8 @@ from scipy.stats import multivariate_normal
 import npae
 from npae import ConditionalLatentVAE, NotFittedError, VariationalAutoencoder
 from npae.gradcheck import check_gradient, check_gradients
-from npae.metrics import gaussian_mixture, kmeans, v_measure
+from npae.classical import gaussian_mixture, kmeans
+from npae.metrics import v_measure
 from npae.families import clvae
 from npae.terms.gaussian import kl_standard_normal
 from npae.families.clvae import DEFAULT_SEPARATION, default_prior_means, kl_to_class_prior

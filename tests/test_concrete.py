@@ -103,7 +103,7 @@ def configs(draw):
     loss = draw(st.sampled_from(["mse", "bce"]))
     T = draw(st.sampled_from([0.5, 2.0, 10.0]))
     kw = dict(n_selected=draw(st.integers(1, d)),
-              hidden=tuple(draw(st.lists(st.integers(1, 5), max_size=2))),
+              decoder_hidden=tuple(draw(st.lists(st.integers(1, 5), max_size=2))),
               activation=draw(st.sampled_from(SMOOTH)), loss=loss, temperature=(T, T),
               weight_decay=draw(st.sampled_from([0.0, 0.2])),
               random_state=draw(st.integers(0, 2**16)))
@@ -140,7 +140,7 @@ def test_paths_agree_to_round_off(cfg):
 def test_model_gradcheck_both_paths_every_tensor(vectorized):
     rng = np.random.default_rng(2)
     X = rng.random((5, 8))
-    model = ConcreteAutoencoder(n_selected=3, hidden=(4, 3), activation="tanh", loss="bce",
+    model = ConcreteAutoencoder(n_selected=3, decoder_hidden=(4, 3), activation="tanh", loss="bce",
                                 temperature=(0.8, 0.1), weight_decay=0.1).initialize(X)
     assert model.temperature_ == 0.8
     report = check_gradients(model, X, rng=4, vectorized=vectorized)
@@ -151,14 +151,14 @@ def test_model_gradcheck_both_paths_every_tensor(vectorized):
 
 def test_noise_held_fixed_by_seed():
     X = np.random.default_rng(0).random((6, 5))
-    m = ConcreteAutoencoder(n_selected=2, hidden=(3,)).initialize(X)
+    m = ConcreteAutoencoder(n_selected=2, decoder_hidden=(3,)).initialize(X)
     assert m.loss_and_grads(X, rng=1)[0] == m.loss_and_grads(X, rng=1)[0]
     assert m.loss_and_grads(X, rng=1)[0] != m.loss_and_grads(X, rng=2)[0]
 
 
 def test_wrong_selector_gradient_caught(monkeypatch):
     X = np.random.default_rng(0).random((6, 5))
-    m = ConcreteAutoencoder(n_selected=2, hidden=(3,), activation="tanh",
+    m = ConcreteAutoencoder(n_selected=2, decoder_hidden=(3,), activation="tanh",
                             temperature=(1.0, 1.0)).initialize(X)
     monkeypatch.setattr(cm, "concrete_weights_backward", lambda dM, M, T: M * dM / T)
     report = check_gradients(m, X, rng=0)
@@ -169,7 +169,7 @@ def test_wrong_selector_gradient_caught(monkeypatch):
 def test_fit_anneals_and_selects():
     rng = np.random.default_rng(0)
     X = rng.random((60, 12))
-    m = ConcreteAutoencoder(n_selected=4, hidden=(6,), epochs=5, batch_size=20,
+    m = ConcreteAutoencoder(n_selected=4, decoder_hidden=(6,), epochs=5, batch_size=20,
                             temperature=(5.0, 0.05)).fit(X)
     np.testing.assert_allclose(m.history_["temperature"], temperature_schedule(5.0, 0.05, 5))
     assert m.temperature_ == pytest.approx(0.05)
@@ -187,7 +187,7 @@ def test_fit_anneals_and_selects():
 
 def test_unique_resolution():
     X = np.random.default_rng(0).random((8, 6))
-    m = ConcreteAutoencoder(n_selected=3, hidden=(2,), unique=True).initialize(X)
+    m = ConcreteAutoencoder(n_selected=3, decoder_hidden=(2,), unique=True).initialize(X)
     alpha = np.full((3, 6), -5.0)
     alpha[0, 2], alpha[1, 2], alpha[1, 4], alpha[2, 2] = 3.0, 5.0, 4.0, 1.0
     m.params_["selector.alpha"][...] = alpha
@@ -203,7 +203,7 @@ def test_fit_fixed_features_is_decoder_only():
     rng = np.random.default_rng(0)
     X = rng.random((40, 10))
     feats = np.array([7, 1, 3])
-    m = ConcreteAutoencoder(n_selected=3, hidden=(5,), activation="tanh", epochs=3,
+    m = ConcreteAutoencoder(n_selected=3, decoder_hidden=(5,), activation="tanh", epochs=3,
                             batch_size=10).fit_fixed_features(X, feats)
     np.testing.assert_array_equal(m.selected_features_, feats)
     np.testing.assert_array_equal(m.transform(X), X[:, feats])
@@ -232,14 +232,14 @@ def test_errors():
         ConcreteAutoencoder(n_selected=2, selector_learning_rate=-1.0).fit(X)
     with pytest.raises(npae.NotFittedError):
         ConcreteAutoencoder().transform(X)
-    m = ConcreteAutoencoder(n_selected=2, hidden=(3,), epochs=1).fit(X)
+    m = ConcreteAutoencoder(n_selected=2, decoder_hidden=(3,), epochs=1).fit(X)
     with pytest.raises(ValueError, match="features"):
         m.inverse_transform(np.zeros((2, 3)))
 
 
 def test_save_load_roundtrip(tmp_path):
     X = np.random.default_rng(0).random((30, 8))
-    m = ConcreteAutoencoder(n_selected=3, hidden=(4,), epochs=2, unique=True).fit(X)
+    m = ConcreteAutoencoder(n_selected=3, decoder_hidden=(4,), epochs=2, unique=True).fit(X)
     m2 = npae.load(m.save(tmp_path / "cae.npz"))
     np.testing.assert_array_equal(m.selected_features_, m2.selected_features_)
     np.testing.assert_array_equal(m.reconstruct(X), m2.reconstruct(X))
@@ -255,7 +255,7 @@ def test_selects_informative_pixels_on_digits():
 
     X, _ = load_mnist()
     Xtr, Xte = train_test_split(X[:2000], test_size=500, rng=0)
-    kw = dict(n_selected=50, hidden=(64,), epochs=15, batch_size=50,
+    kw = dict(n_selected=50, decoder_hidden=(64,), epochs=15, batch_size=50,
               selector_learning_rate=0.1, random_state=0)
     cae = ConcreteAutoencoder(**kw).fit(Xtr)
     random_pixels = np.random.default_rng(1).choice(784, 50, replace=False)

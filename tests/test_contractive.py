@@ -230,7 +230,7 @@ def test_negative_control_wrong_second_derivative_is_caught():
 def test_one_layer_sigmoid_equals_rifai_closed_form():
     rng = np.random.default_rng(8)
     X = rng.random((9, 12))
-    cae = ContractiveAutoencoder(hidden=(5,), activation="sigmoid", lam=0.7).initialize(X)
+    cae = ContractiveAutoencoder(hidden=(), latent_dim=5, activation="sigmoid", lam=0.7).initialize(X)
     W, b = cae.params_["encoder.0.W"], cae.params_["encoder.0.b"]
     b[:] = rng.standard_normal(5)
     # independently: h = σ(xW + b), ‖J‖² = Σ_j (h_j (1 − h_j))² Σ_i W_ij²
@@ -252,7 +252,7 @@ def test_one_layer_never_materialises_a_jacobian(monkeypatch):
     monkeypatch.setattr(jac, "_bmm", forbidden)
     rng = np.random.default_rng(9)
     X = rng.random((64, 784))
-    cae = ContractiveAutoencoder(hidden=(32,), lam=0.5).initialize(X)
+    cae = ContractiveAutoencoder(hidden=(), latent_dim=32, lam=0.5).initialize(X)
     cae.loss_and_grads(X)  # warm-up
     tracemalloc.start()
     loss, grads = cae.loss_and_grads(X)
@@ -269,7 +269,7 @@ def cae_models(draw):
     L = draw(st.integers(1, 3))
     hidden = tuple(draw(st.integers(1, 5)) for _ in range(L))
     return dict(
-        hidden=hidden,
+        hidden=hidden[:-1], latent_dim=hidden[-1],
         activation=draw(st.sampled_from(["sigmoid", "tanh", "softplus"])),
         code_activation=draw(st.sampled_from([None, "identity", "sigmoid", "tanh"])),
         loss=draw(st.sampled_from(["mse", "bce"])),
@@ -306,7 +306,7 @@ def test_model_total_gradient_both_paths_and_paths_agree(spec):
 def test_lam_zero_is_the_plain_autoencoder():
     rng = np.random.default_rng(10)
     X = rng.random((8, 6))
-    kw = dict(hidden=(5, 3), activation="tanh", random_state=1)
+    kw = dict(hidden=(5,), latent_dim=3, activation="tanh", random_state=1)
     cae = ContractiveAutoencoder(lam=0.0, **kw).initialize(X)
     ae = npae.Autoencoder(**kw).initialize(X)
     l1, g1 = cae.loss_and_grads(X)
@@ -324,7 +324,7 @@ def test_penalty_equals_finite_difference_jacobian_of_transform(hidden, acts):
     """λ mean ‖J‖²_F with J from central differences of the public transform (float64)."""
     rng = np.random.default_rng(11)
     X = rng.random((30, 9))
-    cae = ContractiveAutoencoder(hidden=hidden, activation=acts[0], code_activation=acts[1],
+    cae = ContractiveAutoencoder(hidden=hidden[:-1], latent_dim=hidden[-1], activation=acts[0], code_activation=acts[1],
                                  lam=0.25, epochs=3, batch_size=10).fit(X)
     Xq = rng.random((6, 9))  # random points, not the training rows
     J_fd = fd_jacobian(cae.transform, Xq)
@@ -340,10 +340,10 @@ def test_penalty_equals_finite_difference_jacobian_of_transform(hidden, acts):
 def test_jacobian_norm_chunks_and_float32():
     rng = np.random.default_rng(12)
     X = rng.random((1100, 8))  # more rows than one chunk
-    cae64 = ContractiveAutoencoder(hidden=(6, 3), activation="tanh").initialize(X)
+    cae64 = ContractiveAutoencoder(hidden=(6,), latent_dim=3, activation="tanh").initialize(X)
     direct = np.sqrt(np.sum(cae64.jacobian(X) ** 2, axis=(1, 2)))
     np.testing.assert_allclose(cae64.jacobian_norm(X), direct, rtol=1e-12)
-    cae32 = ContractiveAutoencoder(hidden=(6, 3), activation="tanh", dtype="float32")
+    cae32 = ContractiveAutoencoder(hidden=(6,), latent_dim=3, activation="tanh", dtype="float32")
     cae32.initialize(X)
     t32, t64 = cae32.loss_terms(X), cae64.loss_terms(X)
     assert t32["contractive"] == pytest.approx(t64["contractive"], rel=1e-5)
@@ -354,7 +354,7 @@ def test_jacobian_norm_chunks_and_float32():
 def test_save_load_round_trip(tmp_path):
     rng = np.random.default_rng(13)
     X = rng.random((40, 6))
-    cae = ContractiveAutoencoder(hidden=(4, 2), lam=0.3, epochs=2, batch_size=16).fit(X)
+    cae = ContractiveAutoencoder(hidden=(4,), latent_dim=2, lam=0.3, epochs=2, batch_size=16).fit(X)
     path = cae.save(tmp_path / "cae.npz")
     back = npae.load(path)
     assert isinstance(back, ContractiveAutoencoder) and back.lam == 0.3
@@ -396,7 +396,7 @@ def test_contraction_on_digits(digits):
     is smaller and its spectrum decays faster than a plain autoencoder's."""
     X, _ = digits
     Xtr, Xte = X[:2000], X[7900:7950]
-    kw = dict(hidden=(32,), activation="sigmoid", loss="mse", epochs=4, batch_size=64,
+    kw = dict(hidden=(), latent_dim=32, activation="sigmoid", loss="mse", epochs=4, batch_size=64,
               learning_rate=3e-3, random_state=0)
     ae = npae.Autoencoder(**kw).fit(Xtr)
     cae = ContractiveAutoencoder(lam=1.0, **kw).fit(Xtr)
@@ -427,7 +427,7 @@ def test_errors_are_clear():
         ContractiveAutoencoder().jacobian(X)
     with pytest.raises(NotFittedError, match="fit"):
         ContractiveAutoencoder().jacobian_norm(X)
-    cae = ContractiveAutoencoder(hidden=(3,)).initialize(X)
+    cae = ContractiveAutoencoder(hidden=(), latent_dim=3).initialize(X)
     with pytest.raises(ValueError, match="4"):
         cae.jacobian(X[:, :3])
     with pytest.raises(ValueError, match="NaN"):
@@ -458,7 +458,7 @@ def test_tutorial_runs_quick(tmp_path, capsys):
 
 def test_scikit_learn_clone_and_params():
     base = pytest.importorskip("sklearn.base")
-    cae = ContractiveAutoencoder(hidden=(5, 2), lam=0.05, activation="tanh")
+    cae = ContractiveAutoencoder(hidden=(5,), latent_dim=2, lam=0.05, activation="tanh")
     twin = base.clone(cae)
     assert twin.get_params() == cae.get_params() and twin is not cae
     assert "lam=0.05" in repr(cae)

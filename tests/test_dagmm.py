@@ -78,12 +78,12 @@ def test_dagmm_gradients_both_paths(example):
 def test_dagmm_fit_scores_and_saves(tmp_path):
     X, y = npae.datasets.make_anomalies(300, 4, contamination=0.05, rng=1)
     Xs = (X - X.mean(axis=0)) / X.std(axis=0)
-    m = npae.DeepAutoencodingGMM(hidden=(16, 2), epochs=30, batch_size=64, learning_rate=3e-3).fit(Xs)
+    m = npae.DeepAutoencodingGMM(hidden=(16,), latent_dim=2, epochs=30, batch_size=64, learning_rate=3e-3).fit(Xs)
     assert m.history_["loss"][-1] < m.history_["loss"][0]
     assert npae.metrics.roc_auc(y, m.energy(Xs)) > 0.7
     m.save(tmp_path / "d.npz")
     np.testing.assert_allclose(npae.load(tmp_path / "d.npz").energy(Xs[:5]), m.energy(Xs[:5]))
-    det = npae.OutlierDetector(estimator=npae.DeepAutoencodingGMM(hidden=(8, 2), epochs=3)).fit(X)
+    det = npae.OutlierDetector(estimator=npae.DeepAutoencodingGMM(hidden=(8,), latent_dim=2, epochs=3)).fit(X)
     assert det.score_ == "model"
     with pytest.raises(ValueError, match="loss"):
         npae.DeepAutoencodingGMM(loss="bce").fit(X12)

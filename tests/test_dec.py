@@ -33,7 +33,7 @@ def test_soft_assignments_match_the_formula():
 
 def fitted(**kw):
     X, _ = blobs(n=40, k=3, d=5, std=1.0)
-    settings = dict(hidden=(6, 2), activation="tanh", n_clusters=3, pretrain_epochs=3,
+    settings = dict(hidden=(6,), latent_dim=2, activation="tanh", n_clusters=3, pretrain_epochs=3,
                     epochs=3, batch_size=8, learning_rate=0.01)
     return DeepEmbeddedClustering(**{**settings, **kw}).fit(X / 10), X / 10
 
@@ -75,22 +75,22 @@ def test_target_is_state_held_fixed_and_refreshed():
     np.testing.assert_allclose(m.predict_proba(X),
                                soft_assignments(m.transform(X), m.cluster_centers_, 1.0)[0])
     # refreshing at a training epoch freezes the current parameters
-    m2, _ = fitted(epochs=4, update_interval=2, tol=0.0)
+    m2, _ = fitted(epochs=4, update_interval=2, assignment_tol=0.0)
     assert m2.history_["changed"][0] == 0.0 and len(m2.history_["kl"]) == 4
     assert not np.array_equal(m2.target_theta_, m2._flat.flat)  # last refresh at epoch 2
 
 
 def test_stopping_rule_on_changed_assignments():
-    m, _ = fitted(epochs=50, tol=1.0)  # every refresh counts as converged: stop at epoch 1
+    m, _ = fitted(epochs=50, assignment_tol=1.0)  # every refresh counts as converged: stop at epoch 1
     assert len(m.history_["kl"]) == 1
-    m, _ = fitted(epochs=3, tol=0.0)  # never converged: every epoch runs
+    m, _ = fitted(epochs=3, assignment_tol=0.0)  # never converged: every epoch runs
     assert len(m.history_["kl"]) == 3
 
 
 def test_clusters_separated_blobs():
     X, y = blobs(n=300, k=4, d=8, std=1.0, seed=3)
     X = (X - X.min()) / (X.max() - X.min())
-    dec = DeepEmbeddedClustering(hidden=(16, 3), activation="tanh", n_clusters=4,
+    dec = DeepEmbeddedClustering(hidden=(16,), latent_dim=3, activation="tanh", n_clusters=4,
                                  pretrain_epochs=30, epochs=10, batch_size=32,
                                  learning_rate=1e-2, random_state=0).fit(X)
     assert v_measure(y, dec.labels_) > 0.9 and clustering_accuracy(y, dec.labels_) > 0.9
@@ -110,7 +110,7 @@ def test_save_load_and_bad_input(tmp_path):
     np.testing.assert_array_equal(m2.predict(X), m.predict(X))
     np.testing.assert_array_equal(m2._target(X), m._target(X))
     with pytest.raises(ValueError, match="n_clusters=20 exceeds"):
-        DeepEmbeddedClustering(hidden=(3, 2), n_clusters=20, pretrain_epochs=0).fit(X12)
+        DeepEmbeddedClustering(hidden=(3,), latent_dim=2, n_clusters=20, pretrain_epochs=0).fit(X12)
     with pytest.raises(ValueError, match="pretrain"):
         DeepEmbeddedClustering(pretrain="rbm").fit(X12)
 
@@ -118,13 +118,13 @@ def test_save_load_and_bad_input(tmp_path):
 def test_stacked_denoising_pretraining_is_the_stack_fine_tuned():
     from npae import pretrain_stack
 
-    kw = dict(hidden=(6, 2), activation="tanh", pretrain_epochs=2, batch_size=8,
+    kw = dict(hidden=(6,), latent_dim=2, activation="tanh", pretrain_epochs=2, batch_size=8,
               learning_rate=0.01)
     dec = DeepEmbeddedClustering(n_clusters=3, pretrain="stacked_denoising", epochs=0,
                                  **kw).initialize(X12)
     seed = int(np.random.default_rng(0).integers(2**31 - 1))
-    ae = pretrain_stack(X12, (6, 2), family="denoising", code_activation="identity",
-                        layer_params={"noise": "masking", "noise_level": 0.2}, activation="tanh",
+    ae = pretrain_stack(X12, (6,), 2, family="denoising", code_activation="identity",
+                        layer_params={"noise": "masking", "corruption_level": 0.2}, activation="tanh",
                         pretrain_epochs=2, finetune_epochs=2, random_state=seed, batch_size=8,
                         learning_rate=0.01)
     for name, value in ae.params_.items():

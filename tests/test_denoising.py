@@ -32,7 +32,7 @@ def test_gradients_every_parameter_both_paths_with_the_draw_held_fixed(
         sizes, noise, data, activation, loss, tied, seed):
     level = data.draw(LEVELS[noise])
     X = np.random.default_rng(seed).random((7, 5))
-    model = npae.DenoisingAutoencoder(hidden=tuple(sizes), noise=noise, noise_level=level,
+    model = npae.DenoisingAutoencoder(hidden=tuple(sizes[:-1]), latent_dim=sizes[-1], noise=noise, corruption_level=level,
                                       activation=activation, loss=loss, tied=tied,
                                       weight_decay=1e-3, random_state=seed).initialize(X)
     for vectorized in (True, False):
@@ -49,7 +49,7 @@ def test_gradients_every_parameter_both_paths_with_the_draw_held_fixed(
                                          ("salt_and_pepper", 0.3)])
 def test_loss_reconstructs_the_corrupted_input_against_the_clean_one(noise, level):
     X = np.random.default_rng(0).uniform(0.2, 0.8, (10, 6))
-    dae = npae.DenoisingAutoencoder(hidden=4, noise=noise, noise_level=level).initialize(X)
+    dae = npae.DenoisingAutoencoder(hidden=(), latent_dim=4, noise=noise, corruption_level=level).initialize(X)
     p = dae.params_
     kw = dict(low=X.min(), high=X.max()) if noise == "salt_and_pepper" else {}
     X_tilde = corrupt(X, noise, level, np.random.default_rng(7), **kw)
@@ -65,21 +65,21 @@ def test_loss_reconstructs_the_corrupted_input_against_the_clean_one(noise, leve
 
 def test_no_corruption_at_inference_and_level_zero_is_the_plain_autoencoder():
     X = np.random.default_rng(1).random((15, 6))
-    dae = npae.DenoisingAutoencoder(hidden=4, noise="gaussian", noise_level=0.5).initialize(X)
-    ae = npae.Autoencoder(hidden=4).initialize(X)
+    dae = npae.DenoisingAutoencoder(hidden=(), latent_dim=4, noise="gaussian", corruption_level=0.5).initialize(X)
+    ae = npae.Autoencoder(hidden=(), latent_dim=4).initialize(X)
     for k in ae.params_:
         ae.params_[k][...] = dae.params_[k]
     # Inference is deterministic and equals the plain network on clean inputs.
     np.testing.assert_array_equal(dae.transform(X), ae.transform(X))
     np.testing.assert_array_equal(dae.reconstruct(X), ae.reconstruct(X))
     np.testing.assert_array_equal(dae.reconstruction_error(X), ae.reconstruction_error(X))
-    dae.set_params(noise_level=0.0)
+    dae.set_params(corruption_level=0.0)
     assert dae.loss_terms(X, rng=3) == pytest.approx(ae.loss_terms(X), rel=1e-14)
 
 
 def test_salt_and_pepper_uses_the_training_range_and_it_survives_save_load(tmp_path):
     X = np.random.default_rng(2).uniform(-1.0, 2.0, (40, 6))
-    dae = npae.DenoisingAutoencoder(hidden=3, noise="salt_and_pepper", noise_level=0.5,
+    dae = npae.DenoisingAutoencoder(hidden=(), latent_dim=3, noise="salt_and_pepper", corruption_level=0.5,
                                     epochs=1).fit(X)
     np.testing.assert_array_equal(dae.noise_range_, [X.min(), X.max()])
     batch = np.full((3, 6), 0.5)  # a batch whose own min = max = 0.5
@@ -92,8 +92,8 @@ def test_salt_and_pepper_uses_the_training_range_and_it_survives_save_load(tmp_p
 
 def test_fit_is_reproducible_from_random_state():
     X = np.random.default_rng(3).random((50, 6))
-    a = npae.DenoisingAutoencoder(hidden=3, epochs=2, batch_size=16, random_state=4).fit(X)
-    b = npae.DenoisingAutoencoder(hidden=3, epochs=2, batch_size=16, random_state=4).fit(X)
+    a = npae.DenoisingAutoencoder(hidden=(), latent_dim=3, epochs=2, batch_size=16, random_state=4).fit(X)
+    b = npae.DenoisingAutoencoder(hidden=(), latent_dim=3, epochs=2, batch_size=16, random_state=4).fit(X)
     np.testing.assert_array_equal(a._flat.flat, b._flat.flat)
 
 
@@ -103,10 +103,10 @@ def test_denoises_masked_test_digits_better_than_a_plain_autoencoder():
     X, _ = load_mnist(n=1500)
     Xtr, Xte = X[:1000], X[1000:]
     # (float32: the claim is about the method, not the precision, and it halves the time.)
-    kw = dict(hidden=128, activation="relu", output_activation="sigmoid", epochs=25,
+    kw = dict(latent_dim=128, activation="relu", output_activation="sigmoid", epochs=25,
               learning_rate=3e-3, batch_size=64, random_state=0, dtype="float32")
     ae = npae.Autoencoder(**kw).fit(Xtr)
-    dae = npae.DenoisingAutoencoder(noise="masking", noise_level=0.25, **kw).fit(Xtr)
+    dae = npae.DenoisingAutoencoder(noise="masking", corruption_level=0.25, **kw).fit(Xtr)
     X_masked = masking(Xte, 0.25, np.random.default_rng(123))
     err_ae = ((ae.reconstruct(X_masked) - Xte) ** 2).mean(axis=1)
     err_dae = ((dae.reconstruct(X_masked) - Xte) ** 2).mean(axis=1)
@@ -116,15 +116,15 @@ def test_denoises_masked_test_digits_better_than_a_plain_autoencoder():
 
 @pytest.mark.parametrize("kwargs,exc,match", [
     (dict(noise="dropout"), ValueError, r"noise must be one of \['gaussian', 'masking', 'salt_and_pepper'\], got 'dropout'"),
-    (dict(noise="masking", noise_level=1.5), ValueError, r"fraction nu .* in \[0, 1\]"),
-    (dict(noise="salt_and_pepper", noise_level=-0.1), ValueError, r"noise_level must be a finite number >= 0, got -0.1"),
-    (dict(noise="gaussian", noise_level=-0.1), ValueError, r"noise_level must be a finite number >= 0, got -0.1"),
-    (dict(noise="gaussian", noise_level="0.1"), TypeError, "noise_level must be"),
+    (dict(noise="masking", corruption_level=1.5), ValueError, r"fraction nu .* in \[0, 1\]"),
+    (dict(noise="salt_and_pepper", corruption_level=-0.1), ValueError, r"corruption_level must be a finite number >= 0, got -0.1"),
+    (dict(noise="gaussian", corruption_level=-0.1), ValueError, r"corruption_level must be a finite number >= 0, got -0.1"),
+    (dict(noise="gaussian", corruption_level="0.1"), TypeError, "corruption_level must be"),
 ])
 def test_bad_hyperparameters(kwargs, exc, match):
     X = np.random.default_rng(0).random((5, 4))
     with pytest.raises(exc, match=match):
-        npae.DenoisingAutoencoder(hidden=3, **kwargs).fit(X)
+        npae.DenoisingAutoencoder(hidden=(), latent_dim=3, **kwargs).fit(X)
 
 
 def test_corrupt_needs_a_fitted_model():
@@ -143,6 +143,6 @@ def test_tutorial_quick(tmp_path):
 
 def test_sklearn_clone_and_repr():
     clone = pytest.importorskip("sklearn.base").clone
-    m = npae.DenoisingAutoencoder(noise="gaussian", noise_level=0.1)
+    m = npae.DenoisingAutoencoder(noise="gaussian", corruption_level=0.1)
     assert clone(m).get_params() == m.get_params()
-    assert repr(m) == "DenoisingAutoencoder(noise='gaussian', noise_level=0.1)"
+    assert repr(m) == "DenoisingAutoencoder(noise='gaussian', corruption_level=0.1)"

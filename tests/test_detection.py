@@ -74,7 +74,7 @@ def test_default_is_input_density_for_small_d(data):
 
 def test_reconstruction_per_feature_and_refit(data):
     X, y = data
-    ae = npae.Autoencoder(hidden=(2,), activation="tanh", epochs=5, random_state=0)
+    ae = npae.Autoencoder(hidden=(), latent_dim=2, activation="tanh", epochs=5, random_state=0)
     det = npae.OutlierDetector(estimator=ae, score="reconstruction", contamination=0.05).fit(X)
     assert not hasattr(ae, "params_")  # the estimator passed in is cloned, never fitted
     per = det.reconstruction_error(X[:20], per_feature=True)

@@ -96,7 +96,7 @@ def test_lbfgs_driver_follows_the_analytic_gradient():
         def _loss(self, params, X, y, rng, ops, grads):
             return super()._loss(params, X, y, rng, ops, {})
 
-    kw = dict(hidden=(3,), optimizer="lbfgs", epochs=30, random_state=0)
+    kw = dict(hidden=(), latent_dim=3, optimizer="lbfgs", epochs=30, random_state=0)
     good = npae.Autoencoder(**kw).fit(X)
     start = npae.Autoencoder(**kw).initialize(X).loss_and_grads(X)[0]
     with pytest.warns(npae.ConvergenceWarning, match="L-BFGS stopped after 0 of 30"):
@@ -114,7 +114,7 @@ def test_minibatches_are_reshuffled_every_epoch():
             seen.append(tuple(np.round(X[:, 0] * 40).astype(int)))
             return super()._loss(params, X, y, rng, ops, grads)
 
-    Recorder(hidden=(2,), epochs=3, batch_size=5).fit(X)
+    Recorder(hidden=(), latent_dim=2, epochs=3, batch_size=5).fit(X)
     epochs = [sum(seen[e * 4:(e + 1) * 4], ()) for e in range(3)]
     for order in epochs:
         assert sorted(order) == list(range(0, 40, 2))  # every row once per epoch

@@ -206,7 +206,7 @@ def X():
 
 @pytest.mark.parametrize("vectorized", [True, False])
 def test_correct_model_passes_on_both_paths(X, vectorized):
-    ae = Autoencoder(hidden=(3, 2), activation="tanh", tied=True, weight_decay=0.1).initialize(X)
+    ae = Autoencoder(hidden=(3,), latent_dim=2, activation="tanh", tied=True, weight_decay=0.1).initialize(X)
     report = check_gradients(ae, X, vectorized=vectorized)
     assert report.passed, report
     assert [r.name for r in report.rows] == list(ae.params_)
@@ -215,9 +215,9 @@ def test_correct_model_passes_on_both_paths(X, vectorized):
 
 @pytest.mark.parametrize("vectorized", [True, False])
 @pytest.mark.parametrize("cls,kwargs,wrong", [
-    (DropsTheMeanFactor, dict(hidden=(3,)), "all"),
-    (TransposesOneWeightGradient, dict(hidden=(3,), decoder_hidden=(3,)), ["decoder.0.W"]),
-    (ForgetsTheTiedDecoderUse, dict(hidden=(3,), tied=True), ["encoder.0.W"]),
+    (DropsTheMeanFactor, dict(hidden=(), latent_dim=3), "all"),
+    (TransposesOneWeightGradient, dict(hidden=(), latent_dim=3, decoder_hidden=(3,)), ["decoder.0.W"]),
+    (ForgetsTheTiedDecoderUse, dict(hidden=(), latent_dim=3, tied=True), ["encoder.0.W"]),
 ])
 def test_negative_controls_are_caught(X, cls, kwargs, wrong, vectorized):
     ae = cls(activation="sigmoid", **kwargs).initialize(X)
@@ -239,7 +239,7 @@ def test_negative_controls_are_caught(X, cls, kwargs, wrong, vectorized):
 
 
 def test_random_draws_are_held_fixed(X):
-    ae = NoisyInput(hidden=(3,), activation="tanh").initialize(X)
+    ae = NoisyInput(hidden=(), latent_dim=3, activation="tanh").initialize(X)
     l1, _ = ae.loss_and_grads(X, rng=7)
     l2, _ = ae.loss_and_grads(X, rng=7)
     l3, _ = ae.loss_and_grads(X, rng=8)
@@ -256,7 +256,7 @@ def test_random_draws_are_held_fixed(X):
 
 def test_subset_of_parameters_and_sampling_of_large_tensors():
     X = np.random.default_rng(5).random((3, 60))
-    ae = Autoencoder(hidden=(8,)).initialize(X)
+    ae = Autoencoder(hidden=(), latent_dim=8).initialize(X)
     report = check_gradients(ae, X, params=["decoder.0.W", "encoder.0.b"], max_entries=25)
     assert [r.name for r in report.rows] == ["decoder.0.W", "encoder.0.b"]
     assert report["decoder.0.W"].n_checked == 25 and report["encoder.0.b"].n_checked == 8
@@ -264,7 +264,7 @@ def test_subset_of_parameters_and_sampling_of_large_tensors():
 
 
 def test_check_leaves_the_parameters_unchanged(X):
-    ae = Autoencoder(hidden=(3,)).initialize(X)
+    ae = Autoencoder(hidden=(), latent_dim=3).initialize(X)
     before = {k: v.copy() for k, v in ae.params_.items()}
     check_gradients(ae, X)
     for k in before:

@@ -15,7 +15,7 @@ def square(w):
 @pytest.fixture
 def model():
     X = np.random.default_rng(0).random((5, 3))
-    return Autoencoder(hidden=(2,)).initialize(X), X
+    return Autoencoder(hidden=(), latent_dim=2).initialize(X), X
 
 
 @pytest.mark.parametrize("max_entries", [0, -1, 2.5, True])

@@ -29,7 +29,7 @@ def test_refused_inputs_name_what_arrived_and_the_fix(data, exc, pattern):
     with pytest.raises(exc, match=pattern):
         check_array(data)
     with pytest.raises(exc, match=pattern):
-        Autoencoder(hidden=(2,), epochs=1).fit(data)
+        Autoencoder(hidden=(), latent_dim=2, epochs=1).fit(data)
 
 
 def test_numeric_object_arrays_are_converted_as_scikit_learn_does():
@@ -40,7 +40,7 @@ def test_numeric_object_arrays_are_converted_as_scikit_learn_does():
 
 
 def test_a_masked_array_is_refused_at_every_entry_point():
-    ae = Autoencoder(hidden=(2,), epochs=1).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=2, epochs=1).fit(X)
     masked = np.ma.array(X, mask=np.zeros_like(X, dtype=bool))
     for call in (ae.transform, ae.reconstruct, ae.score_samples, ae.loss_and_grads):
         with pytest.raises(TypeError, match="masked array"):
@@ -48,7 +48,7 @@ def test_a_masked_array_is_refused_at_every_entry_point():
 
 
 def test_bce_model_transforms_rows_outside_the_unit_interval_but_refuses_them_as_targets():
-    ae = Autoencoder(hidden=(2,), loss="bce", epochs=1).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=2, loss="bce", epochs=1).fit(X)
     outside = X * 1.2 - 0.1  # test rows a MinMaxScaler maps slightly outside [0, 1]
     assert ae.transform(outside).shape == (10, 2)
     assert ae.reconstruct(outside).shape == (10, 3)
@@ -73,7 +73,7 @@ def test_pipeline_minmax_scaler_then_bce_autoencoder_on_test_data():
     rng = np.random.default_rng(1)
     train, test = rng.normal(size=(30, 4)), rng.normal(size=(10, 4)) * 3
     pipe = Pipeline([("scale", MinMaxScaler()),
-                     ("ae", Autoencoder(hidden=(2,), loss="bce", epochs=2))]).fit(train)
+                     ("ae", Autoencoder(hidden=(), latent_dim=2, loss="bce", epochs=2))]).fit(train)
     scaled = pipe[:-1].transform(test)
     assert scaled.min() < 0 or scaled.max() > 1  # the test rows do leave [0, 1]
     assert pipe.transform(test).shape == (10, 2)
@@ -83,7 +83,7 @@ def test_pipeline_minmax_scaler_then_bce_autoencoder_on_test_data():
 @pytest.mark.parametrize("call", ["transform", "reconstruct", "reconstruction_error",
                                   "score_samples"])
 def test_finite_input_whose_output_overflows_is_a_clear_error(call):
-    ae = Autoencoder(hidden=(2,), activation="identity", output_activation="identity",
+    ae = Autoencoder(hidden=(), latent_dim=2, activation="identity", output_activation="identity",
                      epochs=1).fit(X)
     for k, v in ae.params_.items():
         v[...] = 10.0 if k.endswith(".W") else 0.0
@@ -96,6 +96,6 @@ def test_finite_input_whose_output_overflows_is_a_clear_error(call):
 
 
 def test_inverse_transform_of_huge_codes_is_a_clear_error():
-    ae = Autoencoder(hidden=(2,), activation="identity", epochs=1, dtype="float32").fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=2, activation="identity", epochs=1, dtype="float32").fit(X)
     with pytest.raises(ValueError, match="reconstruction overflowed to inf or NaN in float32"):
         ae.inverse_transform(np.full((2, 2), 3e38))

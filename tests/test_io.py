@@ -8,13 +8,13 @@ import pytest
 
 import npae
 from npae import Autoencoder
-from npae.estimator.base import FORMAT_VERSION
+from npae.estimator.persistence import FORMAT_VERSION
 
 CONFIGS = {
-    "untied": dict(hidden=(5, 3), activation="tanh", code_activation="identity"),
-    "tied": dict(hidden=(5, 3), tied=True, weight_decay=1e-3),
-    "bce": dict(hidden=(4,), loss="bce", decoder_hidden=(6, 2)),
-    "float32": dict(hidden=(3,), dtype="float32", optimizer="momentum", learning_rate=0.05),
+    "untied": dict(hidden=(5,), latent_dim=3, activation="tanh", code_activation="identity"),
+    "tied": dict(hidden=(5,), latent_dim=3, tied=True, weight_decay=1e-3),
+    "bce": dict(hidden=(), latent_dim=4, loss="bce", decoder_hidden=(6, 2)),
+    "float32": dict(hidden=(), latent_dim=3, dtype="float32", optimizer="momentum", learning_rate=0.05),
 }
 
 
@@ -48,7 +48,7 @@ def test_round_trip_is_exact(X, tmp_path, name):
 
 
 def test_loaded_model_params_are_views_of_one_buffer_and_can_train_on(X, tmp_path):
-    ae = _fit(X, hidden=(3,))
+    ae = _fit(X, hidden=(), latent_dim=3)
     ae.save(tmp_path / "m.npz")
     back = npae.load(tmp_path / "m.npz")
     for v in back.params_.values():
@@ -58,7 +58,7 @@ def test_loaded_model_params_are_views_of_one_buffer_and_can_train_on(X, tmp_pat
 
 
 def test_tied_file_holds_no_decoder_weights(X, tmp_path):
-    _fit(X, hidden=(4, 2), tied=True).save(tmp_path / "t.npz")
+    _fit(X, hidden=(4,), latent_dim=2, tied=True).save(tmp_path / "t.npz")
     with np.load(tmp_path / "t.npz", allow_pickle=False) as data:
         names = set(data.files)
     assert "param:encoder.0.W" in names and "param:decoder.1.b" in names
@@ -66,13 +66,13 @@ def test_tied_file_holds_no_decoder_weights(X, tmp_path):
 
 
 def test_metadata_is_plain_json(X, tmp_path):
-    _fit(X, hidden=(2,), loss="bce").save(tmp_path / "m.npz")
+    _fit(X, hidden=(), latent_dim=2, loss="bce").save(tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
         meta = json.loads(str(data["__meta__"]))
     assert meta["format"] == "npae-model" and meta["format_version"] == FORMAT_VERSION
     assert meta["class"] == "Autoencoder" and meta["npae_version"] == npae.__version__
     assert meta["hyperparameters"]["loss"] == "bce"
-    assert meta["hyperparameters"]["hidden"] == {"__tuple__": [2]}
+    assert meta["hyperparameters"]["latent_dim"] == 2
     assert len(meta["history"]["loss"]) == 3
 
 
@@ -83,8 +83,8 @@ def test_validation_data_is_not_stored_in_the_model_file(X, tmp_path):
     small = tmp_path / "small.npz"
     big = tmp_path / "big.npz"
     Xv = np.random.default_rng(0).random((2000, 7))
-    _fit(X, hidden=(3,)).save(small)
-    ae = _fit(X, hidden=(3,), validation_data=Xv)
+    _fit(X, hidden=(), latent_dim=3).save(small)
+    ae = _fit(X, hidden=(), latent_dim=3, validation_data=Xv)
     ae.save(big)
     assert big.stat().st_size < 2 * small.stat().st_size
     back = npae.load(big)
@@ -93,7 +93,7 @@ def test_validation_data_is_not_stored_in_the_model_file(X, tmp_path):
 
 
 def test_unsaveable_hyperparameters_become_none(X, tmp_path):
-    ae = _fit(X, hidden=(3,))
+    ae = _fit(X, hidden=(), latent_dim=3)
     ae.set_params(random_state=np.random.default_rng(5))
     ae.save(tmp_path / "m.npz")
     assert npae.load(tmp_path / "m.npz").random_state is None
@@ -103,7 +103,7 @@ def test_unsaveable_hyperparameters_become_none(X, tmp_path):
 @pytest.fixture
 def saved(X, tmp_path):
     path = tmp_path / "good.npz"
-    _fit(X, hidden=(3,)).save(path)
+    _fit(X, hidden=(), latent_dim=3).save(path)
     return path
 
 
@@ -227,7 +227,7 @@ def test_npy_file_and_inconsistent_metadata_give_clear_errors(tmp_path):
         npae.load(npy)
     X = np.random.default_rng(0).random((6, 4))
     good = tmp_path / "m.npz"
-    npae.Autoencoder(hidden=(2,), epochs=1).fit(X).save(good)
+    npae.Autoencoder(hidden=(), latent_dim=2, epochs=1).fit(X).save(good)
     with np.load(good, allow_pickle=False) as d:
         arrays = {k: d[k] for k in d.files}
     meta = json.loads(str(arrays["__meta__"]))

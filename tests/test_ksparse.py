@@ -71,7 +71,7 @@ def test_gradients_every_parameter_both_paths(sizes, data, selection, tied, code
                                                seed):
     k = data.draw(st.integers(1, sizes[-1]))
     X = np.random.default_rng(seed).random((6, 5))
-    model = npae.KSparseAutoencoder(hidden=tuple(sizes), k=k, selection=selection, tied=tied,
+    model = npae.KSparseAutoencoder(hidden=tuple(sizes[:-1]), latent_dim=sizes[-1], k=k, selection=selection, tied=tied,
                                     code_activation=code_activation, activation="tanh",
                                     weight_decay=wd, random_state=seed).initialize(X)
     # The support must not change under the ±1e-6 steps of the check: require a
@@ -92,7 +92,7 @@ def test_gradients_every_parameter_both_paths(sizes, data, selection, tied, code
 
 def test_loss_is_reconstruction_of_the_k_sparse_code():
     X = np.random.default_rng(0).random((10, 6))
-    m = npae.KSparseAutoencoder(hidden=5, k=2, alpha=2.0).initialize(X)
+    m = npae.KSparseAutoencoder(hidden=(), latent_dim=5, k=2, transform_k_factor=2.0).initialize(X)
     p = m.params_
     Z = X @ p["encoder.0.W"] + p["encoder.0.b"]
     Zk = Z * reference_mask(Z, 2)
@@ -107,7 +107,7 @@ def test_loss_is_reconstruction_of_the_k_sparse_code():
 
 def test_gradient_flows_only_through_kept_units():
     X = np.random.default_rng(0).random((12, 6))
-    m = npae.KSparseAutoencoder(hidden=5, k=2).initialize(X)
+    m = npae.KSparseAutoencoder(hidden=(), latent_dim=5, k=2).initialize(X)
     m.params_["encoder.0.b"][0] = -100.0  # unit 0 is never among the top 2 (by value)
     assert not k_sparse_mask(m.encoder_.forward(m.params_, X, batch)[0], 2)[:, 0].any()
     _, g = m.loss_and_grads(X)
@@ -130,8 +130,8 @@ def test_negative_control_gradient_through_every_unit_is_caught():
             return {"reconstruction": rec}
 
     X = np.random.default_rng(3).random((8, 6))
-    assert not check_gradients(Leaky(hidden=5, k=2).initialize(X), X).passed
-    assert check_gradients(npae.KSparseAutoencoder(hidden=5, k=2).initialize(X), X).passed
+    assert not check_gradients(Leaky(latent_dim=5, k=2).initialize(X), X).passed
+    assert check_gradients(npae.KSparseAutoencoder(hidden=(), latent_dim=5, k=2).initialize(X), X).passed
 
 
 # ---------------------------------------------------------- on the digits
@@ -139,7 +139,7 @@ def test_digits_codes_have_exactly_k_and_alpha_k_non_zeros():
     from npae.datasets import load_mnist
     X, _ = load_mnist(n=1500)
     Xtr, Xte = X[:1000], X[1000:]
-    ae = npae.KSparseAutoencoder(hidden=100, k=10, alpha=3.0, tied=True, epochs=4,
+    ae = npae.KSparseAutoencoder(hidden=(), latent_dim=100, k=10, transform_k_factor=3.0, tied=True, epochs=4,
                                  learning_rate=3e-3, batch_size=64, random_state=0)
     ae.initialize(Xtr)
     before = ae.loss_terms(Xte)["reconstruction"]
@@ -149,7 +149,7 @@ def test_digits_codes_have_exactly_k_and_alpha_k_non_zeros():
     np.testing.assert_array_equal((Z != 0).sum(axis=1), 30)  # α·k at encoding time
     Zk = ae.encoder_.forward(ae.params_, Xte, batch)[0]
     np.testing.assert_array_equal((Zk * k_sparse_mask(Zk, 10) != 0).sum(axis=1), 10)
-    ae.set_params(alpha=1.0)
+    ae.set_params(transform_k_factor=1.0)
     np.testing.assert_array_equal((ae.transform(Xte) != 0).sum(axis=1), 10)
 
 
@@ -158,19 +158,19 @@ def test_digits_codes_have_exactly_k_and_alpha_k_non_zeros():
     (dict(k=0), ValueError, "k must be an integer >= 1, got 0"),
     (dict(k=5), ValueError, "between 1 and the code size 4"),
     (dict(k=2.5), TypeError, "k must be an integer"),
-    (dict(k=2, alpha=0.5), ValueError, "alpha must be"),
-    (dict(k=2, alpha=3.0), ValueError, "keeps 6 units at encoding time"),
+    (dict(k=2, transform_k_factor=0.5), ValueError, "transform_k_factor must be"),
+    (dict(k=2, transform_k_factor=3.0), ValueError, "keeps 6 units at encoding time"),
     (dict(k=2, selection="abs"), ValueError, r"selection must be one of \['magnitude', 'value'\], got 'abs'"),
 ])
 def test_bad_hyperparameters(kwargs, exc, match):
     X = np.random.default_rng(0).random((5, 6))
     with pytest.raises(exc, match=match):
-        npae.KSparseAutoencoder(hidden=4, **kwargs).fit(X)
+        npae.KSparseAutoencoder(hidden=(), latent_dim=4, **kwargs).fit(X)
 
 
 def test_save_load_round_trip(tmp_path):
     X = np.random.default_rng(0).random((20, 6))
-    m = npae.KSparseAutoencoder(hidden=5, k=2, alpha=2.0, selection="magnitude", epochs=2).fit(X)
+    m = npae.KSparseAutoencoder(hidden=(), latent_dim=5, k=2, transform_k_factor=2.0, selection="magnitude", epochs=2).fit(X)
     m2 = npae.load(m.save(tmp_path / "ks.npz"))
     np.testing.assert_array_equal(m2.transform(X), m.transform(X))
 
@@ -184,27 +184,27 @@ def test_tutorial_quick(tmp_path):
 
 def test_sklearn_clone_and_repr():
     clone = pytest.importorskip("sklearn.base").clone
-    m = npae.KSparseAutoencoder(k=5, alpha=3.0, selection="magnitude")
+    m = npae.KSparseAutoencoder(k=5, transform_k_factor=3.0, selection="magnitude")
     assert clone(m).get_params() == m.get_params()
-    assert repr(m) == "KSparseAutoencoder(k=5, alpha=3.0, selection='magnitude')"
+    assert repr(m) == "KSparseAutoencoder(k=5, transform_k_factor=3.0, selection='magnitude')"
 
 
 # ------------------------------------------------------ the k schedule
 def test_k_schedule_falls_linearly_over_the_first_half_then_stays_at_k():
     X = np.random.default_rng(0).random((40, 8))
-    m = npae.KSparseAutoencoder(hidden=(20,), k=2, k_start=12, epochs=8, random_state=0).fit(X)
+    m = npae.KSparseAutoencoder(hidden=(), latent_dim=20, k=2, k_start=12, epochs=8, random_state=0).fit(X)
     # T = floor(0.5 * 8) = 4 epochs: 12 -> 9.5 -> 7 -> 4.5 -> 2 (rounded half to even), then 2.
     assert m.history_["k"] == [12.0, 10.0, 7.0, 4.0, 2.0, 2.0, 2.0, 2.0]
     assert m._k_now == 2  # after fit, loss_and_grads uses the target k
-    off = npae.KSparseAutoencoder(hidden=(20,), k=2, k_anneal=0.0, epochs=3).fit(X)
+    off = npae.KSparseAutoencoder(hidden=(), latent_dim=20, k=2, k_anneal=0.0, epochs=3).fit(X)
     assert off.history_["k"] == [2.0, 2.0, 2.0]
-    auto = npae.KSparseAutoencoder(hidden=(20,), k=2, epochs=2).fit(X)
+    auto = npae.KSparseAutoencoder(hidden=(), latent_dim=20, k=2, epochs=2).fit(X)
     assert auto.history_["k"][0] == 20.0  # "auto": min(code size, max(k, 100))
 
 
 def test_dead_fraction_counts_units_never_selected():
     X = np.random.default_rng(1).random((30, 6))
-    m = npae.KSparseAutoencoder(hidden=(10,), k=1, k_anneal=0.0, epochs=1, batch_size=30,
+    m = npae.KSparseAutoencoder(hidden=(), latent_dim=10, k=1, k_anneal=0.0, epochs=1, batch_size=30,
                                 learning_rate=1e-12).fit(X)
     # One batch, parameters practically unchanged: the dead units are those that are
     # the largest code of no row.
@@ -212,7 +212,7 @@ def test_dead_fraction_counts_units_never_selected():
     used = np.unique(np.argmax(Z, axis=1)).size
     assert m.history_["dead_fraction"] == [1.0 - used / 10]
     # With k = code size every unit is selected: none dead.
-    full = npae.KSparseAutoencoder(hidden=(10,), k=10, epochs=2).fit(X)
+    full = npae.KSparseAutoencoder(hidden=(), latent_dim=10, k=10, epochs=2).fit(X)
     assert full.history_["dead_fraction"] == [0.0, 0.0]
 
 
@@ -221,7 +221,7 @@ def test_k_schedule_trains_every_unit_in_the_first_epochs_on_digits():
     target k alone, many units are never selected from the first epoch on.  (The figure at
     the end of training is measured in benchmarks/ksparse_classify.py.)"""
     X, _ = npae.load_mnist(n=600)
-    kw = dict(hidden=(200,), k=5, tied=True, epochs=6, learning_rate=3e-3, random_state=0)
+    kw = dict(hidden=(), latent_dim=200, k=5, tied=True, epochs=6, learning_rate=3e-3, random_state=0)
     on = npae.KSparseAutoencoder(**kw).fit(X).history_["dead_fraction"]
     off = npae.KSparseAutoencoder(k_anneal=0.0, **kw).fit(X).history_["dead_fraction"]
     assert on[0] < 0.05 < off[0]

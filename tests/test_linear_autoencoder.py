@@ -19,7 +19,7 @@ from npae.classical import (PCA, linear_autoencoder_closed_form, predicted_decod
 
 def linear_ae(k, **kw):
     npae = pytest.importorskip("npae")
-    return npae.Autoencoder(hidden=(k,), activation="identity", loss="mse", **kw)
+    return npae.Autoencoder(hidden=(), latent_dim=k, activation="identity", loss="mse", **kw)
 
 
 def set_params(ae, params):

@@ -27,7 +27,7 @@ PEAK_LIMIT = 4 * 2**20
 def saved(tmp_path_factory):
     X = np.random.default_rng(3).random((30, 7))
     path = tmp_path_factory.mktemp("good") / "good.npz"
-    Autoencoder(hidden=(3,), epochs=2, random_state=1).fit(X).save(path)
+    Autoencoder(hidden=(), latent_dim=3, epochs=2, random_state=1).fit(X).save(path)
     return path
 
 

@@ -113,7 +113,8 @@ def test_v_measure_curve_gmm_is_the_em_protocol():
     # the curve at k is the V of the EM clustering drawn with the same generator
     # state, the best is the argmax, and .at(k) reads the curve
     from helpers import blobs
-    from npae.metrics import gaussian_mixture, v_measure, v_measure_curve
+    from npae.classical import gaussian_mixture
+    from npae.metrics import v_measure, v_measure_curve
 
     X, y = blobs(n=240, k=3, d=2, std=1.2)
     c = v_measure_curve(X, y, n_clusters=[2, 3, 5], method="gmm", rng=7, n_init=2)

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from npae.gradcheck import check_gradient
 from npae.nn import MLP, batch, get_ops, reference
-from npae.nn.init import glorot_uniform, he_normal, init_weight
-from npae.nn.params import FlatParams, flatten, pack_like
+from npae.nn.network import glorot_uniform, he_normal, init_weight
+from npae.estimator.params import FlatParams, flatten, pack_like
 
 SMOOTH = ["sigmoid", "tanh", "softplus", "identity"]
 PATHS = [pytest.param(True, id="batch"), pytest.param(False, id="reference")]

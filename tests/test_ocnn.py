@@ -26,7 +26,7 @@ def test_ocnn_gradients_both_paths(example):
 @pytest.mark.parametrize("r, active", [(-1e3, 0), (1e3, 12)])
 def test_ocnn_terms_alone(r, active):
     """r far below every ŷ: the hinge is off (the weight penalty alone); far above: on for all rows."""
-    m = npae.OneClassNeuralNetwork(hidden=(5, 3), head_units=4, nu=0.5).initialize(X12)
+    m = npae.OneClassNeuralNetwork(hidden=(5,), latent_dim=3, head_units=4, nu=0.5).initialize(X12)
     m.r_ = r
     for vectorized in (True, False):
         assert npae.check_gradients(m, X12, vectorized=vectorized).passed
@@ -40,7 +40,7 @@ def test_ocnn_terms_alone(r, active):
 
 
 def test_ocnn_negative_control():
-    m = npae.OneClassNeuralNetwork(hidden=(5, 3), head_units=4, nu=0.2).initialize(X12)
+    m = npae.OneClassNeuralNetwork(hidden=(5,), latent_dim=3, head_units=4, nu=0.2).initialize(X12)
 
     def wrong(params):
         for k, v in params.items():
@@ -56,14 +56,14 @@ def test_ocnn_training_sets_the_nu_quantile_and_detects():
     X, y = make_anomalies(300, 4, contamination=0.05, rng=1)
     mu, sd = X.mean(axis=0), X.std(axis=0)
     Xs = (X - mu) / sd
-    m = npae.OneClassNeuralNetwork(hidden=(16, 3), nu=0.1, epochs=40, pretrain_epochs=10,
+    m = npae.OneClassNeuralNetwork(hidden=(16,), latent_dim=3, nu=0.1, epochs=40, pretrain_epochs=10,
                                    batch_size=32, learning_rate=3e-3).fit(Xs)
     outside = np.mean(m.score_samples(Xs) < 0)
     assert outside == pytest.approx(0.1, abs=1.5 / 300)  # r is the nu-quantile of the scores
     assert len(m.history_["r"]) == 40
     assert npae.metrics.roc_auc(y, -m.score_samples(Xs)) > 0.9
     det = npae.OutlierDetector(estimator=npae.OneClassNeuralNetwork(
-        hidden=(16, 3), epochs=20, pretrain_epochs=5, batch_size=32)).fit(X)
+        hidden=(16,), latent_dim=3, epochs=20, pretrain_epochs=5, batch_size=32)).fit(X)
     assert det.score_ == "model"
     with pytest.raises(ValueError, match="nu"):
         npae.OneClassNeuralNetwork(nu=0.0).fit(Xs)

@@ -13,14 +13,14 @@ SETTINGS = dict(batch_size=16, learning_rate=1e-2)
 
 
 def test_layer_shapes_and_the_stack_is_the_shallow_models_before_fine_tuning():
-    ae = pretrain_stack(X, (8, 5, 3), activation="tanh", code_activation="identity",
+    ae = pretrain_stack(X, (8, 5), 3, activation="tanh", code_activation="identity",
                         pretrain_epochs=3, finetune_epochs=0, **SETTINGS)
-    assert isinstance(ae, Autoencoder) and ae.hidden == (8, 5, 3)
+    assert isinstance(ae, Autoencoder) and (ae.hidden, ae.latent_dim) == ((8, 5), 3)
     shapes = {k: v.shape for k, v in ae.params_.items()}
     assert shapes["encoder.0.W"] == (12, 8) and shapes["encoder.2.W"] == (5, 3)
     assert shapes["decoder.0.W"] == (3, 5) and shapes["decoder.2.W"] == (8, 12)
     layers = ae.pretraining_["layers"]
-    assert [m.hidden for m in layers] == [(8,), (5,), (3,)]
+    assert [(m.hidden, m.latent_dim) for m in layers] == [((), 8), ((), 5), ((), 3)]
     for l, m in enumerate(layers):
         np.testing.assert_array_equal(ae.params_[f"encoder.{l}.W"], m.params_["encoder.0.W"])
         np.testing.assert_array_equal(ae.params_[f"decoder.{2 - l}.b"], m.params_["decoder.0.b"])
@@ -34,8 +34,8 @@ def test_layer_shapes_and_the_stack_is_the_shallow_models_before_fine_tuning():
 
 def test_fine_tuning_lowers_the_loss_of_the_stack():
     kw = dict(activation="sigmoid", loss="bce", pretrain_epochs=5, random_state=1, **SETTINGS)
-    stacked = pretrain_stack(X, (8, 4), finetune_epochs=0, **kw)
-    tuned = pretrain_stack(X, (8, 4), finetune_epochs=20, **kw)
+    stacked = pretrain_stack(X, (8,), 4, finetune_epochs=0, **kw)
+    tuned = pretrain_stack(X, (8,), 4, finetune_epochs=20, **kw)
     np.testing.assert_array_equal(tuned.pretraining_["params"]["encoder.1.W"],
                                   stacked.params_["encoder.1.W"])  # same start, same seed
     before = stacked.loss_terms(X)["reconstruction"]
@@ -45,22 +45,22 @@ def test_fine_tuning_lowers_the_loss_of_the_stack():
 
 
 @pytest.mark.parametrize("family, params, cls", [
-    ("denoising", {"noise": "masking", "noise_level": 0.3}, DenoisingAutoencoder),
+    ("denoising", {"noise": "masking", "corruption_level": 0.3}, DenoisingAutoencoder),
     ("sparse", {"rho": 0.1, "beta": 1.0}, SparseAutoencoder)])
 def test_regularised_layers(family, params, cls):
-    ae = pretrain_stack(X, (6, 3), family=family, layer_params=params, pretrain_epochs=2,
+    ae = pretrain_stack(X, (6,), 3, family=family, layer_params=params, pretrain_epochs=2,
                         finetune_epochs=1, **SETTINGS)
     assert all(type(m) is cls for m in ae.pretraining_["layers"])
-    assert ae.pretraining_["layers"][1].noise_level if family == "denoising" else True
+    assert ae.pretraining_["layers"][1].corruption_level if family == "denoising" else True
     assert ae.transform(X).shape == (80, 3)
 
 
 def test_bad_input():
     with pytest.raises(ValueError, match="unknown model family"):
-        pretrain_stack(X, (4,), family="rbm")
+        pretrain_stack(X, (), 4, family="rbm")
     with pytest.raises(TypeError, match="subclass of npae.Autoencoder"):
-        pretrain_stack(X, (4,), family=npae.VariationalAutoencoder)
+        pretrain_stack(X, (), 4, family=npae.VariationalAutoencoder)
     with pytest.raises(ValueError, match="may not set"):
-        pretrain_stack(X, (4,), layer_params={"hidden": (3,)})
+        pretrain_stack(X, (), 4, layer_params={"latent_dim": 3})
     with pytest.raises(ValueError):
         pretrain_stack(X, ())

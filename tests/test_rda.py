@@ -31,7 +31,7 @@ def fitted():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((150, 2)) @ rng.standard_normal((2, 8))
     X[:8] += rng.choice([-4.0, 4.0], (8, 8))  # eight gross outlier rows
-    ae = npae.Autoencoder(hidden=(6, 2), activation="tanh", code_activation="identity")
+    ae = npae.Autoencoder(hidden=(6,), latent_dim=2, activation="tanh", code_activation="identity")
     rda = RobustDeepAutoencoder(autoencoder=ae, lam=0.5, n_outer=8, inner_epochs=10).fit(X)
     return X, rda
 

@@ -40,9 +40,9 @@ def test_the_checker_catches_a_missing_sigmoid_derivative():
 def test_codes_are_binary_deterministic_and_saturated_by_the_noise():
     X, _ = blobs(n=200, k=4, d=10, std=1.0, seed=1)
     X = (X - X.min()) / (X.max() - X.min())
-    kw = dict(hidden=(16, 6), activation="tanh", epochs=60, batch_size=20, learning_rate=1e-2)
-    noisy = SemanticHashingAutoencoder(noise_level=4.0, **kw).fit(X)
-    plain = SemanticHashingAutoencoder(noise_level=0.0, **kw).fit(X)
+    kw = dict(hidden=(16,), latent_dim=6, activation="tanh", epochs=60, batch_size=20, learning_rate=1e-2)
+    noisy = SemanticHashingAutoencoder(code_noise_std=4.0, **kw).fit(X)
+    plain = SemanticHashingAutoencoder(code_noise_std=0.0, **kw).fit(X)
     B = noisy.hash(X)
     assert B.dtype == bool and B.shape == (200, 6)
     np.testing.assert_array_equal(B, noisy.hash(X))  # no noise at test time

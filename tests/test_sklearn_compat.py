@@ -23,8 +23,8 @@ def X():
 
 
 def test_get_params_lists_every_init_argument_verbatim():
-    hidden = (5, 3)
-    ae = Autoencoder(hidden=hidden, activation="tanh", epochs=7)
+    hidden = (5,)
+    ae = Autoencoder(hidden=hidden, latent_dim=3, activation="tanh", epochs=7)
     params = ae.get_params()
     assert params["hidden"] is hidden  # stored verbatim, not copied or converted
     assert params["activation"] == "tanh" and params["epochs"] == 7
@@ -35,7 +35,7 @@ def test_get_params_lists_every_init_argument_verbatim():
 
 
 def test_set_params_round_trip_and_unknown_name():
-    a = Autoencoder(hidden=(4,), learning_rate=0.01, tied=True)
+    a = Autoencoder(hidden=(), latent_dim=4, learning_rate=0.01, tied=True)
     b = Autoencoder().set_params(**a.get_params())
     assert b.get_params() == a.get_params()
     assert b.set_params(epochs=3) is b and b.epochs == 3
@@ -45,12 +45,12 @@ def test_set_params_round_trip_and_unknown_name():
 
 def test_repr_shows_only_changed_hyperparameters():
     assert repr(Autoencoder()) == "Autoencoder()"
-    r = repr(Autoencoder(hidden=(3,), loss="bce", validation_data=np.zeros((5, 2))))
-    assert r == "Autoencoder(hidden=(3,), loss='bce', validation_data=array(5, 2))"
+    r = repr(Autoencoder(hidden=(4,), latent_dim=3, loss="bce", validation_data=np.zeros((5, 2))))
+    assert r == "Autoencoder(hidden=(4,), latent_dim=3, loss='bce', validation_data=array(5, 2))"
 
 
 def test_clone_gives_an_unfitted_copy_with_the_same_params(X):
-    ae = Autoencoder(hidden=(3,), epochs=2, random_state=4).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=2, random_state=4).fit(X)
     c = clone(ae)
     assert c is not ae and type(c) is Autoencoder
     assert c.get_params() == ae.get_params()
@@ -64,7 +64,7 @@ def test_clone_gives_an_unfitted_copy_with_the_same_params(X):
 
 
 def test_score_is_mean_score_samples(X):
-    ae = Autoencoder(hidden=(3,), epochs=2).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=2).fit(X)
     assert ae.score(X) == pytest.approx(ae.score_samples(X).mean(), rel=1e-15)
     assert ae.score(X) == pytest.approx(-ae.reconstruction_error(X).mean(), rel=1e-15)
     assert ae.score(X, None) == ae.score(X)
@@ -73,12 +73,12 @@ def test_score_is_mean_score_samples(X):
 def test_grid_search_with_default_score(X):
     grid = GridSearchCV(
         Autoencoder(activation="identity", epochs=30, learning_rate=0.05, random_state=0),
-        {"hidden": [(1,), (4,)]},
+        {"latent_dim": [1, 4]},
         cv=2,
     )
     grid.fit(X)
     # A 4-unit linear code of 6 features reconstructs better than a 1-unit one.
-    assert grid.best_params_ == {"hidden": (4,)}
+    assert grid.best_params_ == {"latent_dim": 4}
     assert isinstance(grid.best_estimator_, Autoencoder)
     assert grid.best_estimator_.transform(X).shape == (40, 4)
 
@@ -87,7 +87,7 @@ def test_grid_search_with_callable_scoring(X):
     def scorer(est, X_, y=None):
         return float(est.score_samples(X_).mean())
 
-    grid = GridSearchCV(Autoencoder(hidden=(2,), epochs=2), {"learning_rate": [1e-3, 1e-2]},
+    grid = GridSearchCV(Autoencoder(hidden=(), latent_dim=2, epochs=2), {"learning_rate": [1e-3, 1e-2]},
                         cv=2, scoring=scorer)
     grid.fit(X)
     assert set(grid.cv_results_["params"][0]) == {"learning_rate"}
@@ -97,7 +97,7 @@ def test_grid_search_with_callable_scoring(X):
 def test_pipeline_scaler_then_autoencoder():
     X = np.random.default_rng(1).normal(5.0, 3.0, size=(30, 4))
     pipe = Pipeline([("scale", MinMaxScaler()),
-                     ("ae", Autoencoder(hidden=(2,), loss="bce", epochs=2))])
+                     ("ae", Autoencoder(hidden=(), latent_dim=2, loss="bce", epochs=2))])
     Z = pipe.fit(X).transform(X)
     assert Z.shape == (30, 2)
     assert np.all((Z > 0) & (Z < 1))  # sigmoid codes

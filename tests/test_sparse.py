@@ -145,7 +145,7 @@ def test_model_gradients_every_parameter_both_paths(sizes, penalty, activation, 
     X = rng.random((7, 5))
     if activation == "tanh":
         rho = 2 * rho - 1
-    model = npae.SparseAutoencoder(hidden=tuple(sizes), activation=activation, penalty=penalty,
+    model = npae.SparseAutoencoder(hidden=tuple(sizes[:-1]), latent_dim=sizes[-1], activation=activation, penalty=penalty,
                                    rho=rho, beta=beta, sparse_layers=sparse_layers, tied=tied,
                                    weight_decay=wd, random_state=seed).initialize(X)
     if penalty in ("l1", "activity"):  # stay away from the |·| kinks
@@ -161,7 +161,7 @@ def test_model_gradients_every_parameter_both_paths(sizes, penalty, activation, 
 
 def test_sparsity_term_matches_the_penalty_function_per_layer():
     X = np.random.default_rng(0).random((9, 6))
-    m = npae.SparseAutoencoder(hidden=(5, 3), activation="tanh", rho=-0.1, beta=0.7).initialize(X)
+    m = npae.SparseAutoencoder(hidden=(5,), latent_dim=3, activation="tanh", rho=-0.1, beta=0.7).initialize(X)
     H0 = np.tanh(X @ m.params_["encoder.0.W"] + m.params_["encoder.0.b"])
     H1 = np.tanh(H0 @ m.params_["encoder.1.W"] + m.params_["encoder.1.b"])
     expected = sum(kl_sparsity(H.mean(0), -0.1, 0.7, interval=(-1, 1))[0] for H in (H0, H1))
@@ -181,12 +181,12 @@ def test_negative_control_model_with_a_wrong_penalty_gradient_fails_the_check():
             return value, 2.0 * dH  # wrong by a factor 2
 
     X = np.random.default_rng(1).random((8, 5))
-    report = check_gradients(Wrong(hidden=4, beta=3.0, rho=0.1).initialize(X), X)
+    report = check_gradients(Wrong(latent_dim=4, beta=3.0, rho=0.1).initialize(X), X)
     assert not report.passed
 
 
 # -------------------------------------------------- Ng's CS294A setting
-NG = dict(hidden=25, activation="sigmoid", output_activation="sigmoid", rho=0.01, beta=3.0,
+NG = dict(latent_dim=25, activation="sigmoid", output_activation="sigmoid", rho=0.01, beta=3.0,
           weight_decay=1e-4, optimizer="lbfgs")
 
 
@@ -252,7 +252,7 @@ def test_sparse_training_moves_mean_activation_to_target(activation, rho):
     X, _ = digits()
     Xtr, Xte = X[:1000], X[1000:1500]
     # 8 epochs: at 5 the tanh gap was ~0.02-0.03 depending on the minibatch order (seed)
-    kw = dict(hidden=64, activation=activation, rho=rho, epochs=8, learning_rate=3e-3,
+    kw = dict(latent_dim=64, activation=activation, rho=rho, epochs=8, learning_rate=3e-3,
               batch_size=64, random_state=0)
     sparse = npae.SparseAutoencoder(beta=3.0, **kw).fit(Xtr)
     plain = npae.SparseAutoencoder(beta=0.0, **kw).fit(Xtr)
@@ -274,20 +274,20 @@ def test_sparse_training_moves_mean_activation_to_target(activation, rho):
 def test_bad_hyperparameters(kwargs, exc, match):
     X = np.random.default_rng(0).random((5, 4))
     with pytest.raises(exc, match=match):
-        npae.SparseAutoencoder(hidden=3, **kwargs).fit(X)
+        npae.SparseAutoencoder(hidden=(), latent_dim=3, **kwargs).fit(X)
 
 
 def test_l1_l2_activity_accept_unbounded_units_and_mean_activations_needs_fit():
     X = np.random.default_rng(0).random((20, 4))
     for penalty in ("l1", "l2", "activity"):
-        npae.SparseAutoencoder(hidden=3, activation="relu", penalty=penalty, epochs=1).fit(X)
+        npae.SparseAutoencoder(hidden=(), latent_dim=3, activation="relu", penalty=penalty, epochs=1).fit(X)
     with pytest.raises(NotFittedError):
         npae.SparseAutoencoder().mean_activations(X)
 
 
 def test_save_load_round_trip(tmp_path):
     X = np.random.default_rng(0).random((20, 4))
-    m = npae.SparseAutoencoder(hidden=3, activation="tanh", rho=-0.2, epochs=2).fit(X)
+    m = npae.SparseAutoencoder(hidden=(), latent_dim=3, activation="tanh", rho=-0.2, epochs=2).fit(X)
     m2 = npae.load(m.save(tmp_path / "sae.npz"))
     assert type(m2) is npae.SparseAutoencoder and m2.rho == -0.2
     np.testing.assert_array_equal(m2.mean_activations(X)[0], m.mean_activations(X)[0])

@@ -40,40 +40,40 @@ def _labels(m):
 
 # (id, model, fitted with labels, the random draw of loss_terms(X, rng=seed) as torch arguments)
 CASES = [
-    ("ae", npae.Autoencoder(hidden=(8, 4), **FIT), False, None),
-    ("ae-tied-bce-softplus-wd", npae.Autoencoder(hidden=(8, 4), tied=True, loss="bce",
+    ("ae", npae.Autoencoder(hidden=(8,), latent_dim=4, **FIT), False, None),
+    ("ae-tied-bce-softplus-wd", npae.Autoencoder(hidden=(8,), latent_dim=4, tied=True, loss="bce",
                                                  activation="softplus", weight_decay=0.01,
                                                  **FIT), False, None),
-    ("ae-decoder-hidden-leaky", npae.Autoencoder(hidden=(8, 4), decoder_hidden=(6, 5),
+    ("ae-decoder-hidden-leaky", npae.Autoencoder(hidden=(8,), latent_dim=4, decoder_hidden=(6, 5),
                                                  activation="leaky_relu",
                                                  code_activation="identity", **FIT), False, None),
-    ("ae-relu-sigmoid-out", npae.Autoencoder(hidden=(8,), activation="relu",
+    ("ae-relu-sigmoid-out", npae.Autoencoder(hidden=(), latent_dim=8, activation="relu",
                                              output_activation="sigmoid", **FIT), False, None),
-    ("sparse-kl", npae.SparseAutoencoder(hidden=(8, 4), **FIT), False, None),
-    ("sparse-kl-tanh-code", npae.SparseAutoencoder(hidden=(8, 4), activation="tanh", rho=-0.1,
+    ("sparse-kl", npae.SparseAutoencoder(hidden=(8,), latent_dim=4, **FIT), False, None),
+    ("sparse-kl-tanh-code", npae.SparseAutoencoder(hidden=(8,), latent_dim=4, activation="tanh", rho=-0.1,
                                                    sparse_layers="code", **FIT), False, None),
-    ("sparse-l1", npae.SparseAutoencoder(hidden=(8, 4), penalty="l1", activation="relu",
+    ("sparse-l1", npae.SparseAutoencoder(hidden=(8,), latent_dim=4, penalty="l1", activation="relu",
                                          **FIT), False, None),
-    ("sparse-l2-tied", npae.SparseAutoencoder(hidden=(8,), penalty="l2", tied=True, **FIT),
+    ("sparse-l2-tied", npae.SparseAutoencoder(hidden=(), latent_dim=8, penalty="l2", tied=True, **FIT),
      False, None),
-    ("sparse-activity-bce", npae.SparseAutoencoder(hidden=(8, 4), penalty="activity", loss="bce",
+    ("sparse-activity-bce", npae.SparseAutoencoder(hidden=(8,), latent_dim=4, penalty="activity", loss="bce",
                                                    **FIT), False, None),
-    ("ksparse", npae.KSparseAutoencoder(hidden=(8,), k=3, alpha=1.5, **FIT), False, None),
-    ("ksparse-tied-magnitude", npae.KSparseAutoencoder(hidden=(8,), k=3, tied=True,
+    ("ksparse", npae.KSparseAutoencoder(hidden=(), latent_dim=8, k=3, transform_k_factor=1.5, **FIT), False, None),
+    ("ksparse-tied-magnitude", npae.KSparseAutoencoder(hidden=(), latent_dim=8, k=3, tied=True,
                                                        selection="magnitude", **FIT), False, None),
-    ("dae-masking", npae.DenoisingAutoencoder(hidden=(8, 4), **FIT), False,
+    ("dae-masking", npae.DenoisingAutoencoder(hidden=(8,), latent_dim=4, **FIT), False,
      lambda m, s: {"X_tilde": m.corrupt(X, rng=s)}),
-    ("dae-gaussian-bce", npae.DenoisingAutoencoder(hidden=(8,), noise="gaussian", loss="bce",
-                                                   noise_level=0.1, **FIT), False,
+    ("dae-gaussian-bce", npae.DenoisingAutoencoder(hidden=(), latent_dim=8, noise="gaussian", loss="bce",
+                                                   corruption_level=0.1, **FIT), False,
      lambda m, s: {"X_tilde": m.corrupt(X, rng=s)}),
-    ("dae-salt-and-pepper", npae.DenoisingAutoencoder(hidden=(8,), noise="salt_and_pepper",
+    ("dae-salt-and-pepper", npae.DenoisingAutoencoder(hidden=(), latent_dim=8, noise="salt_and_pepper",
                                                       **FIT), False,
      lambda m, s: {"X_tilde": m.corrupt(X, rng=s)}),
-    ("cae-deep-tanh", npae.ContractiveAutoencoder(hidden=(8, 4), lam=0.5, activation="tanh",
+    ("cae-deep-tanh", npae.ContractiveAutoencoder(hidden=(8,), latent_dim=4, lam=0.5, activation="tanh",
                                                   **FIT), False, None),
-    ("cae-one-layer-bce", npae.ContractiveAutoencoder(hidden=(8,), lam=0.5, loss="bce", **FIT),
+    ("cae-one-layer-bce", npae.ContractiveAutoencoder(hidden=(), latent_dim=8, lam=0.5, loss="bce", **FIT),
      False, None),
-    ("cae-softplus-relu-code", npae.ContractiveAutoencoder(hidden=(8, 4), lam=0.3,
+    ("cae-softplus-relu-code", npae.ContractiveAutoencoder(hidden=(8,), latent_dim=4, lam=0.3,
                                                            activation="softplus",
                                                            code_activation="relu", tied=True,
                                                            **FIT), False, None),
@@ -97,19 +97,19 @@ CASES = [
                                                     loss="bce", **FIT), False,
      lambda m, s: {"z_prior": m.sample_prior(len(X), rng=s)}),
     ("aae-supervised-mixture", npae.AdversarialAutoencoder(hidden=(8,), latent_dim=2,
-                                                           prior="mixture", prior_components=3,
+                                                           prior="mixture", n_components=3,
                                                            supervised=True, **FIT), True,
      lambda m, s: {"z_prior": m.sample_prior(len(X), rng=s, component=Y), "y": _labels(m)}),
-    ("concrete", npae.ConcreteAutoencoder(n_selected=3, hidden=(8,), **FIT), False,
+    ("concrete", npae.ConcreteAutoencoder(n_selected=3, decoder_hidden=(8,), **FIT), False,
      lambda m, s: {"gumbel": gumbel_noise(np.random.default_rng(s),
                                           m.params_["selector.alpha"].shape)}),
-    ("concrete-unique-bce", npae.ConcreteAutoencoder(n_selected=3, hidden=(8,), unique=True,
+    ("concrete-unique-bce", npae.ConcreteAutoencoder(n_selected=3, decoder_hidden=(8,), unique=True,
                                                      loss="bce", **FIT), False,
      lambda m, s: {"gumbel": gumbel_noise(np.random.default_rng(s),
                                           m.params_["selector.alpha"].shape)}),
-    ("wae-imq", npae.WassersteinAutoencoder(hidden=(8, 3), **FIT), False,
+    ("wae-imq", npae.WassersteinAutoencoder(hidden=(8,), latent_dim=3, **FIT), False,
      lambda m, s: {"z_prior": np.random.default_rng(s).standard_normal((len(X), 3))}),
-    ("wae-rbf-bce-scale", npae.WassersteinAutoencoder(hidden=(8, 2), kernel="rbf", loss="bce",
+    ("wae-rbf-bce-scale", npae.WassersteinAutoencoder(hidden=(8,), latent_dim=2, kernel="rbf", loss="bce",
                                                       prior_scale=2.0, **FIT), False,
      lambda m, s: {"z_prior": 2.0 * np.random.default_rng(s).standard_normal((len(X), 2))}),
 ]
@@ -160,7 +160,7 @@ def test_adversarial_phases_match(phase):
 
 
 def test_concrete_fixed_features():
-    cae = npae.ConcreteAutoencoder(n_selected=3, hidden=(8,), **FIT)
+    cae = npae.ConcreteAutoencoder(n_selected=3, decoder_hidden=(8,), **FIT)
     cae.fit_fixed_features(X, np.array([5, 0, 5]))
     t = npae.to_torch(cae)
     assert np.array_equal(_numpy(t.encode(X)), X[:, [5, 0, 5]])
@@ -216,7 +216,7 @@ def test_float32_models_stay_float32(case):
 
 def test_every_activation_exports():
     for act in ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus"):
-        ae = npae.Autoencoder(hidden=(8, 4), activation=act, **FIT).fit(X)
+        ae = npae.Autoencoder(hidden=(8,), latent_dim=4, activation=act, **FIT).fit(X)
         t = npae.to_torch(ae)
         assert abs(t.loss(X).item() - ae.loss_terms(X)["reconstruction"]) < TOL, act
         assert np.abs(_numpy(t(X)) - ae.reconstruct(X)).max() < TOL, act
@@ -224,7 +224,7 @@ def test_every_activation_exports():
 
 def test_softplus_far_from_zero():
     """Pre-activations beyond 20, where torch's own softplus returns a (off by 2e-9)."""
-    ae = npae.Autoencoder(hidden=(6,), activation="softplus", **FIT).fit(X)
+    ae = npae.Autoencoder(hidden=(), latent_dim=6, activation="softplus", **FIT).fit(X)
     ae.params_["encoder.0.b"][...] = 20.5
     t = npae.to_torch(ae)
     assert np.abs(_numpy(t.encode(X)) - ae.transform(X)).max() < TOL
@@ -234,7 +234,7 @@ def test_softplus_far_from_zero():
 
 def test_ksparse_ties_follow_npae():
     """Equal codes: the lowest index wins, in torch as in npae."""
-    ae = npae.KSparseAutoencoder(hidden=(6,), k=2, **FIT).fit(X)
+    ae = npae.KSparseAutoencoder(hidden=(), latent_dim=6, k=2, **FIT).fit(X)
     W, b = ae.params_["encoder.0.W"], ae.params_["encoder.0.b"]
     W[:, 1:4] = W[:, :1]  # units 0..3 give the same code
     b[1:4] = b[0] + 100.0  # ... and the largest, well above units 4, 5
@@ -261,7 +261,7 @@ def test_training_in_torch_changes_the_loss():
 
 
 def test_torch_draws_when_no_draw_is_given():
-    dae = npae.DenoisingAutoencoder(hidden=(8,), noise_level=0.25, **FIT).fit(X)
+    dae = npae.DenoisingAutoencoder(hidden=(), latent_dim=8, corruption_level=0.25, **FIT).fit(X)
     t = npae.to_torch(dae)
     X_tilde = t.corrupt(X)  # X has no zeros: exactly round(0.25 * 12) = 3 masked per row
     assert torch.equal((X_tilde == 0).sum(dim=1), torch.full((len(X),), 3))
@@ -280,18 +280,18 @@ def test_unfitted_and_foreign_models_are_refused():
         pass
 
     with pytest.raises(TypeError, match="families"):
-        npae.to_torch(MyAutoencoder(hidden=(4,), **FIT).fit(X))
+        npae.to_torch(MyAutoencoder(hidden=(), latent_dim=4, **FIT).fit(X))
 
 
 def test_labels_are_required_where_npae_requires_them():
     aae = npae.AdversarialAutoencoder(hidden=(8,), latent_dim=2, prior="mixture",
-                                      prior_components=3, supervised=True, **FIT).fit(X, Y)
+                                      n_components=3, supervised=True, **FIT).fit(X, Y)
     with pytest.raises(ValueError, match="fitted with labels"):
         npae.to_torch(aae).loss(X)
 
 
 def test_missing_torch_names_the_extra(monkeypatch):
-    ae = npae.Autoencoder(hidden=(4,), **FIT).fit(X)
+    ae = npae.Autoencoder(hidden=(), latent_dim=4, **FIT).fit(X)
     monkeypatch.setitem(sys.modules, "torch", None)  # "import torch" now raises ImportError
     with pytest.raises(ImportError, match=r'npae\[bench\].*torch==2\.13\.0'):
         npae.to_torch(ae)

@@ -44,7 +44,7 @@ def test_early_stopping_restores_the_best_epoch():
     X = np.full((32, 4), 0.5) + np.random.default_rng(0).normal(0, 0.01, (32, 4))
     Xv = np.full((8, 4), 0.3)
     seen = []
-    ae = Autoencoder(hidden=(2,), activation="identity", optimizer="sgd", learning_rate=0.05,
+    ae = Autoencoder(hidden=(), latent_dim=2, activation="identity", optimizer="sgd", learning_rate=0.05,
                      batch_size=32, epochs=200, validation_data=Xv, early_stopping=True,
                      n_iter_no_change=3, tol=0.0, callbacks=[_trace(seen)]).fit(X)
     val = ae.history_["val_loss"]
@@ -58,7 +58,7 @@ def test_early_stopping_restores_the_best_epoch():
 
 def test_early_stopping_monitors_training_loss_without_validation_set():
     X = _data()
-    ae = Autoencoder(hidden=(3,), epochs=30, early_stopping=True, n_iter_no_change=2,
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=30, early_stopping=True, n_iter_no_change=2,
                      tol=10.0).fit(X)  # no epoch improves by 10: stop after 1 + 2
     # (scikit-learn's rule: tol counts the epochs, the best epoch is the lowest loss)
     assert len(ae.history_["loss"]) == 3
@@ -72,7 +72,7 @@ def test_early_stopping_keeps_the_best_epoch_when_training_diverges():
             return 1.0 if epoch < 4 else 1e12
 
     seen = []
-    ae = Autoencoder(hidden=(3,), optimizer="sgd", learning_rate=0.5, epochs=10,
+    ae = Autoencoder(hidden=(), latent_dim=3, optimizer="sgd", learning_rate=0.5, epochs=10,
                      validation_data=_data(8, seed=1), early_stopping=True,
                      lr_schedule=Explode(), callbacks=[_trace(seen)])
     with pytest.raises(npae.TrainingDivergedError):
@@ -84,9 +84,9 @@ def test_early_stopping_keeps_the_best_epoch_when_training_diverges():
 
 def test_validation_fraction_holds_out_rows_and_excludes_validation_data():
     X = _data(n=41)
-    ae = Autoencoder(hidden=(3,), epochs=2, validation_fraction=0.25).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=2, validation_fraction=0.25).fit(X)
     assert len(ae.history_["val_loss"]) == 2
-    again = Autoencoder(hidden=(3,), epochs=2, validation_fraction=0.25).fit(X)
+    again = Autoencoder(hidden=(), latent_dim=3, epochs=2, validation_fraction=0.25).fit(X)
     assert _same(ae.params_, again.params_)  # the split comes from random_state
     with pytest.raises(ValueError, match="validation_fraction.*exclusive"):
         Autoencoder(validation_fraction=0.2, validation_data=X).fit(X)
@@ -120,14 +120,14 @@ def test_schedules_give_the_documented_factors():
 
 
 def test_fit_applies_the_schedule_to_every_group_proportionally():
-    ae = Autoencoder(hidden=(3,), epochs=5, learning_rate=0.01,
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=5, learning_rate=0.01,
                      lr_schedule=StepDecay(step_size=2, gamma=0.1)).fit(_data())
     assert ae.history_["learning_rate"] == pytest.approx([0.01, 0.01, 1e-3, 1e-3, 1e-4])
-    cos = Autoencoder(hidden=(3,), epochs=4, lr_schedule="cosine").fit(_data())
+    cos = Autoencoder(hidden=(), latent_dim=3, epochs=4, lr_schedule="cosine").fit(_data())
     assert cos.history_["learning_rate"] == pytest.approx(
         [1e-3 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in range(4)])
     # the concrete autoencoder: selector and decoder keep the ratio of their rates
-    ca = npae.ConcreteAutoencoder(n_selected=2, hidden=(), selector_learning_rate=0.1,
+    ca = npae.ConcreteAutoencoder(n_selected=2, decoder_hidden=(), selector_learning_rate=0.1,
                                   learning_rate=0.01).initialize(_data())
     trainer = Trainer(ca)
     trainer.scale_learning_rates(0.5)
@@ -143,7 +143,7 @@ def test_a_schedule_is_what_the_optimizer_uses():
 
     for schedule, moving in ((FirstEpochOnly(), False), (None, True)):
         seen = []
-        Autoencoder(hidden=(3,), optimizer="sgd", epochs=3, lr_schedule=schedule,
+        Autoencoder(hidden=(), latent_dim=3, optimizer="sgd", epochs=3, lr_schedule=schedule,
                     callbacks=[_trace(seen)]).fit(_data())
         assert _same(seen[1][2], seen[2][2]) is not moving
     with pytest.raises(ValueError, match="factor must be a finite number > 0"):
@@ -158,7 +158,7 @@ def test_a_callback_can_stop_training():
         logs_seen.append(logs)
         return epoch == 2
 
-    ae = Autoencoder(hidden=(3,), epochs=50, validation_data=_data(8, seed=1),
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=50, validation_data=_data(8, seed=1),
                      callbacks=[stop_at_2]).fit(_data())
     assert len(ae.history_["loss"]) == 3 == ae.n_iter_
     assert set(logs_seen[0]) >= {"epoch", "loss", "val_loss", "reconstruction", "time"}
@@ -168,17 +168,17 @@ def test_a_callback_can_stop_training():
         if epoch == 1:
             raise StopTraining("enough")
 
-    assert len(Autoencoder(hidden=(3,), epochs=50, callbacks=[raise_stop])
+    assert len(Autoencoder(hidden=(), latent_dim=3, epochs=50, callbacks=[raise_stop])
                .fit(_data()).history_["loss"]) == 2
     # L-BFGS too
-    lb = Autoencoder(hidden=(3,), optimizer="lbfgs", epochs=50,
+    lb = Autoencoder(hidden=(), latent_dim=3, optimizer="lbfgs", epochs=50,
                      callbacks=[lambda m, e, logs: e == 1]).fit(_data())
     assert len(lb.history_["loss"]) == 2 and np.isfinite(lb.transform(_data())).all()
 
 
 def test_a_failing_callback_leaves_the_old_model():
     X = _data()
-    ae = Autoencoder(hidden=(3,), epochs=2).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=2).fit(X)
     before = {k: v.copy() for k, v in ae.params_.items()}
 
     def broken(model, epoch, logs):
@@ -196,7 +196,7 @@ def test_a_failing_callback_leaves_the_old_model():
 def test_checkpoints_are_saved_every_k_epochs(tmp_path):
     path = tmp_path / "ck.npz"
     lengths = []
-    Autoencoder(hidden=(3,), epochs=5, checkpoint_path=path, checkpoint_every=2,
+    Autoencoder(hidden=(), latent_dim=3, epochs=5, checkpoint_path=path, checkpoint_every=2,
                 callbacks=[lambda m, e, logs: lengths.append(
                     len(npae.load(path).history_["loss"]) if path.exists() else 0)]).fit(_data())
     assert lengths == [0, 2, 2, 4, 4]
@@ -207,7 +207,7 @@ def test_checkpoints_are_saved_every_k_epochs(tmp_path):
 
 def test_a_checkpoint_keeps_the_schedule(tmp_path, recwarn):
     path = tmp_path / "ck.npz"
-    Autoencoder(hidden=(3,), epochs=2, checkpoint_path=path,
+    Autoencoder(hidden=(), latent_dim=3, epochs=2, checkpoint_path=path,
                 lr_schedule=ReduceOnPlateau(gamma=0.5, patience=3)).fit(_data())
     schedule = npae.load(path).lr_schedule
     assert isinstance(schedule, ReduceOnPlateau) and (schedule.gamma, schedule.patience) == (0.5, 3)
@@ -244,7 +244,7 @@ def test_a_checkpoint_survives_a_kill(tmp_path):
 # ----------------------------------------------------------------- warm start
 def test_warm_start_continues_from_the_fitted_parameters():
     X = _data()
-    ae = Autoencoder(hidden=(3,), epochs=6, learning_rate=0.01).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=6, learning_rate=0.01).fit(X)
     first = list(ae.history_["loss"])
     ae.set_params(warm_start=True, epochs=3)
     seen = []
@@ -254,7 +254,7 @@ def test_warm_start_continues_from_the_fitted_parameters():
     assert [e for e, _, _ in seen] == [6, 7, 8]  # epochs numbered on
     # the first warm epoch continues near where the first fit ended, far below a fresh start
     assert abs(ae.history_["loss"][6] - first[-1]) < abs(first[0] - first[-1]) / 3
-    cold = Autoencoder(hidden=(3,), epochs=3, learning_rate=0.01).fit(X)
+    cold = Autoencoder(hidden=(), latent_dim=3, epochs=3, learning_rate=0.01).fit(X)
     assert not _same(cold.params_, ae.params_)
     # warm_start=False: a refit starts afresh (same bits as a new model)
     ae.set_params(warm_start=False, callbacks=None)
@@ -271,9 +271,9 @@ def _fit_order(n, epochs, seed=0):
 
 
 @pytest.mark.parametrize("cls, settings", [
-    (Autoencoder, {"hidden": (3,)}),
-    (DenoisingAutoencoder, {"hidden": (3,), "noise": "gaussian", "noise_level": 0.1}),
-    (VariationalAutoencoder, {"latent_dim": 2, "hidden": (4,)}),
+    (Autoencoder, {"latent_dim": 3}),
+    (DenoisingAutoencoder, {"latent_dim": 3, "noise": "gaussian", "corruption_level": 0.1}),
+    (VariationalAutoencoder, {"latent_dim": 2, "latent_dim": 4}),
 ])
 def test_partial_fit_over_chunks_equals_fit(cls, settings):
     X = _data(n=50)
@@ -289,8 +289,8 @@ def test_partial_fit_over_chunks_equals_fit(cls, settings):
 
 def test_partial_fit_failure_leaves_the_model_as_before():
     X = _data(n=32)
-    a = Autoencoder(hidden=(3,), batch_size=8).partial_fit(X[:16])
-    b = Autoencoder(hidden=(3,), batch_size=8).partial_fit(X[:16])
+    a = Autoencoder(hidden=(), latent_dim=3, batch_size=8).partial_fit(X[:16])
+    b = Autoencoder(hidden=(), latent_dim=3, batch_size=8).partial_fit(X[:16])
     bad = X[16:].copy()
     bad[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -308,7 +308,7 @@ def test_partial_fit_failure_leaves_the_model_as_before():
 
 def test_partial_fit_after_fit_continues_and_fit_resets():
     X = _data()
-    ae = Autoencoder(hidden=(3,), epochs=2).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=3, epochs=2).fit(X)
     ae.partial_fit(X)
     assert len(ae.history_["loss"]) == 3
     ae.fit(X)
@@ -320,7 +320,7 @@ def test_training_from_a_memmap_or_npy_path_equals_training_in_memory(tmp_path):
     X = _data(n=60, d=7).astype(np.float32)
     path = tmp_path / "X.npy"
     np.save(path, X)
-    settings = dict(hidden=(3,), epochs=3, batch_size=16, validation_fraction=0.2)
+    settings = dict(latent_dim=3, epochs=3, batch_size=16, validation_fraction=0.2)
     mem = Autoencoder(**settings).fit(X)
     for source in (path, str(path), np.load(path, mmap_mode="r")):
         assert _same(Autoencoder(**settings).fit(source).params_, mem.params_)
@@ -332,8 +332,8 @@ def test_training_from_a_memmap_or_npy_path_equals_training_in_memory(tmp_path):
         fh.write(b"header!!" + X.tobytes())
     mapped = np.memmap(raw, dtype=np.float32, mode="r", offset=8, shape=X.shape)
     assert _same(Autoencoder(**settings).fit(mapped).params_, mem.params_)
-    pf_mem = Autoencoder(hidden=(3,), batch_size=16).partial_fit(X)
-    pf_map = Autoencoder(hidden=(3,), batch_size=16).partial_fit(path)
+    pf_mem = Autoencoder(hidden=(), latent_dim=3, batch_size=16).partial_fit(X)
+    pf_map = Autoencoder(hidden=(), latent_dim=3, batch_size=16).partial_fit(path)
     assert _same(pf_mem.params_, pf_map.params_)
 
 

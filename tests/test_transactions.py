@@ -129,7 +129,7 @@ def test_ctrl_c_keeps_the_partly_trained_model_and_says_so(key, monkeypatch):
 # ------------------------------------------------------------ divergence
 def test_divergence_keeps_the_parameters_of_the_last_good_epoch():
     X = np.random.default_rng(0).random((40, 5)) * 100
-    settings = dict(hidden=(3,), activation="identity", optimizer="sgd", learning_rate=3e-4,
+    settings = dict(hidden=(), latent_dim=3, activation="identity", optimizer="sgd", learning_rate=3e-4,
                     epochs=60, batch_size=40, random_state=0)
     model = Autoencoder(**settings)
     with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError) as info:
@@ -158,7 +158,7 @@ def test_a_finite_loss_past_the_bound_is_divergence():
     from npae.estimator.training import DIVERGENCE_FACTOR
 
     X, _ = _data()
-    model = _Exploding(hidden=(3,), epochs=10, batch_size=12)
+    model = _Exploding(hidden=(), latent_dim=3, epochs=10, batch_size=12)
     with pytest.raises(TrainingDivergedError, match=r"grew to \S+ \(first epoch: \S+\) at epoch 3"):
         model.fit(X)
     assert DIVERGENCE_FACTOR == 1e6
@@ -176,7 +176,7 @@ def test_divergence_in_the_first_epoch_leaves_a_fitted_model_bit_identical():
 def test_adam_with_a_huge_rate_raises_instead_of_finishing():
     X, _ = _data()
     with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError):
-        Autoencoder(hidden=(4,), learning_rate=1e64, epochs=20).fit(X * 50)
+        Autoencoder(hidden=(), latent_dim=4, learning_rate=1e64, epochs=20).fit(X * 50)
 
 
 class _WrongGradient(Autoencoder):
@@ -192,7 +192,7 @@ class _WrongGradient(Autoencoder):
 
 def test_lbfgs_that_stops_without_progress_warns_with_scipys_message():
     X, _ = _data()
-    model = _WrongGradient(hidden=(3,), optimizer="lbfgs", epochs=50)
+    model = _WrongGradient(hidden=(), latent_dim=3, optimizer="lbfgs", epochs=50)
     with pytest.warns(npae.ConvergenceWarning,
                       match=r"L-BFGS stopped after 0 of 50 iterations: ABNORMAL.*optimizer='adam'"):
         model.fit(X)
@@ -220,8 +220,8 @@ pytestmark_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.f
 @pytestmark_fork
 def test_killing_a_save_fifty_times_never_destroys_the_old_file(tmp_path):
     X = np.random.default_rng(0).random((20, 300))
-    old = Autoencoder(hidden=(200,), epochs=0).fit(X)
-    new = Autoencoder(hidden=(200,), epochs=0, random_state=1).fit(X)
+    old = Autoencoder(hidden=(), latent_dim=200, epochs=0).fit(X)
+    new = Autoencoder(hidden=(), latent_dim=200, epochs=0, random_state=1).fit(X)
     path = tmp_path / "model.npz"
     old.save(path)
     versions = {name: m.params_["encoder.0.W"].copy() for name, m in (("old", old), ("new", new))}
@@ -261,8 +261,8 @@ def test_a_file_size_limit_mid_save_keeps_the_old_file(tmp_path, sigxfsz):
     import resource
 
     X = np.random.default_rng(0).random((20, 300))
-    old = Autoencoder(hidden=(5,), epochs=0).fit(X)
-    big = Autoencoder(hidden=(200,), epochs=0).fit(X)  # ~1 MB: beyond the limit
+    old = Autoencoder(hidden=(), latent_dim=5, epochs=0).fit(X)
+    big = Autoencoder(hidden=(), latent_dim=200, epochs=0).fit(X)  # ~1 MB: beyond the limit
     path = tmp_path / "model.npz"
     old.save(path)
     size = path.stat().st_size
@@ -308,7 +308,7 @@ def test_a_concurrent_reader_sees_the_old_or_the_new_model_never_a_mix():
 
     rng = np.random.default_rng(0)
     X7, X9 = rng.random((12, 7)), rng.random((12, 9))
-    model = Autoencoder(hidden=(3,), epochs=1).fit(X7)
+    model = Autoencoder(hidden=(), latent_dim=3, epochs=1).fit(X7)
     stop, problems, reads = threading.Event(), [], [0]
 
     def reader():

@@ -90,7 +90,7 @@ def test_the_checker_catches_a_wrong_prior_gradient():
 def blob_model():
     X, y = blobs(n=300, k=3, d=8, std=1.0, seed=4)
     X = (X - X.min()) / (X.max() - X.min())
-    m = VariationalDeepEmbedding(n_clusters=3, latent_dim=2, hidden=(16,), activation="tanh",
+    m = VariationalDeepEmbedding(n_components=3, latent_dim=2, hidden=(16,), activation="tanh",
                                  likelihood="gaussian", sigma=0.1, pretrain_epochs=20, epochs=10,
                                  batch_size=32, learning_rate=1e-2).fit(X)
     return m, X, y
@@ -113,5 +113,5 @@ def test_save_load_and_bad_input(blob_model, tmp_path):
     m2 = npae.load(tmp_path / "vade.npz")
     np.testing.assert_array_equal(m2.predict_proba(X), m.predict_proba(X))
     np.testing.assert_array_equal(m2.labels_, m.labels_)
-    with pytest.raises(ValueError, match="n_clusters=20 exceeds"):
-        VariationalDeepEmbedding(hidden=(3,), n_clusters=20, pretrain_epochs=0).fit(X12)
+    with pytest.raises(ValueError, match="n_components=20 exceeds"):
+        VariationalDeepEmbedding(hidden=(3,), n_components=20, pretrain_epochs=0).fit(X12)

@@ -19,7 +19,7 @@ def X():
 
 @pytest.fixture
 def fitted(X):
-    return Autoencoder(hidden=(2,), epochs=1).fit(X)
+    return Autoencoder(hidden=(), latent_dim=2, epochs=1).fit(X)
 
 
 # ------------------------------------------------------------------ data arrays
@@ -29,7 +29,7 @@ def test_nan_and_inf_are_refused_at_fit_and_transform(X, fitted, bad):
     Xb[3, 1] = bad
     Xb[5, 2] = bad
     with pytest.raises(ValueError, match=r"X contains 2 NaN or infinite value\(s\); remove or impute"):
-        Autoencoder(hidden=(2,)).fit(Xb)
+        Autoencoder(hidden=(), latent_dim=2).fit(Xb)
     for method in (fitted.transform, fitted.reconstruct, fitted.reconstruction_error,
                    fitted.score_samples, fitted.loss_and_grads):
         with pytest.raises(ValueError, match="NaN or infinite"):
@@ -47,7 +47,7 @@ def test_one_dimensional_input_suggests_reshape(fitted):
 def test_three_dimensional_input_suggests_flattening():
     images = np.zeros((6, 3, 3))
     with pytest.raises(ValueError, match=r"got shape \(6, 3, 3\); flatten images first"):
-        Autoencoder(hidden=(2,)).fit(images)
+        Autoencoder(hidden=(), latent_dim=2).fit(images)
 
 
 def test_scalar_input_is_a_rank_error():
@@ -95,7 +95,7 @@ def test_complex_and_sparse_inputs():
 
 def test_lists_ints_and_bools_are_accepted_and_cast_to_the_model_dtype():
     for data in ([[0, 1], [1, 0], [1, 1]], np.eye(3, dtype=np.int8), np.eye(3, dtype=bool)):
-        ae = Autoencoder(hidden=(1,), epochs=1, dtype="float32").fit(data)
+        ae = Autoencoder(hidden=(), latent_dim=1, epochs=1, dtype="float32").fit(data)
         assert ae.transform(data).dtype == np.float32
 
 
@@ -108,24 +108,24 @@ def test_bce_targets_outside_unit_interval(low, high):
                                          r"\[0, 1\]; rescale the data"):
         Autoencoder(loss="bce").fit(X)
     # The same data is fine for the squared error.
-    Autoencoder(hidden=(2,), loss="mse", epochs=1).fit(X)
+    Autoencoder(hidden=(), latent_dim=2, loss="mse", epochs=1).fit(X)
 
 
 def test_bce_targets_checked_at_transform_and_for_validation_data():
     X = np.random.default_rng(1).random((8, 3))
-    ae = Autoencoder(hidden=(2,), loss="bce", epochs=1).fit(X)
+    ae = Autoencoder(hidden=(), latent_dim=2, loss="bce", epochs=1).fit(X)
     with pytest.raises(ValueError, match=r"needs targets in \[0, 1\]"):
         ae.loss_and_grads(X * 2)
     with pytest.raises(ValueError, match=r"validation_data has values in .*\[0, 1\]"):
-        Autoencoder(hidden=(2,), loss="bce", epochs=1, validation_data=X - 1).fit(X)
+        Autoencoder(hidden=(), latent_dim=2, loss="bce", epochs=1, validation_data=X - 1).fit(X)
 
 
 def test_validation_data_is_validated_like_X():
     X = np.random.default_rng(1).random((8, 3))
     with pytest.raises(ValueError, match="validation_data has 2 features, but Autoencoder is expecting 3 features"):
-        Autoencoder(hidden=(2,), epochs=1, validation_data=np.zeros((4, 2))).fit(X)
+        Autoencoder(hidden=(), latent_dim=2, epochs=1, validation_data=np.zeros((4, 2))).fit(X)
     with pytest.raises(ValueError, match="validation_data contains 3 NaN"):
-        Autoencoder(hidden=(2,), epochs=1, validation_data=np.full((1, 3), np.nan)).fit(X)
+        Autoencoder(hidden=(), latent_dim=2, epochs=1, validation_data=np.full((1, 3), np.nan)).fit(X)
 
 
 # ------------------------------------------------------------- names and choices
@@ -140,9 +140,9 @@ def test_validation_data_is_validated_like_X():
 ])
 def test_unknown_names(X, kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
-        Autoencoder(hidden=(2,), epochs=1, **kwargs).fit(X)
+        Autoencoder(hidden=(), latent_dim=2, epochs=1, **kwargs).fit(X)
     with pytest.raises(ValueError, match=pattern):
-        Autoencoder(hidden=(2,), **kwargs).initialize(X)
+        Autoencoder(hidden=(), latent_dim=2, **kwargs).initialize(X)
 
 
 def test_bce_needs_sigmoid_output(X):
@@ -150,7 +150,7 @@ def test_bce_needs_sigmoid_output(X):
                                          r"got output_activation='tanh'. Leave it None or use loss='mse'"):
         Autoencoder(loss="bce", output_activation="tanh").fit(X)
     # Explicit "sigmoid" is the one accepted spelling.
-    Autoencoder(hidden=(2,), loss="bce", output_activation="sigmoid", epochs=1).fit(X)
+    Autoencoder(hidden=(), latent_dim=2, loss="bce", output_activation="sigmoid", epochs=1).fit(X)
 
 
 # ----------------------------------------------------------- hyperparameters
@@ -167,12 +167,12 @@ def test_bce_needs_sigmoid_output(X):
                                             r"\(a string\)"),
     (dict(weight_decay=-1.0), ValueError, r"weight_decay must be a finite number >= 0"),
     (dict(dtype="float16"), ValueError, r"dtype must be 'float64' or 'float32', got 'float16'"),
-    (dict(hidden=()), ValueError, r"hidden must be an int or a tuple of positive ints, got \(\)"),
-    (dict(hidden=(4, 0)), ValueError, r"hidden must be an int or a tuple of positive ints, got \(4, 0\)"),
-    (dict(hidden="big"), TypeError, r"hidden must be an int or a tuple of positive ints, got 'big'"),
+    (dict(latent_dim=0), ValueError, r"latent_dim must be an integer >= 1, got 0"),
+    (dict(hidden=(4, 0), latent_dim=2), ValueError, r"hidden must be an int or a tuple of positive ints \(or \(\)\), got \(4, 0\)"),
+    (dict(hidden="big", latent_dim=2), TypeError, r"hidden must be an int or a tuple of positive ints \(or \(\)\), got 'big'"),
     (dict(decoder_hidden=(3, -1)), ValueError, r"decoder_hidden must be None or an int or a tuple of "
                                                r"positive ints \(or \(\)\), got \(3, -1\)"),
-    (dict(hidden=(3, 2), tied=True, decoder_hidden=(4,)), ValueError,
+    (dict(hidden=(3,), latent_dim=2, tied=True, decoder_hidden=(4,)), ValueError,
      r"tied=True needs a mirrored decoder; leave decoder_hidden=None"),
     (dict(random_state="seed"), TypeError, r"random_state must be an int seed >= 0, None or a "
                                            r"np.random.Generator, got 'seed'"),
@@ -191,7 +191,7 @@ def test_hyperparameters_are_not_validated_in_init():
 
 
 def test_tied_with_the_mirrored_decoder_spelled_out_is_fine(X):
-    ae = Autoencoder(hidden=(3, 2), decoder_hidden=(3,), tied=True, epochs=1).fit(X)
+    ae = Autoencoder(hidden=(3,), latent_dim=2, decoder_hidden=(3,), tied=True, epochs=1).fit(X)
     assert "decoder.0.W" not in ae.params_ and "decoder.1.b" in ae.params_
 
 
@@ -228,7 +228,7 @@ def test_helpers_directly():
 ])
 def test_not_fitted(X, call, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    ae = Autoencoder(hidden=(2,))
+    ae = Autoencoder(hidden=(), latent_dim=2)
     with pytest.raises(NotFittedError, match=r"this Autoencoder is not fitted yet; call fit\(X\) first"):
         call(ae, X)
     assert not (tmp_path / "never-written.npz").exists()
@@ -238,13 +238,13 @@ def test_not_fitted_error_is_both_value_and_attribute_error(X):
     # ValueError/AttributeError as in scikit-learn, so hasattr() is False on an unfitted model.
     assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
     assert not hasattr(Autoencoder(), "code_size_")
-    assert Autoencoder(hidden=(2,)).initialize(X).code_size_ == 2
+    assert Autoencoder(hidden=(), latent_dim=2).initialize(X).code_size_ == 2
 
 
 def test_gradcheck_needs_an_initialized_float64_model(X):
     with pytest.raises(ValueError, match=r"initialize the model first: model.initialize\(X\)"):
         npae.check_gradients(Autoencoder(), X)
-    ae32 = Autoencoder(hidden=(2,), dtype="float32").initialize(X)
+    ae32 = Autoencoder(hidden=(), latent_dim=2, dtype="float32").initialize(X)
     with pytest.raises(TypeError, match="check gradients in float64"):
         npae.check_gradients(ae32, X)
 
@@ -254,7 +254,7 @@ def test_divergence_on_unscaled_data_names_the_epoch_and_suggests_a_smaller_rate
     from npae.datasets import load_mnist
 
     X, _ = load_mnist(n=200)
-    ae = Autoencoder(hidden=(8,), optimizer="sgd", learning_rate=1e6, epochs=60, batch_size=200)
+    ae = Autoencoder(hidden=(), latent_dim=8, optimizer="sgd", learning_rate=1e6, epochs=60, batch_size=200)
     with np.errstate(all="ignore"), \
             pytest.raises(TrainingDivergedError,
                           match=r"(became NaN or infinite|grew to \S+ \(first epoch: \S+\)) at "
@@ -273,7 +273,7 @@ def test_divergence_in_the_very_last_step_is_not_returned_silently():
     # One full-batch step whose update overflows the weights: the loss of that
     # batch was still finite, but the model that fit() would hand back is not.
     X = np.random.default_rng(0).random((20, 5)) * 100
-    ae = Autoencoder(hidden=(3,), activation="identity", optimizer="sgd",
+    ae = Autoencoder(hidden=(), latent_dim=3, activation="identity", optimizer="sgd",
                      learning_rate=1e306, epochs=1, batch_size=20)
     with np.errstate(all="ignore"), \
             pytest.raises(TrainingDivergedError, match="at epoch 1 .*smaller learning_rate"):
@@ -282,7 +282,7 @@ def test_divergence_in_the_very_last_step_is_not_returned_silently():
 
 def test_lbfgs_divergence_or_success_never_leaves_non_finite_parameters():
     X = np.random.default_rng(0).random((20, 5)) * 1e3
-    ae = Autoencoder(hidden=(3,), optimizer="lbfgs", epochs=5)
+    ae = Autoencoder(hidden=(), latent_dim=3, optimizer="lbfgs", epochs=5)
     with np.errstate(all="ignore"):
         try:
             ae.fit(X)
@@ -293,13 +293,13 @@ def test_lbfgs_divergence_or_success_never_leaves_non_finite_parameters():
 
 
 @pytest.mark.parametrize("kwargs,exc,pattern", [
-    (dict(hidden=(3.7,)), TypeError, r"hidden must be an int or a tuple of positive ints, got \(3.7,\)"),
-    (dict(hidden="64"), TypeError, r"hidden must be an int or a tuple of positive ints, got '64'"),
-    (dict(hidden=True), TypeError, r"hidden must be an int or a tuple of positive ints, got True"),
-    (dict(hidden=None), TypeError, r"hidden must be an int or a tuple of positive ints, got None"),
-    (dict(hidden=(4,), decoder_hidden="wide"), TypeError,
+    (dict(hidden=(3.7,), latent_dim=2), TypeError, r"hidden must be an int or a tuple of positive ints \(or \(\)\), got \(3.7,\)"),
+    (dict(hidden="64", latent_dim=2), TypeError, r"hidden must be an int or a tuple of positive ints \(or \(\)\), got '64'"),
+    (dict(hidden=True, latent_dim=2), TypeError, r"hidden must be an int or a tuple of positive ints \(or \(\)\), got True"),
+    (dict(hidden=None, latent_dim=2), TypeError, r"hidden must be an int or a tuple of positive ints \(or \(\)\), got None"),
+    (dict(latent_dim=4, decoder_hidden="wide"), TypeError,
      r"decoder_hidden must be None or an int or a tuple of positive ints \(or \(\)\), got 'wide'"),
-    (dict(hidden=(4,), decoder_hidden=(2.5,)), TypeError,
+    (dict(latent_dim=4, decoder_hidden=(2.5,)), TypeError,
      r"decoder_hidden must be None or an int or a tuple of positive ints \(or \(\)\), got \(2.5,\)"),
 ])
 def test_layer_sizes_are_never_silently_rounded_or_split(X, kwargs, exc, pattern):
@@ -310,10 +310,11 @@ def test_layer_sizes_are_never_silently_rounded_or_split(X, kwargs, exc, pattern
 def test_layer_sizes_accept_ints_lists_and_integer_arrays(X):
     shapes = lambda ae: [v.shape for k, v in ae.params_.items() if k.endswith("W")]  # noqa: E731
     expected = [(4, 3), (3, 2), (2, 3), (3, 4)]
-    assert shapes(Autoencoder(hidden=[3, 2]).initialize(X)) == expected
-    assert shapes(Autoencoder(hidden=np.array([3, 2])).initialize(X)) == expected
-    assert shapes(Autoencoder(hidden=(3, 2), decoder_hidden=3).initialize(X)) == expected
-    assert shapes(Autoencoder(hidden=np.int64(2), decoder_hidden=()).initialize(X)) == [(4, 2), (2, 4)]
+    assert shapes(Autoencoder(hidden=(3,), latent_dim=2).initialize(X)) == expected
+    assert shapes(Autoencoder(hidden=np.array([3]), latent_dim=np.int64(2)).initialize(X)) == expected
+    assert shapes(Autoencoder(hidden=(3,), latent_dim=2, decoder_hidden=3).initialize(X)) == expected
+    assert shapes(Autoencoder(hidden=(), latent_dim=np.int64(2), decoder_hidden=()).initialize(X)) \
+        == [(4, 2), (2, 4)]
 
 
 def test_finite_values_too_large_for_float32_are_named_as_such():
@@ -324,7 +325,7 @@ def test_finite_values_too_large_for_float32_are_named_as_such():
                                              r"large for float32 \(max 3.4e\+38\); rescale the "
                                              r"data or use dtype='float64'"):
             Autoencoder(dtype="float32").fit(X)
-    Autoencoder(hidden=(2,), epochs=1, dtype="float64").fit(X * 1e-30)  # fine in float64
+    Autoencoder(hidden=(), latent_dim=2, epochs=1, dtype="float64").fit(X * 1e-30)  # fine in float64
 
 
 @pytest.mark.parametrize("cls", ["Autoencoder", "VariationalAutoencoder", "AdversarialAutoencoder",
@@ -336,5 +337,8 @@ def test_every_family_parses_layer_sizes_the_same_strict_way(cls, hidden, exc):
     import npae
 
     X = np.random.default_rng(0).random((6, 5))
+    # the concrete autoencoder's layer sizes are its decoder's; its code is n_selected
+    sizes = ({"decoder_hidden": hidden} if cls == "ConcreteAutoencoder"
+             else {"hidden": hidden, "latent_dim": 2})
     with pytest.raises(exc, match="hidden"):
-        getattr(npae, cls)(hidden=hidden, epochs=1).fit(X)
+        getattr(npae, cls)(**sizes, epochs=1).fit(X)

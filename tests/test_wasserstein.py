@@ -58,7 +58,7 @@ def test_penalty_input_errors():
 
 def test_training_moves_the_codes_toward_the_prior():
     X, _ = npae.load_mnist(n=600)
-    common = dict(hidden=(64, 2), activation="relu", loss="bce", epochs=8, batch_size=100,
+    common = dict(hidden=(64,), latent_dim=2, activation="relu", loss="bce", epochs=8, batch_size=100,
                   random_state=0)
     wae = npae.WassersteinAutoencoder(lam=100.0, **common).fit(X)
     plain = npae.Autoencoder(code_activation="identity", **common).fit(X)

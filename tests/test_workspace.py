@@ -90,7 +90,7 @@ def test_buffers_are_handed_out_in_order_and_only_inside_a_step():
 
 def test_results_returned_to_users_never_alias_a_buffer():
     X = np.random.default_rng(3).random((40, 12))
-    model = npae.Autoencoder(hidden=(6,), epochs=1, batch_size=8).fit(X)
+    model = npae.Autoencoder(hidden=(), latent_dim=6, epochs=1, batch_size=8).fit(X)
     ws = Workspace()
     with ws.step():
         model.loss_and_grads(X[:8])  # fill the workspace

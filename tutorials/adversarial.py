@@ -98,7 +98,7 @@ def part2_gaussian(Xtr, Xte, yte, args):
     Z = aae.transform(Xte)
     held_out = 0.5 * (np.mean(aae.discriminate(Z) < 0.5) + np.mean(aae.discriminate(P) >= 0.5))
     # The same encoder and decoder without the adversary.
-    ae = npae.Autoencoder(hidden=(*kw["hidden"], 2), activation="relu",
+    ae = npae.Autoencoder(hidden=(*kw["hidden"],), latent_dim=2, activation="relu",
                           code_activation="identity", loss="bce", epochs=args.epochs,
                           batch_size=kw.get("batch_size", 128), random_state=0).fit(Xtr)
     Zae = ae.transform(Xte)
@@ -131,7 +131,7 @@ def part3_mixture(Xtr, ytr, Xte, yte, args):
     banner("3. A mixture of 10 Gaussians, without and with labels")
     # The mixture setting of docs/adversarial.md: a discriminator strong and fast enough to
     # see the ring's hole (three steps per batch at 3e-3), a slow reconstruction phase.
-    kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="mixture", prior_components=10,
+    kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="mixture", n_components=10,
               prior_scale=1.0, generator_learning_rate=1e-3, discriminator_learning_rate=3e-3,
               discriminator_steps=3, learning_rate=2e-4, epochs=args.epochs, random_state=0)
     if args.quick:
@@ -139,7 +139,7 @@ def part3_mixture(Xtr, ytr, Xte, yte, args):
     unsup = AdversarialAutoencoder(**kw).fit(Xtr)
     sup = AdversarialAutoencoder(**kw, supervised=True).fit(Xtr, ytr)
     P = unsup.sample_prior(len(Xte), rng=1)
-    means = mixture_means(sup.prior_components, sup.latent_dim, sup.prior_scale)
+    means = mixture_means(sup.n_components, sup.latent_dim, sup.prior_scale)
     print(f"{'':>12}  {'MMD² median':>11} {'multi-scale':>11} {'D acc':>6} {'own component':>13}")
     for name, m in (("unsupervised", unsup), ("supervised", sup)):
         Z = m.transform(Xte)

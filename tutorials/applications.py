@@ -39,7 +39,8 @@ from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.classical import PCA
 from npae.classical.hashing import fit_linear_hash
-from npae.metrics import (clustering_accuracy, kmeans, mean_average_precision,
+from npae.classical import kmeans
+from npae.metrics import (clustering_accuracy, mean_average_precision,
                           precision_at_hamming_radius, precision_at_k, roc_auc, v_measure,
                           v_measure_curve)
 
@@ -48,7 +49,7 @@ from _tutorial import banner, make_parser, parse
 
 def autoencoder(k, epochs, code_activation="identity", seed=0):
     """The deep autoencoder used throughout: 784-256-64-k, mirrored decoder."""
-    return npae.Autoencoder(hidden=(256, 64, k), activation="tanh",
+    return npae.Autoencoder(hidden=(256, 64), latent_dim=k, activation="tanh",
                             code_activation=code_activation, loss="bce",
                             learning_rate=2e-3, batch_size=64, epochs=epochs,
                             random_state=seed, dtype="float32")
@@ -162,7 +163,7 @@ def clustering(X_tr, y_tr, X_te, y_te, k, epochs, out, say, rng):
             "within-class variation (slant, thickness) that reconstruction needs.")
 
     # DEC: sharpen the codes of a (denoising) autoencoder into clusters.
-    dec = npae.DeepEmbeddedClustering(hidden=(256, 64, k), activation="tanh", loss="bce",
+    dec = npae.DeepEmbeddedClustering(hidden=(256, 64), latent_dim=k, activation="tanh", loss="bce",
                                       n_clusters=10, pretrain_epochs=epochs, epochs=epochs,
                                       learning_rate=2e-3, batch_size=64, random_state=0,
                                       dtype="float32").fit(X_tr)
@@ -179,7 +180,7 @@ def clustering(X_tr, y_tr, X_te, y_te, k, epochs, out, say, rng):
                        path=os.path.join(out, "dec_codes.png"))
 
     # VaDE: a VAE whose prior is a learned mixture; clusters are its responsibilities.
-    vade = npae.VariationalDeepEmbedding(n_clusters=10, latent_dim=k, hidden=(256, 64),
+    vade = npae.VariationalDeepEmbedding(n_components=10, latent_dim=k, hidden=(256, 64),
                                          activation="tanh", pretrain_epochs=epochs,
                                          epochs=epochs, learning_rate=2e-3, batch_size=64,
                                          random_state=0, dtype="float32").fit(X_tr)
@@ -214,8 +215,8 @@ def retrieval(X_tr, y_tr, X_te, y_te, codes, epochs, out, say):
     # Semantic hashing (Salakhutdinov & Hinton): a noisy sigmoid code layer read as bits.
     bits = 16
     say(f"\nSemantic hashing with {bits} bits, Hamming ranking of the training set:")
-    sh = {nu: npae.SemanticHashingAutoencoder(hidden=(256, bits), activation="tanh", loss="bce",
-                                              noise_level=nu, epochs=epochs, learning_rate=2e-3,
+    sh = {nu: npae.SemanticHashingAutoencoder(hidden=(256,), latent_dim=bits, activation="tanh", loss="bce",
+                                              code_noise_std=nu, epochs=epochs, learning_rate=2e-3,
                                               batch_size=64, random_state=0,
                                               dtype="float32").fit(X_tr) for nu in (0.0, 2.0)}
     hashes = {"semantic hashing (noise 2)": sh[2.0].hash, "sigmoid AE (no noise)": sh[0.0].hash}

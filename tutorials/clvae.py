@@ -37,7 +37,8 @@ import npae
 from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.gradcheck import check_gradient
-from npae.metrics import gaussian_mixture, kmeans, v_measure
+from npae.classical import gaussian_mixture, kmeans
+from npae.metrics import v_measure
 from npae.families.clvae import default_prior_means, kl_to_class_prior
 
 from _tutorial import make_parser, parse

@@ -78,7 +78,7 @@ def part2_digits(X, args):
     Xtr, Xte = train_test_split(X, test_size=0.25, rng=0)
     kw = dict(n_selected=50, epochs=args.epochs, random_state=0)
     if args.quick:
-        kw.update(hidden=(32,), batch_size=50, selector_learning_rate=0.1)
+        kw.update(decoder_hidden=(32,), batch_size=50, selector_learning_rate=0.1)
     t0 = time.perf_counter()
     cae = ConcreteAutoencoder(**kw).fit(Xtr)
     print(f"trained in {time.perf_counter() - t0:.1f}s")

@@ -88,7 +88,7 @@ def spectrum(J):
 def part2_train(X_tr, X_te, hidden, lam, epochs, out, say):
     tag = "-".join(map(str, hidden))
     say(f"\n== 2. Plain AE vs CAE (λ = {lam}), encoder 784-{tag}, {epochs} epochs")
-    kw = dict(hidden=hidden, activation="sigmoid", loss="mse", learning_rate=3e-3,
+    kw = dict(hidden=hidden[:-1], latent_dim=hidden[-1], activation="sigmoid", loss="mse", learning_rate=3e-3,
               batch_size=64, epochs=epochs, random_state=0)
     models = {}
     for name, model in [("AE", npae.Autoencoder(**kw)),

@@ -76,7 +76,7 @@ def main(argv=None):
 
     say(f"\n== 2. DAE vs plain autoencoder: {len(Xtr)} training digits, one hidden layer of "
         f"{hidden} sigmoid units, {epochs} epochs, same seed")
-    kw = dict(hidden=hidden, activation="sigmoid", output_activation="sigmoid", epochs=epochs,
+    kw = dict(latent_dim=hidden, activation="sigmoid", output_activation="sigmoid", epochs=epochs,
               learning_rate=3e-3, batch_size=64, random_state=0)
     t0 = time.perf_counter()
     ae = npae.Autoencoder(**kw).fit(Xtr)
@@ -85,7 +85,7 @@ def main(argv=None):
     say(f"   {'noise':<16} {'MSE(corrupted)':>14} {'plain AE':>9} {'DAE':>9}   "
         f"{'clean: AE':>9} {'DAE':>7}")
     for name, level in LEVELS.items():
-        dae = npae.DenoisingAutoencoder(noise=name, noise_level=level, **kw).fit(Xtr)
+        dae = npae.DenoisingAutoencoder(noise=name, corruption_level=level, **kw).fit(Xtr)
         models[name] = dae
         Xc = corrupted[name]
         errors[name] = {"input": mse(Xc, Xte), "ae": mse(ae.reconstruct(Xc), Xte),

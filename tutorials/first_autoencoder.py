@@ -56,7 +56,7 @@ B2 = np.array([2.0, 2.0])        # decoder biases (one per output)    (2,)
 def review_model():
     """npae's version of the §1.3 network, with the hand-picked weights."""
     X = make_review_example()
-    ae = npae.Autoencoder(hidden=(1,), activation="sigmoid", loss="mse",
+    ae = npae.Autoencoder(hidden=(), latent_dim=1, activation="sigmoid", loss="mse",
                           optimizer="sgd", learning_rate=0.1, batch_size=10)
     ae.initialize(X)
     ae.params_["encoder.0.W"][...] = W1
@@ -109,12 +109,14 @@ def step1_forward_backward(say):
 def step2_one_sgd_step(say):
     say("\n== 2. One step of gradient descent, Θ ← Θ − ε ∂L/∂Θ (ε = 0.1)")
     ae, X = review_model()
+    ae.set_params(optimizer="sgd", learning_rate=0.1)
     loss0, grads = ae.loss_and_grads(X)
     expected = {k: ae.params_[k] - 0.1 * grads[k] for k in grads}
-    # fit() would re-initialise the weights, so take the step with the optimizer itself.
-    opt = npae.estimator.optim.SGD(learning_rate=0.1)
-    g_flat = np.concatenate([grads[k].ravel() for k in ae.params_])
-    opt.step(ae._flat.flat, g_flat)
+    # The public training step: forward, loss, backward, one update of the model's
+    # optimizer.  It is the very step fit() takes for every minibatch
+    # (npae/estimator/base.py, BaseAutoencoder.step).
+    terms = ae.step(X)
+    assert abs(terms["reconstruction"] - loss0) < 1e-15  # the loss before the update
     for k in expected:
         assert np.allclose(ae.params_[k], expected[k], rtol=0, atol=1e-15)
     loss1, _ = ae.loss_and_grads(X)
@@ -162,7 +164,7 @@ def step4_train(say, out, quick):
     say(f"toy model, L-BFGS: loss {ae.history_['loss'][0]:.4f} → {ae.history_['loss'][-1]:.4f}; "
         f"codes of the 10 observations: {np.round(ae.transform(X).ravel(), 3)}")
     Xd, _ = load_mnist(n=600 if quick else 3000)
-    digits = npae.Autoencoder(hidden=(64,), activation="sigmoid", loss="bce",
+    digits = npae.Autoencoder(hidden=(), latent_dim=64, activation="sigmoid", loss="bce",
                               epochs=3 if quick else 20, random_state=0).fit(Xd)
     say(f"digits, 784-64-784: loss {digits.history_['loss'][0]:.1f} → "
         f"{digits.history_['loss'][-1]:.1f} nats per image")

@@ -55,7 +55,7 @@ def main(argv=None):
     alpha = 3.0
     say(f"\n== 2. Training on {len(Xtr)} digits: {hidden} linear code units, k = {k}, "
         f"alpha = {alpha}, tied weights (as the paper)")
-    ae = npae.KSparseAutoencoder(hidden=hidden, k=k, alpha=alpha, tied=True, epochs=epochs,
+    ae = npae.KSparseAutoencoder(latent_dim=hidden, k=k, transform_k_factor=alpha, tied=True, epochs=epochs,
                                  learning_rate=1e-3, batch_size=64, random_state=0)
     t0 = time.perf_counter()
     ae.fit(Xtr)

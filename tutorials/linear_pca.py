@@ -95,7 +95,7 @@ def step2_trained_linear_ae(X, iters, say):
         f"(identity units, squared error, L-BFGS, {iters} iterations)")
     k = K_LINEAR
     Xc = X - X.mean(axis=0)  # centred: the biases then have nothing to do
-    ae = npae.Autoencoder(hidden=(k,), activation="identity", loss="mse", optimizer="lbfgs",
+    ae = npae.Autoencoder(hidden=(), latent_dim=k, activation="identity", loss="mse", optimizer="lbfgs",
                           epochs=iters, random_state=0).fit(Xc)
     pca = PCA(k).fit(Xc)
     ev = np.linalg.eigvalsh(Xc.T @ Xc / len(X))[::-1]  # all eigenvalues, 1/n, descending
@@ -125,7 +125,7 @@ def step2_trained_linear_ae(X, iters, say):
 def step3_weight_decay(X, lam, say):
     say(f"\n== 3. Weight decay lam = {lam} on both layers: the ordered components (Kunin et al.)")
     k = K_LINEAR
-    ae = npae.Autoencoder(hidden=(k,), activation="identity", loss="mse", weight_decay=lam,
+    ae = npae.Autoencoder(hidden=(), latent_dim=k, activation="identity", loss="mse", weight_decay=lam,
                           optimizer="lbfgs", epochs=2000, random_state=1).fit(X)
     n = len(X)
     pca = PCA(k).fit(X)
@@ -165,7 +165,7 @@ def step4_nonlinear(n_digits, ks, hidden, epochs, say):
            "models": {}}
     for k in ks:
         pca = PCA(k).fit(X_tr64)
-        ae = npae.Autoencoder(hidden=(hidden, k), activation="relu", code_activation="identity",
+        ae = npae.Autoencoder(hidden=(hidden,), latent_dim=k, activation="relu", code_activation="identity",
                               loss="bce", learning_rate=3e-3, batch_size=32, epochs=epochs,
                               random_state=0, dtype="float32").fit(X_tr)
         # reconstruction_error is the per-row mean over pixels: x 784 for H&S's per image

@@ -62,9 +62,9 @@ class _SVM:
 
 
 def two_d_detectors(epochs, seed):
-    ae = npae.Autoencoder(hidden=(16, 1), activation="tanh", code_activation="identity",
+    ae = npae.Autoencoder(hidden=(16,), latent_dim=1, activation="tanh", code_activation="identity",
                           epochs=epochs, batch_size=32, learning_rate=3e-3, random_state=seed)
-    ocnn = npae.OneClassNeuralNetwork(hidden=(16, 2), epochs=epochs, pretrain_epochs=epochs // 4,
+    ocnn = npae.OneClassNeuralNetwork(hidden=(16,), latent_dim=2, epochs=epochs, pretrain_epochs=epochs // 4,
                                       batch_size=32, learning_rate=3e-3, random_state=seed)
     dets = {
         "density: Gaussian (Mahalanobis)": OutlierDetector(estimator="input", score="mahalanobis"),
@@ -156,7 +156,7 @@ def part_two(args, say, epochs):
     novel = (y_te == args.novel_digit).astype(int)
     say(f"trained on {len(X_tr)} digits without any {args.novel_digit}; {len(X_te)} held out, "
         f"{novel.sum()} of them {args.novel_digit}s; {epochs} epochs per network")
-    net = dict(hidden=(128, 16), activation="tanh", code_activation="identity", epochs=epochs,
+    net = dict(hidden=(128,), latent_dim=16, activation="tanh", code_activation="identity", epochs=epochs,
                batch_size=64, learning_rate=2e-3, random_state=0)
     dets = {
         "AE: reconstruction error": OutlierDetector(estimator=npae.Autoencoder(**net),
@@ -169,7 +169,7 @@ def part_two(args, say, epochs):
         "OC-NN": OutlierDetector(estimator=npae.OneClassNeuralNetwork(
             **{**net, "pretrain_epochs": max(1, epochs // 2)}), standardize=False),
         "DAGMM": OutlierDetector(estimator=npae.DeepAutoencodingGMM(
-            **{**net, "hidden": (128, 2), "learning_rate": 1e-3}), standardize=False),
+            **{**net, "hidden": (128,), "latent_dim": 2, "learning_rate": 1e-3}), standardize=False),
         "VAE: -ELBO": OutlierDetector(estimator=npae.VariationalAutoencoder(
             latent_dim=16, hidden=(128,), epochs=epochs, batch_size=64, random_state=0)),
     }

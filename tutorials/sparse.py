@@ -86,7 +86,7 @@ def part2_ng_exercise(X, quick, out, say):
     n_patches, iters = (2000, 60) if quick else (10000, 400)
     P = cut_patches(X, n_patches, rng=0)
     say(f"   {P.shape[0]} patches of 64 pixels, normalised to [0.1, 0.9] as in sampleIMAGES.m")
-    ng = dict(hidden=25, activation="sigmoid", output_activation="sigmoid", rho=0.01, beta=3.0,
+    ng = dict(latent_dim=25, activation="sigmoid", output_activation="sigmoid", rho=0.01, beta=3.0,
               weight_decay=1e-4, optimizer="lbfgs", epochs=iters)
 
     # Gradient check as Ng does it: all 3,289 parameters (--quick: 400 of them,
@@ -131,7 +131,7 @@ def part3_h2o(X, quick, out, say):
     say("\n== 3. h2o's setting: tanh, 100 hidden units, target average activation -0.1")
     n_train, epochs = (1500, 3) if quick else (6000, 20)
     Xtr, Xva = X[:n_train], X[6000:7000] if not quick else X[n_train:n_train + 500]
-    kw = dict(hidden=100, activation="tanh", rho=-0.1, epochs=epochs, learning_rate=3e-3,
+    kw = dict(latent_dim=100, activation="tanh", rho=-0.1, epochs=epochs, learning_rate=3e-3,
               batch_size=64, random_state=0)
     plain = npae.SparseAutoencoder(beta=0.0, **kw).fit(Xtr)
     sparse = npae.SparseAutoencoder(beta=1.0, **kw).fit(Xtr)

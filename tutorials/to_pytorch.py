@@ -191,7 +191,7 @@ def main(argv=None):
         X_tr, X_te, hidden, E1, E2 = X_tr[:1000], X_te[:300], (64, 16), 3, 3
     else:
         hidden, E1, E2 = (256, 64, 30), 10, 10
-    kw = dict(hidden=hidden, activation="tanh", code_activation="identity", loss="bce",
+    kw = dict(hidden=hidden[:-1], latent_dim=hidden[-1], activation="tanh", code_activation="identity", loss="bce",
               learning_rate=1e-3, batch_size=128, random_state=0)
 
     say(f"== 1. An npae autoencoder, 784-{'-'.join(map(str, hidden))}-..-784, on "

@@ -51,7 +51,7 @@ def default_estimator(n_samples, n_features, random_state=0):
     if n_features <= MAX_INPUT_DENSITY_FEATURES:
         return None
     from ..families.autoencoder import Autoencoder
-    return Autoencoder(hidden=(64, 8), activation="tanh", code_activation="identity", epochs=30,
+    return Autoencoder(hidden=(64,), latent_dim=8, activation="tanh", code_activation="identity", epochs=30,
                        batch_size=64, random_state=random_state)
 
 

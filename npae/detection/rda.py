@@ -52,7 +52,7 @@ class RobustDeepAutoencoder(Hyperparameters):
     Parameters
     ----------
     autoencoder : npae family or None, default None
-        The network (cloned); None: ``Autoencoder(hidden=(64, 8), activation="tanh",
+        The network (cloned); None: ``Autoencoder(hidden=(64,), latent_dim=8, activation="tanh",
         code_activation="identity")``. Its ``epochs`` is ignored (``inner_epochs`` is used).
     penalty : {"l1", "l21"}, default "l21"
         Entry-wise (``l1``) or row-wise (``l21``) sparsity of ``S``.
@@ -105,7 +105,7 @@ class RobustDeepAutoencoder(Hyperparameters):
         X = check_array(X, name="X", min_samples=2)
         if self.autoencoder is None:
             from ..families.autoencoder import Autoencoder
-            ae = Autoencoder(hidden=(64, 8), activation="tanh", code_activation="identity",
+            ae = Autoencoder(hidden=(64,), latent_dim=8, activation="tanh", code_activation="identity",
                              random_state=self.random_state)
         else:
             ae = type(self.autoencoder)(**self.autoencoder.get_params(deep=False))

@@ -39,59 +39,37 @@ import abc
 import numpy as np
 
 from .._validation import check_array, check_output, check_rng, not_fitted
-from .hyperparams import (ArrayLike, Boolean, Callables, FloatDtype, HasMethods, Hyperparameters,
-                           Interval, NoneValue, Options, Param, PathLike, RandomState)
+from .hyperparams import Hyperparameters
+from .settings import TRAINING_SETTINGS, document_training_settings
 from ..nn import batch as batch_ops
 from ..nn import get_ops
-from ..nn.params import FlatParams
+from .params import FlatParams
 from ..terms.penalties import weight_decay
 from . import fitting, training
+from .fitting import Fitting
 from .inference import Inference
-from .persistence import FORMAT_VERSION, load, save
 from .training import ParamGroup
 
-# load and FORMAT_VERSION live in persistence.py; re-exported for code written
-# against npae 0.1, where they were defined here.
-__all__ = ["BaseAutoencoder", "load", "FORMAT_VERSION"]
+__all__ = ["BaseAutoencoder"]
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
-class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
+class BaseAutoencoder(Fitting, Inference, Hyperparameters, abc.ABC):
     """The shared estimator; subclass it to write a family (see the module docstring).
 
-    Training settings (every family has them; see :class:`npae.Autoencoder`
-    for their meaning): ``weight_decay``, ``init``, ``optimizer``,
-    ``learning_rate``, ``batch_size``, ``epochs``, ``validation_data``,
-    ``validation_fraction``, ``early_stopping``, ``n_iter_no_change``,
-    ``tol``, ``lr_schedule``, ``callbacks``, ``checkpoint_path``,
-    ``checkpoint_every``, ``warm_start``, ``random_state``, ``dtype``,
-    ``verbose``; the controls are described in :mod:`npae.estimator.callbacks`,
-    :mod:`npae.estimator.schedules`, :mod:`npae.estimator.fitting` and :mod:`npae.estimator.sources`.
+    Training settings: every family has those of :mod:`npae.estimator.settings`,
+    listed in its docstring's *Other Parameters* section (generated from the
+    declarations, with the family's own defaults).
     """
 
-    _parameters_last = {
-        "weight_decay": Param(0.0, Interval("real", 0, None)),
-        "init": Param("auto", Options("auto", "glorot", "he")),
-        "optimizer": Param("adam", Options("adam", "sgd", "momentum", "lbfgs"), HasMethods("step")),
-        "learning_rate": Param(1e-3, Interval("real", 0, None, closed="neither")),
-        "batch_size": Param(128, Interval("int", 1, None)),
-        "epochs": Param(10, Interval("int", 0, None)),
-        "validation_data": Param(None, NoneValue(), ArrayLike()),
-        "validation_fraction": Param(None, NoneValue(), Interval("real", 0, 1, closed="neither")),
-        "early_stopping": Param(False, Boolean()),
-        "n_iter_no_change": Param(10, Interval("int", 1, None)),
-        "tol": Param(1e-4, Interval("real", 0, None)),
-        "lr_schedule": Param(None, NoneValue(), Options("step", "cosine", "plateau"),
-                             HasMethods("factor")),
-        "callbacks": Param(None, NoneValue(), Callables()),
-        "checkpoint_path": Param(None, NoneValue(), PathLike()),
-        "checkpoint_every": Param(1, Interval("int", 1, None)),
-        "warm_start": Param(False, Boolean()),
-        "random_state": Param(0, RandomState()),
-        "dtype": Param("float64", FloatDtype()),
-        "verbose": Param(0, Boolean(), Interval("int", 0, 2)),
-    }
+    #: the training settings of every family, declared and documented in one place
+    _parameters_last = TRAINING_SETTINGS
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        document_training_settings(cls)  # the family's docstring lists them; it cannot drift
+
     #: small configurations of the family (settings dicts) for checks and tests
     _examples = ({},)
     #: fitted attributes (beyond params_) that save() stores and load() restores
@@ -214,85 +192,6 @@ class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
                 "(or initialize(X) to allocate parameters without training)"
             )
 
-    # -------------------------------------------------------- fit / initialize
-    def fit(self, X, y=None):
-        """Train on ``X`` (and labels ``y`` for families that use them). Returns self.
-
-        Transactional: everything is validated and the new model is built
-        aside; it replaces the fitted state of ``self`` in one step at the end.
-        A fit that fails before training leaves ``self`` as it was.  A fit
-        that diverges after at least one good epoch raises
-        :class:`npae.TrainingDivergedError` and leaves the model at the
-        parameters of its last good epoch (usable); Ctrl-C keeps the partly
-        trained model with ``history_["interrupted"] = True``.
-
-        Minibatches come from a fresh permutation every epoch; permutations,
-        initial parameters, hold-out and every stochastic term come from
-        generators seeded by ``random_state`` (:mod:`npae.estimator.streams`):
-        the same seed gives the same parameters.  With ``optimizer="lbfgs"``
-        the whole set is one batch, ``epochs`` the iteration budget, and the
-        random draws are held fixed.  ``X`` may also be an ``np.memmap`` or a
-        ``.npy`` path, read a minibatch at a time (:mod:`npae.estimator.sources`).
-        """
-        return self._fit(X, y)
-
-    def partial_fit(self, X, y=None):
-        """One pass over the rows of ``X`` in minibatches (scikit-learn's out-of-core convention).
-
-        The first call initialises the model, later ones keep the optimizer
-        state; rows in the order given; a call that raises changes nothing.
-        Details, and how it reproduces ``fit`` bit for bit: :mod:`npae.estimator.fitting`.
-
-        ``X``: array-like, np.memmap or ``.npy`` path (n_samples, n_features);
-        ``y``: labels (n_samples,) for families that use them.  Returns self.
-        """
-        return fitting.partial_fit(self, X, y)
-
-    def initialize(self, X, y=None):
-        """Validate ``X`` (and ``y``), build the networks, draw initial parameters.
-
-        Mirrors ``fit`` without training (for gradient checks).  Returns self.
-        """
-        return self._fit(X, y, train=False)
-
-    def _fit(self, X, y, train=True, prepare=None):
-        warm = train and self.warm_start and hasattr(self, "params_")
-        new, X, y, streams = fitting.new_model(self, X, y, prepare, warm)
-        if not train:
-            self._install(new)
-            return self
-        rows, val = fitting.split_validation(new, X, y, streams.split)
-        try:
-            fit = training.fit_lbfgs if new.optimizer == "lbfgs" else training.fit_minibatch
-            fit(new, X, y, rows, streams, val)
-        except training.TrainingDivergedError as exc:
-            if new.history_["loss"]:  # at least one good epoch: keep it
-                new._after_fit()
-                self._install(new)
-            raise exc
-        except KeyboardInterrupt:
-            new.history_["interrupted"] = True
-            new._after_fit()
-            self._install(new)
-            raise
-        new._after_fit()
-        self._install(new)
-        return self
-
-    def _install(self, new):
-        """Replace the fitted state of ``self`` by that of ``new`` in one assignment.
-
-        Only what a fit sets is replaced; other attributes (hyperparameters,
-        or what a framework such as scikit-learn attaches) stay.
-        """
-        names = set(self._hyperparameters)
-        fitted = {k: v for k, v in new.__dict__.items() if k not in names}
-        old = self.__dict__.get("_fitted_names", frozenset())
-        state = {k: v for k, v in self.__dict__.items() if k not in old}
-        state.update(fitted)
-        state["_fitted_names"] = frozenset(fitted) | {"_fitted_names"}
-        self.__dict__ = state
-
     def _allocate(self, shapes, values):
         """One flat buffer for every parameter; ``params_`` are named views into it."""
         self._flat = FlatParams(shapes, self._dtype)
@@ -384,7 +283,7 @@ class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
 
         Examples
         --------
-        >>> ae = npae.Autoencoder(hidden=(8, 4)).initialize(X)   # doctest: +SKIP
+        >>> ae = npae.Autoencoder(hidden=(8,), latent_dim=4).initialize(X)   # doctest: +SKIP
         >>> for Xb in np.array_split(X, 10):                      # doctest: +SKIP
         ...     terms = ae.step(Xb)
         """
@@ -418,29 +317,3 @@ class BaseAutoencoder(Inference, Hyperparameters, abc.ABC):
                     for s, opt, _ in groups:
                         opt.step(theta[s], grads.flat[s])  # θ ← θ − η · update(∂L/∂θ)
         return {k: float(v) for k, v in terms.items()}  # nothing outlives the step's buffers
-
-    def __sklearn_tags__(self):
-        """Estimator tags for scikit-learn >= 1.6 (imported only when scikit-learn asks).
-
-        The real restrictions: labels required (``_uses_labels``), and, for a
-        Bernoulli likelihood, non-negative input (``positive_only``).  A
-        Bernoulli likelihood needs its targets in [0, 1]; scikit-learn has no
-        tag for an upper bound, so ``check_estimator`` cannot be run on such a
-        setting (see ``tests/test_sklearn_conformance.py``).
-        """
-        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
-
-        return Tags(estimator_type=None,
-                    target_tags=TargetTags(required=bool(self._uses_labels)),
-                    transformer_tags=TransformerTags(preserves_dtype=[]),
-                    input_tags=InputTags(positive_only=bool(self._needs_unit_interval())))
-
-    # ------------------------------------------------------------ save / load
-    def save(self, path):
-        """Save to ``.npz``: parameters, fitted state and JSON metadata (no pickle).
-
-        The file is written to a temporary file beside ``path`` and moved into
-        place only when complete, so an interrupted save never destroys an
-        existing file.  See :mod:`npae.estimator.persistence`.
-        """
-        return save(self, path)

@@ -35,9 +35,9 @@ import numpy as np
 
 from .._validation import check_int, check_rng
 
-__all__ = ["as_data_source", "iter_minibatches", "epoch_order", "default_block_rows"]
+__all__ = ["as_data_source", "iter_minibatches", "epoch_order", "default_block_rows", "BLOCK_VALUES"]
 
-#: values per block by default: 32 MB in float32, 64 MB in float64
+#: values per block by default (reading and validation): 32 MB in float32, 64 MB in float64
 BLOCK_VALUES = 1 << 23
 
 

@@ -42,11 +42,12 @@ import numpy as np
 
 from .._validation import unbox_labels
 from . import training
+from . import persistence
 from .persistence import _check_target
 from .sources import check_source, gather, is_out_of_core
 from .streams import random_streams
 
-__all__ = ["check_training_settings", "validate_training_data", "new_model",
+__all__ = ["Fitting", "check_training_settings", "validate_training_data", "new_model",
            "split_validation", "validation_set", "partial_fit"]
 
 
@@ -200,3 +201,118 @@ def _check_minibatch_optimizer(model):
         raise ValueError(f"{type(model).__name__}: partial_fit takes minibatch steps; "
                          "optimizer='lbfgs' works on the whole data set only (use fit, or "
                          "optimizer='adam')")
+
+
+class Fitting:
+    """The scikit-learn side of every family: ``fit``, ``partial_fit``, ``initialize``,
+    ``save`` and the estimator tags (mixed into :class:`~npae.estimator.base.BaseAutoencoder`).
+
+    ``fit`` runs :meth:`BaseAutoencoder.step` over shuffled minibatches
+    (:mod:`npae.estimator.training`); what it adds is the transaction: a new
+    model is built and trained aside and installed in one assignment.
+    """
+
+    # -------------------------------------------------------- fit / initialize
+    def fit(self, X, y=None):
+        """Train on ``X`` (and labels ``y`` for families that use them). Returns self.
+
+        Transactional: everything is validated and the new model is built
+        aside; it replaces the fitted state of ``self`` in one step at the end.
+        A fit that fails before training leaves ``self`` as it was.  A fit
+        that diverges after at least one good epoch raises
+        :class:`npae.TrainingDivergedError` and leaves the model at the
+        parameters of its last good epoch (usable); Ctrl-C keeps the partly
+        trained model with ``history_["interrupted"] = True``.
+
+        Minibatches come from a fresh permutation every epoch; permutations,
+        initial parameters, hold-out and every stochastic term come from
+        generators seeded by ``random_state`` (:mod:`npae.estimator.streams`):
+        the same seed gives the same parameters.  With ``optimizer="lbfgs"``
+        the whole set is one batch, ``epochs`` the iteration budget, and the
+        random draws are held fixed.  ``X`` may also be an ``np.memmap`` or a
+        ``.npy`` path, read a minibatch at a time (:mod:`npae.estimator.sources`).
+        """
+        return self._fit(X, y)
+
+    def partial_fit(self, X, y=None):
+        """One pass over the rows of ``X`` in minibatches (scikit-learn's out-of-core convention).
+
+        The first call initialises the model, later ones keep the optimizer
+        state; rows in the order given; a call that raises changes nothing.
+        Details, and how it reproduces ``fit`` bit for bit: :mod:`npae.estimator.fitting`.
+
+        ``X``: array-like, np.memmap or ``.npy`` path (n_samples, n_features);
+        ``y``: labels (n_samples,) for families that use them.  Returns self.
+        """
+        return partial_fit(self, X, y)
+
+    def initialize(self, X, y=None):
+        """Validate ``X`` (and ``y``), build the networks, draw initial parameters.
+
+        Mirrors ``fit`` without training (for gradient checks).  Returns self.
+        """
+        return self._fit(X, y, train=False)
+
+    def _fit(self, X, y, train=True, prepare=None):
+        warm = train and self.warm_start and hasattr(self, "params_")
+        new, X, y, streams = new_model(self, X, y, prepare, warm)
+        if not train:
+            self._install(new)
+            return self
+        rows, val = split_validation(new, X, y, streams.split)
+        try:
+            fit = training.fit_lbfgs if new.optimizer == "lbfgs" else training.fit_minibatch
+            fit(new, X, y, rows, streams, val)
+        except training.TrainingDivergedError as exc:
+            if new.history_["loss"]:  # at least one good epoch: keep it
+                new._after_fit()
+                self._install(new)
+            raise exc
+        except KeyboardInterrupt:
+            new.history_["interrupted"] = True
+            new._after_fit()
+            self._install(new)
+            raise
+        new._after_fit()
+        self._install(new)
+        return self
+
+    def _install(self, new):
+        """Replace the fitted state of ``self`` by that of ``new`` in one assignment.
+
+        Only what a fit sets is replaced; other attributes (hyperparameters,
+        or what a framework such as scikit-learn attaches) stay.
+        """
+        names = set(self._hyperparameters)
+        fitted = {k: v for k, v in new.__dict__.items() if k not in names}
+        old = self.__dict__.get("_fitted_names", frozenset())
+        state = {k: v for k, v in self.__dict__.items() if k not in old}
+        state.update(fitted)
+        state["_fitted_names"] = frozenset(fitted) | {"_fitted_names"}
+        self.__dict__ = state
+
+    def __sklearn_tags__(self):
+        """Estimator tags for scikit-learn >= 1.6 (imported only when scikit-learn asks).
+
+        The real restrictions: labels required (``_uses_labels``), and, for a
+        Bernoulli likelihood, non-negative input (``positive_only``).  A
+        Bernoulli likelihood needs its targets in [0, 1]; scikit-learn has no
+        tag for an upper bound, so ``check_estimator`` cannot be run on such a
+        setting (see ``tests/test_sklearn_conformance.py``).
+        """
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type=None,
+                    target_tags=TargetTags(required=bool(self._uses_labels)),
+                    transformer_tags=TransformerTags(preserves_dtype=[]),
+                    input_tags=InputTags(positive_only=bool(self._needs_unit_interval())))
+
+    # ------------------------------------------------------------ save / load
+    def save(self, path):
+        """Save to ``.npz``: parameters, fitted state and JSON metadata (no pickle).
+
+        The file is written to a temporary file beside ``path`` and moved into
+        place only when complete, so an interrupted save never destroys an
+        existing file.  See :mod:`npae.estimator.persistence`.
+        """
+        return persistence.save(self, path)

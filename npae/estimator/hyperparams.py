@@ -26,6 +26,7 @@ from __future__ import annotations
 import inspect
 import numbers
 import os
+import warnings as _warnings
 
 import numpy as np
 
@@ -211,9 +212,10 @@ class Param:
     of an inherited parameter (e.g. ``"epochs": Param(50)``).
     """
 
-    def __init__(self, default, *constraints):
+    def __init__(self, default, *constraints, doc=None):
         self.default = default
         self.constraints = constraints
+        self.doc = doc  # (type, description) for a generated docstring section, or None
 
     def describe(self):
         return " or ".join(str(c) for c in self.constraints)
@@ -223,20 +225,53 @@ class Param:
 class Hyperparameters:
     """Estimator plumbing from ``_parameters`` declarations (see the module docstring).
 
-    Class attributes: ``_parameters`` (this class's own declarations) and
+    Class attributes: ``_parameters`` (this class's own declarations),
     ``_parameters_last`` (declarations that close the signature, e.g. the
-    training settings shared by every family).  The merged, ordered result is
-    ``cls._hyperparameters`` (name -> Param).
+    training settings shared by every family) and ``_renamed`` ({old name: new
+    name} of settings renamed in this class).  The merged, ordered result is
+    ``cls._hyperparameters`` (name -> Param); ``cls._renames`` merges the renames.
+
+    A class may not redeclare a shared (``_parameters_last``) setting with
+    constraints of its own: that would give one name two meanings (DEC's
+    assignment tolerance once shared ``tol`` with early stopping).  It may
+    move its default (a declaration without constraints).
     """
 
     _parameters: dict = {}
     _parameters_last: dict = {}
+    _renamed: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._hyperparameters = _merge(cls)
+        cls._renames = {}
+        for klass in reversed(cls.__mro__):
+            cls._renames.update(klass.__dict__.get("_renamed", {}))
         if "__init__" not in cls.__dict__:
             cls.__init__ = _make_init(cls)
+
+    @classmethod
+    def _upgrade_settings(cls, settings, warn=True):
+        """Settings written with old names, as a dict with the current names.
+
+        ``warn``: a ``FutureWarning`` naming the new name for each old one (a
+        user's call); ``load`` passes False (the file, not the user, used the
+        old name).  Families extend this for a change of meaning (see
+        :class:`npae.Autoencoder`'s ``hidden``).
+        """
+        settings = dict(settings)
+        for old, new in cls._renames.items():
+            if old not in settings:
+                continue
+            if new in settings:
+                raise TypeError(f"{cls.__name__}: {old!r} is the old name of {new!r}; pass "
+                                f"only {new!r}")
+            if warn:
+                _warnings.warn(f"{cls.__name__}: the setting {old!r} is now called {new!r} "
+                               f"(npae 0.3); the old name will stop working in npae 0.4",
+                               FutureWarning, stacklevel=4)
+            settings[new] = settings.pop(old)
+        return settings
 
     @classmethod
     def _get_param_names(cls):
@@ -249,6 +284,11 @@ class Hyperparameters:
     def set_params(self, **params):
         """Set hyperparameters; unknown names raise a ValueError. Returns self."""
         valid = self._get_param_names()
+        params = {k: v for k, v in params.items()}
+        for old, new in self._renames.items():  # old names: mapped, with a FutureWarning
+            if old in params:
+                params = Hyperparameters._upgrade_settings.__func__(type(self), params)
+                break
         for key, value in params.items():
             if key not in valid:
                 raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "
@@ -283,14 +323,20 @@ class Hyperparameters:
 def _merge(cls):
     """Merged declarations: the own ones first (base classes' before subclasses'),
     then the ``_parameters_last`` ones; a redeclaration without constraints only
-    moves the default."""
+    moves the default; a shared setting redeclared with constraints is refused."""
     own, last = {}, {}
     for klass in reversed(cls.__mro__):
         for target, attr in ((own, "_parameters"), (last, "_parameters_last")):
             for name, p in klass.__dict__.get(attr, {}).items():
                 prev = own.get(name) or last.get(name)
                 if prev is not None and not p.constraints:
-                    p = Param(p.default, *prev.constraints)
+                    p = Param(p.default, *prev.constraints, doc=prev.doc)
+                elif name in last and attr == "_parameters":
+                    raise TypeError(
+                        f"{klass.__name__} redeclares the shared setting {name!r} with "
+                        f"constraints of its own; one name, one meaning: give the family's "
+                        f"setting its own name (declare {name!r}: Param(default) without "
+                        "constraints to change only its default)")
                 (last if name in last else own if name in own else target)[name] = p
     return {**own, **last}
 
@@ -300,6 +346,7 @@ def _make_init(cls):
     params = cls._hyperparameters
 
     def __init__(self, **kwargs):
+        kwargs = type(self)._upgrade_settings(kwargs)  # old names -> new, with a FutureWarning
         unknown = sorted(set(kwargs) - set(params))
         if unknown:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) "

@@ -1,7 +1,7 @@
 """Optimizers: SGD, momentum, Adam, and a full-batch L-BFGS driver (scipy).
 
 The first-order optimizers update a flat parameter vector in place from a
-flat gradient vector of the same length (see :mod:`npae.nn.params`): one
+flat gradient vector of the same length (see :mod:`npae.estimator.params`): one
 fused vector operation per step, whatever the number of tensors.  A model
 that trains several parts with separate optimizers (the adversarial
 autoencoder) gives each its own contiguous slice of the buffer.

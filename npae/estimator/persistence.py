@@ -177,7 +177,7 @@ _SCHEMA = {"format": str, "format_version": int, "npae_version": str, "family": 
            "class": str, "hyperparameters": dict, "n_features_in": int, "history": dict}
 
 #: hyperparameters that count units (each unit has at least one stored parameter)
-_SIZE_NAMES = ("latent_dim", "n_selected", "prior_components", "k")
+_SIZE_NAMES = ("latent_dim", "n_selected", "n_components", "k")
 
 
 def _check_meta(meta, path):
@@ -334,6 +334,9 @@ def load(path):
         params = _members(archive, "param:", path)
         try:
             hyper = {k: _from_json(v) for k, v in meta["hyperparameters"].items()}
+            # files of earlier versions: old names mapped, silently (the file used them,
+            # not the user)
+            hyper = cls._upgrade_settings(hyper, warn=False)
             unknown = set(hyper) - set(cls._hyperparameters)
             if unknown:
                 raise ValueError(f"unknown hyperparameters {sorted(unknown)} for {cls.__name__}")

@@ -21,24 +21,14 @@ import os
 
 import numpy as np
 
-from .batches import _open_npy, iter_minibatches
+from .batches import BLOCK_VALUES, _memory_map, _open_npy, iter_minibatches
 
 __all__ = ["is_out_of_core", "check_source", "gather", "minibatches", "BLOCK_VALUES"]
-
-#: values validated at a time (64 MB in float64)
-BLOCK_VALUES = 1 << 23
 
 
 def is_out_of_core(X):
     """True for a path, an ``np.memmap`` or an array viewing one."""
-    if isinstance(X, (str, os.PathLike)):
-        return True
-    a = X
-    while isinstance(a, np.ndarray):
-        if isinstance(a, np.memmap):
-            return True
-        a = a.base
-    return False
+    return isinstance(X, (str, os.PathLike)) or _memory_map(X) is not None
 
 
 def _open(X, name):
@@ -143,9 +133,7 @@ def minibatches(X, rows, batch_size, rng, dtype):
         yield from iter_minibatches(X, batch_size, rng, dtype=dtype, check_finite=False)
         return
     n = len(rows)
-    order = rng.permutation(n)
-    if rows is not None:
-        order = rows[order]
+    order = rows[rng.permutation(n)]
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         yield idx, gather(X, idx, dtype)

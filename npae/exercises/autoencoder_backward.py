@@ -2,7 +2,7 @@
 autoencoder (review §1.1–1.3, §2.2) with a sigmoid code and a Bernoulli
 cross-entropy output from logits.
 
-Reference: :class:`npae.Autoencoder` ``(hidden=(h,), activation="sigmoid",
+Reference: :class:`npae.Autoencoder` ``(latent_dim=h, activation="sigmoid",
 loss="bce")``, computed with its networks (:mod:`npae.exercises._networks`).
 """
 

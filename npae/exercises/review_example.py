@@ -1,7 +1,7 @@
 """Exercise ``review_example``: the review's §1.3 network, forward, gradients and
 one step of gradient descent by hand.
 
-Reference: :class:`npae.Autoencoder` ``(hidden=(1,), activation="sigmoid",
+Reference: :class:`npae.Autoencoder` ``(latent_dim=1, activation="sigmoid",
 loss="mse")``, the model of ``tutorials/first_autoencoder.py``, on
 :func:`npae.datasets.make_review_example`.
 """
@@ -68,7 +68,7 @@ PARAMS = ("W1", "b1", "W2", "b2")
 
 def _model(X, W1, b1, W2, b2):
     """npae's §1.3 model with these weights."""
-    ae = Autoencoder(hidden=(1,), activation="sigmoid", loss="mse").initialize(X)
+    ae = Autoencoder(hidden=(), latent_dim=1, activation="sigmoid", loss="mse").initialize(X)
     for name, value in zip(("encoder.0.W", "encoder.0.b", "decoder.0.W", "decoder.0.b"),
                            (W1, b1, W2, b2)):
         ae.params_[name][...] = value

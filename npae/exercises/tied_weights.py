@@ -1,7 +1,7 @@
 """Exercise ``tied_weights``: a tied autoencoder, decoder weights W2 = W1ᵀ (review
 §2.2); the gradient of the shared W is the sum of its two uses.
 
-Reference: :class:`npae.Autoencoder` ``(hidden=(h,), activation="sigmoid",
+Reference: :class:`npae.Autoencoder` ``(latent_dim=h, activation="sigmoid",
 loss="bce", tied=True)``, computed with its networks (:mod:`npae.exercises._networks`).
 """
 

@@ -127,7 +127,7 @@ class DenoisingModule(AutoencoderModule):
 
     def __init__(self, model, dtype):
         super().__init__(model, dtype)
-        self.noise, self.noise_level = model.noise, float(model.noise_level)
+        self.noise, self.noise_level = model.noise, float(model.corruption_level)
         self.register_buffer("noise_range", torch.tensor(model.noise_range_, dtype=dtype))
 
     def corrupt(self, X, generator=None):

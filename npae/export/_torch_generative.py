@@ -135,7 +135,7 @@ class AdversarialModule(ExportedModule):
         self.discriminator = MLP(model.discriminator_, dtype)
         self.bce = model.loss == "bce"
         self.prior, self.scale = model.prior, float(model.prior_scale)
-        self.n_components, self.latent_dim = int(model.prior_components), int(model.latent_dim)
+        self.n_components, self.latent_dim = int(model.n_components), int(model.latent_dim)
         self.supervised = bool(getattr(model, "supervised_", False))
 
     def encode(self, X):

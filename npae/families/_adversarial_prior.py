@@ -96,10 +96,10 @@ class PriorMixin:
                     "without labels)"
                 )
             classes = np.unique(y)
-            if classes.size > self.prior_components:
+            if classes.size > self.n_components:
                 raise ValueError(
-                    f"y has {classes.size} classes but the prior has prior_components="
-                    f"{self.prior_components}; set prior_components >= {classes.size}"
+                    f"y has {classes.size} classes but the prior has n_components="
+                    f"{self.n_components}; set n_components >= {classes.size}"
                 )
             self.supervised_ = True
             self.classes_ = classes
@@ -159,13 +159,13 @@ class PriorMixin:
     def _draw_prior(self, rng, n, components=None):
         """n draws z ~ p(z) (row i from mixture component ``components[i]`` if given)."""
         return draw_prior(self.prior, rng, n, self.latent_dim, self.prior_scale,
-                          self.prior_components, components, self._dtype)
+                          self.n_components, components, self._dtype)
 
     def _disc_input(self, Z, comp):
         """The discriminator's input: z, or [z, one-hot(component)] when supervised."""
         if comp is None:
             return Z
-        onehot = np.zeros((Z.shape[0], int(self.prior_components)), dtype=Z.dtype)
+        onehot = np.zeros((Z.shape[0], int(self.n_components)), dtype=Z.dtype)
         onehot[np.arange(Z.shape[0]), comp] = 1.0
         return np.hstack([Z, onehot])  # (n, k + K)
 
@@ -179,8 +179,8 @@ class PriorMixin:
         if getattr(self, "supervised_", False):
             return self._validate_y(np.array(comp), n)
         comp = check_labels(np.array(comp), n, name="component")
-        if comp.min() < 0 or comp.max() >= self.prior_components:
-            raise ValueError(f"component must lie in [0, {self.prior_components - 1}], "
+        if comp.min() < 0 or comp.max() >= self.n_components:
+            raise ValueError(f"component must lie in [0, {self.n_components - 1}], "
                              f"got {np.unique(comp).tolist()}")
         return comp
 
@@ -234,7 +234,7 @@ class PriorMixin:
         if self.prior != "mixture":
             raise ValueError(f"prior_occupancy applies to prior='mixture' (prior={self.prior!r})")
         comp = self._validate_y(y, np.shape(X)[0]) if y is not None else None
-        return prior_occupancy(self.transform(X), self.prior_components, self.prior_scale, comp)
+        return prior_occupancy(self.transform(X), self.n_components, self.prior_scale, comp)
 
     def _set_extra_state(self, state):
         self.supervised_ = bool(state.get("supervised_", False))

@@ -89,7 +89,7 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         likelihood for data in [0, 1] (see "Defaults" above); "mse" for
         other data.
     prior : {"gaussian", "mixture", "uniform"}, default="gaussian"
-    prior_components : int, default=10
+    n_components : int, default=10
         K, the number of mixture components (prior="mixture").  With labels,
         at least the number of classes.
     prior_scale : float, default=5.0
@@ -104,12 +104,6 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         True: the supervised variant, ``fit(X, y)`` puts class ``c`` on mixture
         component ``c`` (needs prior="mixture").  False: ``y`` is ignored (as
         for every unsupervised family: scikit-learn passes one to ``fit``).
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        As for :class:`npae.Autoencoder`; ``learning_rate`` (default 3e-3) is
-        the reconstruction phase's step.  One fresh optimizer per phase; with
-        "adam" the adversarial phases use β1 = 0.5.  Weight decay joins phase
-        (1) for encoder and decoder weights and (2) for the discriminator's.
 
     Attributes
     ----------
@@ -128,6 +122,11 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         when unsupervised.
     encoder_, decoder_, discriminator_ : npae.nn.MLP
 
+    Notes
+    -----
+    ``learning_rate`` is the reconstruction phase's step; one fresh optimizer per phase ("adam":
+    β1 = 0.5 in the adversarial ones); weight decay joins phases (1) and (2).
+
     Examples
     --------
     >>> import numpy as np, npae
@@ -139,7 +138,8 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
 
     _examples = ({"hidden": (5,), "latent_dim": 2, "discriminator_hidden": (4,)},
                  {"hidden": (5,), "latent_dim": 2, "discriminator_hidden": (4,), "prior": "mixture",
-                  "prior_components": 3, "loss": "bce", "weight_decay": 0.01})
+                  "n_components": 3, "loss": "bce", "weight_decay": 0.01})
+    _renamed = {"prior_components": "n_components"}
     _parameters = {
         "hidden": Param((256,), LayerSizes(allow_empty=True)),
         "latent_dim": Param(8, Interval("int", 1, None)),
@@ -151,7 +151,7 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         "output_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
         "loss": Param("bce", Options("mse", "bce")),
         "prior": Param("gaussian", Options(*PRIORS)),
-        "prior_components": Param(10, Interval("int", 1, None)),
+        "n_components": Param(10, Interval("int", 1, None)),
         "prior_scale": Param(5.0, Interval("real", 0, None, closed="neither")),
         "discriminator_learning_rate": Param(1e-3, Interval("real", 0, None, closed="neither")),
         "discriminator_steps": Param(2, Interval("int", 1, None)),
@@ -190,7 +190,7 @@ class AdversarialAutoencoder(PriorMixin, BaseAutoencoder):
         self.decoder_ = MLP.build("decoder", (k, *dec, n_features),
                                   [act] * len(dec) + [dec_last])
         # The supervised discriminator sees [z, one-hot(y)] (Makhzani et al. §2.3).
-        n_in = k + (self.prior_components if getattr(self, "supervised_", False) else 0)
+        n_in = k + (self.n_components if getattr(self, "supervised_", False) else 0)
         self.discriminator_ = MLP.build(
             "discriminator", (n_in, *dis, 1),
             [self.discriminator_activation] * len(dis) + ["identity"])

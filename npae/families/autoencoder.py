@@ -19,8 +19,13 @@ relation to PCA).
 
 from __future__ import annotations
 
+import numbers
+import warnings
+
+import numpy as np
+
 from .._validation import check_layer_sizes
-from ..estimator.hyperparams import Boolean, LayerSizes, NoneValue, Options, Param
+from ..estimator.hyperparams import Boolean, Interval, LayerSizes, NoneValue, Options, Param
 from ..nn import ACTIVATIONS, MLP, get_ops
 from ..nn.losses import decoder_last_activation, decoder_output, reconstruction_loss
 from ..estimator.registry import register
@@ -35,13 +40,19 @@ class Autoencoder(BaseAutoencoder):
 
     Parameters
     ----------
-    hidden : int or tuple of int, default=(64,)
-        Encoder layer sizes; the last one is the code size.  ``(256, 64)``
-        means d → 256 → 64 and, by default, a mirrored decoder 64 → 256 → d.
+    hidden : tuple of int, default=()
+        The encoder's hidden layers, between the input and the code (the same
+        meaning in every family).  ``hidden=(256,), latent_dim=64`` means
+        d → 256 → 64 and, by default, a mirrored decoder 64 → 256 → d.
+        (Before npae 0.3 ``hidden`` ended with the code size; a call that
+        passes ``hidden`` without ``latent_dim`` is read that way for one more
+        release, with a ``FutureWarning``.)
+    latent_dim : int, default=64
+        The code size k (the same name in every family).
     decoder_hidden : tuple of int or None, default=None
         Decoder hidden sizes (between code and output).  None mirrors the
         encoder.  h2o's ``hidden = c(300, 100, 300)`` is
-        ``hidden=(300, 100), decoder_hidden=(300,)``.
+        ``hidden=(300,), latent_dim=100, decoder_hidden=(300,)``.
     activation : str, default="sigmoid"
         Hidden units: "identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus".
     code_activation : str or None, default=None
@@ -56,41 +67,6 @@ class Autoencoder(BaseAutoencoder):
     tied : bool, default=False
         Decoder weights are the transposes of the encoder's (mirrored decoder
         only); the gradients of both uses add up.
-    weight_decay : float, default=0.0
-        λ in (λ/2) Σ ‖W‖² over all weight matrices (not biases).
-    init : {"auto", "glorot", "he"}, default="auto"
-    optimizer : {"adam", "sgd", "momentum", "lbfgs"} or optimizer object, default="adam"
-    learning_rate : float, default=1e-3
-    batch_size : int, default=128
-    epochs : int, default=10
-        Passes over the data (iterations for "lbfgs").
-    validation_data : array-like or None
-        Held-out rows; ``history_["val_loss"]`` gets the loss on them per epoch.
-    validation_fraction : float in (0, 1) or None, default=None
-        Hold out this fraction of the training rows instead (drawn from
-        ``random_state``); exclusive with ``validation_data``.
-    early_stopping : bool, default=False
-        Stop when the validation loss (the training loss without a validation
-        set) has not improved by more than ``tol`` for ``n_iter_no_change``
-        epochs, and keep the parameters of the best epoch (``best_epoch_``).
-    n_iter_no_change : int, default=10
-    tol : float, default=1e-4
-    lr_schedule : {None, "step", "cosine", "plateau"} or schedule object, default=None
-        Scales every step size per epoch; see :mod:`npae.estimator.schedules`.
-    callbacks : list of callables or None
-        ``f(model, epoch, logs)`` after every epoch; return True (or raise
-        ``npae.StopTraining``) to stop.
-    checkpoint_path : str, os.PathLike or None
-        Save the model there (atomically) every ``checkpoint_every`` epochs.
-    checkpoint_every : int, default=1
-    warm_start : bool, default=False
-        A refit starts from the current parameters (fresh optimizer state).
-    random_state : int, Generator or None, default=0
-    dtype : {"float64", "float32"}, default="float64"
-    verbose : {0, 1, 2} or bool, default=0
-        0 silent; 1 a line per epoch (loss with its unit, validation loss,
-        learning rate, seconds); 2 also progress with an ETA within epochs
-        longer than ~2 s.
 
     Attributes
     ----------
@@ -108,12 +84,13 @@ class Autoencoder(BaseAutoencoder):
     encoder_, decoder_ : npae.nn.MLP
     """
 
-    _examples = ({"hidden": (5, 3), "activation": "tanh"},
-                 {"hidden": (4,), "loss": "bce", "tied": True},
-                 {"hidden": (5, 3), "decoder_hidden": (4,), "activation": "softplus",
+    _examples = ({"hidden": (5,), "latent_dim": 3, "activation": "tanh"},
+                 {"latent_dim": 4, "loss": "bce", "tied": True},
+                 {"hidden": (5,), "latent_dim": 3, "decoder_hidden": (4,), "activation": "softplus",
                   "code_activation": "identity", "weight_decay": 0.1})
     _parameters = {
-        "hidden": Param((64,), LayerSizes()),
+        "hidden": Param((), LayerSizes(allow_empty=True)),
+        "latent_dim": Param(64, Interval("int", 1, None)),
         "decoder_hidden": Param(None, NoneValue(), LayerSizes(allow_empty=True)),
         "activation": Param("sigmoid", Options(*ACTIVATIONS)),
         "code_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
@@ -122,14 +99,36 @@ class Autoencoder(BaseAutoencoder):
         "tied": Param(False, Boolean()),
     }
 
+    #: ``hidden`` ended with the code size before npae 0.3 (see ``_upgrade_settings``)
+    _hidden_held_code = True
+
+    @classmethod
+    def _upgrade_settings(cls, settings, warn=True):
+        """Old names, and ``hidden`` without ``latent_dim`` in its pre-0.3 meaning."""
+        settings = super()._upgrade_settings(settings, warn)
+        hidden = settings.get("hidden")
+        if cls._hidden_held_code and "hidden" in settings and "latent_dim" not in settings:
+            sizes = (hidden,) if isinstance(hidden, numbers.Integral) else hidden
+            if isinstance(sizes, (tuple, list, np.ndarray)) and len(sizes):  # else: validation's
+                if warn:
+                    warnings.warn(
+                        f"{cls.__name__}(hidden={hidden!r}) without latent_dim: since npae 0.3 "
+                        f"hidden holds only the layers before the code, and the code size is "
+                        f"latent_dim; read as hidden={tuple(sizes[:-1])!r}, "
+                        f"latent_dim={sizes[-1]!r}. Pass both to silence this warning "
+                        "(from npae 0.4 hidden alone means the layers before the code)",
+                        FutureWarning, stacklevel=4)
+                settings["hidden"], settings["latent_dim"] = tuple(sizes[:-1]), sizes[-1]
+        return settings
+
     def _check_settings(self):
         self._layer_sizes()
         decoder_last_activation(self.loss, self.output_activation)
 
     # ---------------------------------------------------------------- build
     def _layer_sizes(self):
-        """(encoder hidden sizes, decoder hidden sizes), validated."""
-        hidden = check_layer_sizes(self.hidden, "hidden")
+        """(encoder layer sizes ending with the code, decoder hidden sizes), validated."""
+        hidden = (*check_layer_sizes(self.hidden, "hidden", allow_empty=True), int(self.latent_dim))
         if self.decoder_hidden is None:
             dec = hidden[-2::-1]
         else:

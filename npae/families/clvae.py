@@ -72,9 +72,6 @@ class ConditionalLatentVAE(VariationalAutoencoder):
         The class labels, in the order of the rows of ``prior_means``.
         None: the sorted distinct labels seen by ``fit``.  With an explicit
         list, labels outside it are an error at fit time.
-    hidden, activation, likelihood, ..., verbose
-        As for :class:`VariationalAutoencoder` (``warmup_epochs`` ramps β;
-        ``iwae_samples`` must be 1).  ``validation_data``: a pair (X, y).
 
     Attributes
     ----------
@@ -88,6 +85,10 @@ class ConditionalLatentVAE(VariationalAutoencoder):
 
     Notes
     -----
+    The VAE's settings (``hidden``, ``latent_dim``, ``activation``, ``likelihood``, ...)
+    are as for :class:`VariationalAutoencoder` (``warmup_epochs`` ramps β;
+    ``iwae_samples`` must be 1); ``validation_data`` is a pair (X, y).
+
     Without labels (``transform``, ``score_samples``, ``elbo(X)``,
     ``log_likelihood(X)``, ``sample(n)``) the prior is the mixture
     p(z) = Σ_y π_y N(m_y, I), so ``elbo(X)`` is a bound on log p(x) (its KL

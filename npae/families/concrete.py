@@ -63,7 +63,7 @@ class ConcreteAutoencoder(BaseAutoencoder):
     ----------
     n_selected : int, default=50
         k, the number of features to select.
-    hidden : int or tuple of int, default=(320, 320)
+    decoder_hidden : int or tuple of int, default=(320, 320)
         Decoder hidden sizes, k → 320 → 320 → d (the paper's decoder has two
         hidden layers of 320 units).  ``()`` is a linear decoder.
     activation : str, default="leaky_relu"
@@ -85,11 +85,6 @@ class ConcreteAutoencoder(BaseAutoencoder):
         nearly uniform after 20 epochs and no better than random pixels.
     epochs : int, default=50
         The temperature reaches ``temperature[1]`` at the last epoch.
-    weight_decay, init, optimizer, learning_rate, batch_size, validation_data,
-    random_state, dtype, verbose
-        As in :class:`npae.Autoencoder` (weight decay on the decoder's weights
-        only; α starts from U(−r, r), r = sqrt(6/(k + d)); L-BFGS is refused:
-        the temperature anneals over minibatch epochs).
 
     Attributes
     ----------
@@ -110,20 +105,27 @@ class ConcreteAutoencoder(BaseAutoencoder):
         selection converges — the paper's convergence diagnostic), "val_loss",
         "time".
 
+    Notes
+    -----
+    Training settings: (weight decay on the decoder's weights only;
+    α starts from U(−r, r), r = sqrt(6/(k + d)); L-BFGS is refused: the temperature anneals
+    over minibatch epochs).
+
     Examples
     --------
     >>> import numpy as np, npae
     >>> X = np.random.default_rng(0).random((64, 10))
-    >>> cae = npae.ConcreteAutoencoder(n_selected=3, hidden=(8,), epochs=3).fit(X)
+    >>> cae = npae.ConcreteAutoencoder(n_selected=3, decoder_hidden=(8,), epochs=3).fit(X)
     >>> cae.transform(X).shape, cae.selected_features_.shape
     ((64, 3), (3,))
     """
 
-    _examples = ({"n_selected": 3, "hidden": (5,)},
-                 {"n_selected": 2, "hidden": (), "loss": "bce"})
+    _examples = ({"n_selected": 3, "decoder_hidden": (5,)},
+                 {"n_selected": 2, "decoder_hidden": (), "loss": "bce"})
+    _renamed = {"hidden": "decoder_hidden"}
     _parameters = {
         "n_selected": Param(50, Interval("int", 1, None)),
-        "hidden": Param((320, 320), LayerSizes(allow_empty=True)),
+        "decoder_hidden": Param((320, 320), LayerSizes(allow_empty=True)),
         "activation": Param("leaky_relu", Options(*ACTIVATIONS)),
         "output_activation": Param(None, NoneValue(), Options(*ACTIVATIONS)),
         "loss": Param("mse", Options("mse", "bce")),
@@ -152,7 +154,7 @@ class ConcreteAutoencoder(BaseAutoencoder):
         if k > n_features:
             raise ValueError(f"n_selected={k} exceeds the number of features ({n_features}); "
                              "choose n_selected <= n_features")
-        hidden = check_layer_sizes(self.hidden, "hidden", allow_empty=True)
+        hidden = check_layer_sizes(self.decoder_hidden, "decoder_hidden", allow_empty=True)
         last = decoder_last_activation(self.loss, self.output_activation)
         self.decoder_ = MLP.build("decoder", (k, *hidden, n_features),
                                   [self.activation] * len(hidden) + [last])

@@ -56,9 +56,7 @@ class ContractiveAutoencoder(Autoencoder):
         λ ≥ 0, the weight of the mean squared Frobenius norm of the encoder
         Jacobian.  Its scale depends on the data: with ``loss="mse"`` on
         digits in [0, 1] values around 0.01–1 are a useful range.
-    hidden, decoder_hidden, activation, code_activation, output_activation, loss, \
-tied, weight_decay, init, optimizer, learning_rate, batch_size, epochs, \
-validation_data, random_state, dtype, verbose
+    hidden, latent_dim, decoder_hidden, activation, code_activation, output_activation, loss, tied
         As in :class:`npae.Autoencoder`.  Every activation of the encoder is
         allowed; ReLU and leaky ReLU use their a.e. derivative (f'' = 0), so
         their penalty is piecewise quadratic in the weights.
@@ -73,14 +71,14 @@ validation_data, random_state, dtype, verbose
     --------
     >>> import numpy as np, npae
     >>> X = np.random.default_rng(0).random((200, 20))
-    >>> cae = npae.ContractiveAutoencoder(hidden=(8,), lam=0.1, epochs=2).fit(X)
+    >>> cae = npae.ContractiveAutoencoder(latent_dim=8, lam=0.1, epochs=2).fit(X)
     >>> cae.jacobian(X[:3]).shape
     (3, 8, 20)
     """
 
-    _examples = ({"hidden": (5, 3), "lam": 0.5},
-                 {"hidden": (4,), "activation": "tanh", "lam": 1.0, "loss": "bce"},
-                 {"hidden": (5, 4, 3), "activation": "softplus", "lam": 0.3})
+    _examples = ({"hidden": (5,), "latent_dim": 3, "lam": 0.5},
+                 {"latent_dim": 4, "activation": "tanh", "lam": 1.0, "loss": "bce"},
+                 {"hidden": (5, 4), "latent_dim": 3, "activation": "softplus", "lam": 0.3})
     _parameters = {"lam": Param(0.1, Interval("real", 0, None))}
 
     # ---------------------------------------------------------------- loss

@@ -13,7 +13,7 @@ Objective (mean over the n observations of a batch)::
 
 Symbols: z_c the code of the compression network (encoder q_θ, decoder p_φ), z_r the
 two reconstruction features, MLN the estimation network (an MLP with a softmax
-output over K = ``n_gmm`` components), γ (n, K) the soft memberships, φ, μ, Σ the
+output over K = ``n_components`` components), γ (n, K) the soft memberships, φ, μ, Σ the
 mixture's weights, means and covariances estimated from the batch, E the sample
 energy, λ1 = ``lambda_energy``, λ2 = ``lambda_cov`` (the paper's 0.1 and 0.005).
 Norms get 1e-12 under the square root (the same value in the backward pass).
@@ -66,39 +66,42 @@ class DeepAutoencodingGMM(Autoencoder):
 
     Parameters
     ----------
-    hidden, decoder_hidden, activation, code_activation, tied
+    hidden, latent_dim, decoder_hidden, activation, code_activation, tied
         The compression network, as in :class:`npae.Autoencoder` (tanh units, a
         linear code; the paper's codes are 1- or 2-dimensional).
     loss : {"mse"}
         Squared error only (the reconstruction features assume x̂ in the data space).
     estimation_hidden : tuple of int, default (10,)
         Hidden layers of the estimation network (tanh).
-    n_gmm : int, default 4
+    n_components : int, default 4
         K, the mixture's components.
     lambda_energy : float, default 0.1
     lambda_cov : float, default 0.005
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs, validation_data,
-    random_state, dtype, verbose
-        Training, as in :class:`npae.Autoencoder`. Batches need more rows than
-        components (the mixture is estimated from each batch).
 
     Attributes
     ----------
     params_ : dict
         ``encoder.*``, ``decoder.*`` and ``estimation.*``.
     phi_, means_, covariances_ : the mixture on all training rows, (K,), (K, k+2), (K, k+2, k+2)
+
+    Notes
+    -----
+    Training settings: Batches need more rows than components (the
+    mixture is estimated from each batch).
     """
 
-    _examples = ({"hidden": (5, 2), "n_gmm": 2, "estimation_hidden": (4,)},
-                 {"hidden": (4,), "n_gmm": 3, "lambda_energy": 0.5, "lambda_cov": 0.1})
+    _examples = ({"hidden": (5,), "latent_dim": 2, "n_components": 2, "estimation_hidden": (4,)},
+                 {"latent_dim": 4, "n_components": 3, "lambda_energy": 0.5, "lambda_cov": 0.1})
+    _renamed = {"n_gmm": "n_components"}
     _parameters = {
-        "hidden": Param((32, 2)),
+        "hidden": Param((32,)),
+        "latent_dim": Param(2),
         "activation": Param("tanh"),
         "code_activation": Param("identity"),
         "loss": Param("mse", Options("mse")),
         "estimation_hidden": Param((10,), LayerSizes(allow_empty=True)),
         "estimation_activation": Param("tanh", Options(*ACTIVATIONS)),
-        "n_gmm": Param(4, Interval("int", 1, None)),
+        "n_components": Param(4, Interval("int", 1, None)),
         "lambda_energy": Param(0.1, Interval("real", 0, None)),
         "lambda_cov": Param(0.005, Interval("real", 0, None)),
     }
@@ -106,7 +109,7 @@ class DeepAutoencodingGMM(Autoencoder):
 
     def _build(self, n_features, y=None):
         shapes = super()._build(n_features, y)
-        sizes = (self.encoder_.n_out + 2, *tuple(self.estimation_hidden), int(self.n_gmm))
+        sizes = (self.encoder_.n_out + 2, *tuple(self.estimation_hidden), int(self.n_components))
         acts = [self.estimation_activation] * len(tuple(self.estimation_hidden)) + ["identity"]
         self.estimation_ = MLP.build("estimation", sizes, acts)
         return {**shapes, **self.estimation_.param_shapes()}

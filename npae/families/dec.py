@@ -12,7 +12,7 @@ Objective (mean over the n observations of a batch; P held fixed)::
 Symbols: z_i = q_θ(x_i) the code of the encoder q_θ, μ_j the cluster centres
 (parameter ``"clusters.centers"``, (n_clusters, k); the paper's μ_j, renamed to keep
 ``mu`` for a VAE's encoder mean), α the degrees of freedom of the Student-t kernel
-(``alpha``, 1 in the paper), Q the soft assignments, P the sharpened target, q̄
+(``student_df``, 1 in the paper), Q the soft assignments, P the sharpened target, q̄
 the assignments under the *frozen* parameters θ_T, μ_T of the last refresh.
 
 Initialisation (the paper's §3.2): an autoencoder of the same encoder is
@@ -29,12 +29,14 @@ T iterations").  It is stored as a frozen copy of the parameters
 p_i is recomputed exactly for any row of any minibatch without row indices,
 and ``_loss`` reads P as state: the gradient check holds P fixed, as the
 paper's gradients (eqs. 4–5) do.  Training stops when fewer than a fraction
-``tol`` of the training points change cluster between two refreshes.  The
+``assignment_tol`` of the training points change cluster between two refreshes.  The
 decoder keeps its pretrained weights (DEC discards it; it is kept for
 ``inverse_transform`` and is not trained).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 from scipy.special import logsumexp
@@ -43,7 +45,7 @@ from .._validation import check_rng
 from ..classical.kmeans import kmeans
 from ..estimator.hyperparams import Interval, Options, Param
 from ..nn.network import accumulate
-from ..nn.params import pack_like
+from ..estimator.params import pack_like
 from ..estimator.registry import register
 from .autoencoder import Autoencoder
 from .denoising import DenoisingAutoencoder
@@ -80,9 +82,9 @@ class DeepEmbeddedClustering(Autoencoder):
     Parameters
     ----------
     n_clusters : int, default=10
-    alpha : float, default=1.0
+    student_df : float, default=1.0
         Degrees of freedom of the Student-t kernel.
-    hidden, decoder_hidden, activation, code_activation, output_activation, loss, tied
+    hidden, latent_dim, decoder_hidden, activation, code_activation, output_activation, loss, tied
         The autoencoder, as in :class:`npae.Autoencoder`.  Defaults: the
         paper's d–500–500–2000–10, ReLU units, linear codes.
     pretrain : {"denoising", "plain", "stacked_denoising"}, default="denoising"
@@ -92,16 +94,12 @@ class DeepEmbeddedClustering(Autoencoder):
         whole stack fine-tuned without noise (``pretrain_epochs`` per layer and
         for the fine-tuning; needs a mirrored, untied decoder).
     pretrain_epochs : int, default=50
-    noise_level : float, default=0.2
+    corruption_level : float, default=0.2
         Masking fraction of the denoising pretraining (the paper's 20 % dropout).
     update_interval : int, default=1
         Epochs between refreshes of the target P.
-    tol : float, default=0.001
+    assignment_tol : float, default=0.001
         Stop when fewer than this fraction of assignments change between refreshes.
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        As in :class:`npae.Autoencoder`; they also drive the pretraining
-        (with ``pretrain_epochs``).  The paper uses SGD at 0.01 and batches of 256.
 
     Attributes
     ----------
@@ -117,25 +115,45 @@ class DeepEmbeddedClustering(Autoencoder):
     history_ : dict
         Per epoch "loss", "kl", "changed" (fraction of training points that
         changed cluster at the last refresh).
+
+    Notes
+    -----
+    Training settings: they also drive the pretraining (with
+    ``pretrain_epochs``).  The paper uses SGD at 0.01 and batches of 256.
     """
 
-    _examples = ({"hidden": (5, 2), "n_clusters": 3, "pretrain_epochs": 2, "batch_size": 4,
+    _examples = ({"hidden": (5,), "latent_dim": 2, "n_clusters": 3, "pretrain_epochs": 2, "batch_size": 4,
                   "activation": "tanh"},
-                 {"hidden": (4, 3), "n_clusters": 2, "alpha": 2.0, "pretrain": "plain",
+                 {"hidden": (4,), "latent_dim": 3, "n_clusters": 2, "student_df": 2.0, "pretrain": "plain",
                   "pretrain_epochs": 1, "activation": "tanh", "loss": "bce"},
-                 {"hidden": (5, 2), "n_clusters": 2, "pretrain": "stacked_denoising",
+                 {"hidden": (5,), "latent_dim": 2, "n_clusters": 2, "pretrain": "stacked_denoising",
                   "pretrain_epochs": 1, "activation": "softplus"})
+    _renamed = {"alpha": "student_df", "noise_level": "corruption_level"}
+
+    @classmethod
+    def _upgrade_settings(cls, settings, warn=True):
+        """Before npae 0.3 DEC's ``tol`` was both its assignment tolerance and early
+        stopping's; it is early stopping's alone now: say so when it is passed."""
+        if not warn and "tol" in settings and "assignment_tol" not in settings:
+            settings = {**settings, "assignment_tol": settings["tol"]}  # a file of npae < 0.3
+        if warn and "tol" in settings and "assignment_tol" not in settings:
+            warnings.warn(f"{cls.__name__}(tol=...) sets early stopping's tolerance only since "
+                          "npae 0.3; DEC's stopping rule (the fraction of changed assignments) "
+                          "is assignment_tol", FutureWarning, stacklevel=4)
+        return super()._upgrade_settings(settings, warn)
+
     _parameters = {
         "n_clusters": Param(10, Interval("int", 1, None)),
-        "alpha": Param(1.0, Interval("real", 0, None, closed="neither")),
-        "hidden": Param((500, 500, 2000, 10)),
+        "student_df": Param(1.0, Interval("real", 0, None, closed="neither")),
+        "hidden": Param((500, 500, 2000)),
+        "latent_dim": Param(10),
         "activation": Param("relu"),
         "code_activation": Param("identity"),
         "pretrain": Param("denoising", Options("denoising", "plain", "stacked_denoising")),
         "pretrain_epochs": Param(50, Interval("int", 0, None)),
-        "noise_level": Param(0.2, Interval("real", 0, 1)),
+        "corruption_level": Param(0.2, Interval("real", 0, 1)),
         "update_interval": Param(1, Interval("int", 1, None)),
-        "tol": Param(0.001, Interval("real", 0, 1)),
+        "assignment_tol": Param(0.001, Interval("real", 0, 1)),
     }
     _state = ("target_theta_", "target_freq_", "labels_", "init_labels_")
     _diagnostics = ("changed",)
@@ -171,21 +189,22 @@ class DeepEmbeddedClustering(Autoencoder):
                              f"samples {X.shape[0]}; lower n_clusters")
         seed = int(check_rng(self.random_state).integers(2**31 - 1))
         settings = {k: getattr(self, k) for k in (
-            "hidden", "decoder_hidden", "activation", "code_activation", "output_activation",
+            "hidden", "latent_dim", "decoder_hidden", "activation", "code_activation", "output_activation",
             "loss", "tied", "weight_decay", "init", "optimizer", "learning_rate", "batch_size",
             "dtype")}
         if self.pretrain == "stacked_denoising":  # the paper's: greedy SDAE, then fine-tuning
-            for k in ("hidden", "activation", "code_activation", "loss", "decoder_hidden", "tied",
+            for k in ("hidden", "latent_dim", "activation", "code_activation", "loss", "decoder_hidden",
+                      "tied",
                       "output_activation"):
                 settings.pop(k)
-            ae = pretrain_stack(X, self.hidden, family="denoising", activation=self.activation,
-                                layer_params={"noise": "masking", "noise_level": self.noise_level},
+            ae = pretrain_stack(X, self.hidden, self.latent_dim, family="denoising", activation=self.activation,
+                                layer_params={"noise": "masking", "corruption_level": self.corruption_level},
                                 code_activation=self.code_activation, loss=self.loss,
                                 pretrain_epochs=int(self.pretrain_epochs),
                                 finetune_epochs=int(self.pretrain_epochs), random_state=seed,
                                 **settings)
         else:
-            ae = (DenoisingAutoencoder(noise="masking", noise_level=self.noise_level, **settings)
+            ae = (DenoisingAutoencoder(noise="masking", corruption_level=self.corruption_level, **settings)
                   if self.pretrain == "denoising" else Autoencoder(**settings))
             ae.set_params(epochs=int(self.pretrain_epochs), random_state=seed).fit(X)
         self._flat.assign({**ae.params_, "clusters.centers": self.params_["clusters.centers"]})
@@ -209,7 +228,7 @@ class DeepEmbeddedClustering(Autoencoder):
     def _assignments(self, params, X):
         """Q of rows X under ``params``.  (n, d) -> (n, K)"""
         Z = self._encode(params, X)
-        return soft_assignments(Z, params["clusters.centers"], float(self.alpha))[0]
+        return soft_assignments(Z, params["clusters.centers"], float(self.student_df))[0]
 
     def _target(self, X):
         """P of rows X, from the frozen parameters and frequencies (state, not θ)."""
@@ -220,7 +239,7 @@ class DeepEmbeddedClustering(Autoencoder):
         P = self._target(X)  # (n, K), held fixed
         Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, k)
         M = params["clusters.centers"]  # (K, k)
-        a = float(self.alpha)
+        a = float(self.student_df)
         Q, inv, diff = soft_assignments(Z, M, a)
         n = X.shape[0]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -241,7 +260,7 @@ class DeepEmbeddedClustering(Autoencoder):
         labels = np.argmax(Q, axis=1)
         self._changed = float(np.mean(labels != self.labels_))
         self.labels_ = labels
-        if self._changed < self.tol:  # the paper's stopping rule
+        if self._changed < self.assignment_tol:  # the paper's stopping rule
             self._stop = True
             return
         self.target_theta_ = self._flat.flat.copy()

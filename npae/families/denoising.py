@@ -16,7 +16,7 @@ process T (:mod:`npae.terms.noise`: ``"masking"`` sets a fraction ν of the
 entries to 0, ``"gaussian"`` adds σ ε, ``"salt_and_pepper"`` sets a fraction
 ν to the minimum or maximum value), q_θ the encoder, p_φ the decoder, ℓ the
 reconstruction loss *against the clean x*, Ω_wd weight decay.  ν or σ is
-``noise_level``.
+``corruption_level``.
 
 A fresh x̃ is drawn for every minibatch from the training generator, so each
 epoch sees new corruptions (an expectation over T, estimated by one draw per
@@ -56,19 +56,13 @@ class DenoisingAutoencoder(Autoencoder):
 
     Parameters
     ----------
-    hidden, decoder_hidden, activation, code_activation, output_activation, loss, tied
+    hidden, latent_dim, decoder_hidden, activation, code_activation, output_activation, loss, tied
         Architecture, as in :class:`npae.Autoencoder`.
     noise : {"masking", "gaussian", "salt_and_pepper"}, default="masking"
         Corruption process (see :mod:`npae.terms.noise`).
-    noise_level : float, default=0.25
+    corruption_level : float, default=0.25
         ν, the corrupted fraction of each row, in [0, 1] (masking,
         salt-and-pepper), or σ >= 0 (Gaussian).
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        Training, as in :class:`npae.Autoencoder`.  The validation loss is the
-        denoising loss (a corrupted copy of the validation rows, drawn from a
-        generator seeded by the epoch); for the plain reconstruction error of
-        clean data use ``reconstruction_error``.
 
     Attributes
     ----------
@@ -77,30 +71,37 @@ class DenoisingAutoencoder(Autoencoder):
     noise_range_ : ndarray of shape (2,)
         (min, max) of the training data: the salt-and-pepper values.
 
+    Notes
+    -----
+    Training settings: The validation loss is the denoising loss (a
+    corrupted copy of the validation rows, drawn from a generator seeded by the epoch); for
+    the plain reconstruction error of clean data use ``reconstruction_error``.
+
     Examples
     --------
     >>> import numpy as np, npae
     >>> X = np.random.default_rng(0).random((100, 16))
-    >>> dae = npae.DenoisingAutoencoder(hidden=8, noise="masking", noise_level=0.25,
+    >>> dae = npae.DenoisingAutoencoder(latent_dim=8, noise="masking", corruption_level=0.25,
     ...                                 epochs=2).fit(X)
     >>> np.array_equal(dae.transform(X), dae.transform(X))   # no noise at inference
     True
     """
 
-    _examples = ({"hidden": (5, 3)},
-                 {"hidden": (4,), "noise": "gaussian", "noise_level": 0.3, "loss": "bce"},
-                 {"hidden": (4,), "noise": "salt_and_pepper", "noise_level": 0.2, "tied": True})
+    _examples = ({"hidden": (5,), "latent_dim": 3},
+                 {"latent_dim": 4, "noise": "gaussian", "corruption_level": 0.3, "loss": "bce"},
+                 {"latent_dim": 4, "noise": "salt_and_pepper", "corruption_level": 0.2, "tied": True})
+    _renamed = {"noise_level": "corruption_level"}
     _parameters = {
         "noise": Param("masking", Options(*NOISES)),
-        "noise_level": Param(0.25, Interval("real", 0, None)),
+        "corruption_level": Param(0.25, Interval("real", 0, None)),
     }
     _state = ("noise_range_",)
 
     def _check_settings(self):
-        if self.noise != "gaussian" and self.noise_level > 1:
+        if self.noise != "gaussian" and self.corruption_level > 1:
             raise ValueError(
-                f"noise_level is the corrupted fraction nu for noise={self.noise!r} and must be "
-                f"in [0, 1], got {self.noise_level!r}"
+                f"corruption_level is the corrupted fraction nu for noise={self.noise!r} and must be "
+                f"in [0, 1], got {self.corruption_level!r}"
             )
 
     def _prepare_fit(self, X, y):
@@ -112,8 +113,8 @@ class DenoisingAutoencoder(Autoencoder):
         """x̃ ~ T(x̃ | x), from ``rng``."""
         if self.noise == "salt_and_pepper":
             low, high = (float(v) for v in self.noise_range_)
-            return corrupt(X, self.noise, self.noise_level, rng, low=low, high=high)
-        return corrupt(X, self.noise, self.noise_level, rng)
+            return corrupt(X, self.noise, self.corruption_level, rng, low=low, high=high)
+        return corrupt(X, self.noise, self.corruption_level, rng)
 
     def _loss(self, params, X, y, rng, ops, grads):
         # Corruption is elementwise (no sum over samples), shared by both paths.

@@ -24,7 +24,7 @@ Encoding after training.  The paper encodes with the αk largest units
 (α ≥ 1, e.g. α = 3) when the codes feed a classifier.  Here ``transform``
 (and therefore ``reconstruct``, ``reconstruction_error``) keeps
 round(α k) units; the training loss always keeps k.  With the default
-``alpha=1`` transform and training agree.
+``transform_k_factor=1`` transform and training agree.
 
 Ties.  Selection is deterministic: among equal values the unit with the
 lowest index wins (the same result as a *stable* sort of −z taking the first
@@ -112,7 +112,7 @@ class KSparseAutoencoder(Autoencoder):
 
     Parameters
     ----------
-    hidden, decoder_hidden, activation, output_activation, loss, tied
+    hidden, latent_dim, decoder_hidden, activation, output_activation, loss, tied
         Architecture, as in :class:`npae.Autoencoder`.  Makhzani & Frey use
         one hidden layer with tied weights (``tied=True``).
     code_activation : str, default="identity"
@@ -120,8 +120,8 @@ class KSparseAutoencoder(Autoencoder):
         value, large negative codes are dropped).
     k : int, default=25
         Units kept per sample during training, 1 <= k <= code size.
-    alpha : float, default=1.0
-        round(alpha * k) units are kept by ``transform`` (α ≥ 1; the paper
+    transform_k_factor : float, default=1.0
+        α; round(α · k) units are kept by ``transform`` (α ≥ 1; the paper
         uses α = 3 for classification features).
     selection : {"value", "magnitude"}, default="value"
         Rank the codes by value (the paper) or by absolute value.
@@ -131,16 +131,13 @@ class KSparseAutoencoder(Autoencoder):
     k_anneal : float in [0, 1], default=0.5
         Fraction of the epochs over which k falls linearly from ``k_start``
         to ``k`` (the paper: the first half); 0 trains with k throughout.
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        Training, as in :class:`npae.Autoencoder`.
 
     Attributes
     ----------
     params_, history_, n_features_in_, encoder_, decoder_
         As in :class:`npae.Autoencoder`.
     encoding_k_ : int
-        round(alpha * k), the number of units ``transform`` keeps.
+        round(transform_k_factor · k), the number of units ``transform`` keeps.
     history_ : dict of lists
         Also "k" (the k of each epoch) and "dead_fraction" (fraction of code
         units selected in no training batch of the epoch).
@@ -149,18 +146,20 @@ class KSparseAutoencoder(Autoencoder):
     --------
     >>> import numpy as np, npae
     >>> X = np.random.default_rng(0).random((100, 20))
-    >>> ae = npae.KSparseAutoencoder(hidden=10, k=3, epochs=2).fit(X)
+    >>> ae = npae.KSparseAutoencoder(latent_dim=10, k=3, epochs=2).fit(X)
     >>> (ae.transform(X) != 0).sum(axis=1).max()
     np.int64(3)
     """
 
-    _examples = ({"hidden": (6,), "k": 2},
-                 {"hidden": (5, 6), "k": 3, "alpha": 2.0, "selection": "magnitude", "tied": True})
+    _examples = ({"latent_dim": 6, "k": 2},
+                 {"hidden": (5,), "latent_dim": 6, "k": 3, "transform_k_factor": 2.0,
+                  "selection": "magnitude", "tied": True})
+    _renamed = {"alpha": "transform_k_factor"}
     _parameters = {
-        "hidden": Param((100,)),
+        "latent_dim": Param(100),
         "code_activation": Param("identity"),
         "k": Param(25, Interval("int", 1, None)),
-        "alpha": Param(1.0, Interval("real", 1, None)),
+        "transform_k_factor": Param(1.0, Interval("real", 1, None)),
         "selection": Param("value", Options("value", "magnitude")),
         "k_start": Param("auto", Options("auto"), Interval("int", 1, None)),
         "k_anneal": Param(0.5, Interval("real", 0, 1)),
@@ -181,7 +180,7 @@ class KSparseAutoencoder(Autoencoder):
         return min(code_size, max(start, self.k))
 
     def _check_k(self, code_size):
-        k, alpha = self.k, self.alpha
+        k, alpha = self.k, self.transform_k_factor
         if not 1 <= k <= code_size:
             raise ValueError(
                 f"k={k} must be between 1 and the code size {code_size} (the last entry of "
@@ -190,8 +189,8 @@ class KSparseAutoencoder(Autoencoder):
         k_enc = int(round(alpha * k))
         if k_enc > code_size:
             raise ValueError(
-                f"alpha * k = {alpha} * {k} keeps {k_enc} units at encoding time, more than the "
-                f"code size {code_size}; lower alpha or k"
+                f"transform_k_factor * k = {alpha} * {k} keeps {k_enc} units at encoding time, more than the "
+                f"code size {code_size}; lower transform_k_factor or k"
             )
         return k_enc
 

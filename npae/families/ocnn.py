@@ -17,7 +17,7 @@ fraction ν of the training rows lies on the wrong side of the boundary).
 Symbols: z the code of the encoder q_θ (as :class:`npae.Autoencoder`), V (k, h) and
 w (h,) the head's weights (no biases: r plays the role of the offset), g the head's
 activation (``head_activation``: linear or sigmoid, as the paper), ν = ``nu``,
-r = ``r_``, α = ``alpha`` (the reconstruction term kept after pretraining; 0 is the
+r = ``r_``, α = ``reconstruction_weight`` (the reconstruction term kept after pretraining; 0 is the
 paper's objective), ℓ_rec the reconstruction loss of the decoder p_φ.
 The normality score is ŷ − r (``score_samples``; negative = outside the boundary).
 """
@@ -41,7 +41,7 @@ class OneClassNeuralNetwork(Autoencoder):
 
     Parameters
     ----------
-    hidden, decoder_hidden, activation, code_activation, output_activation, loss, tied
+    hidden, latent_dim, decoder_hidden, activation, code_activation, output_activation, loss, tied
         The autoencoder, as in :class:`npae.Autoencoder` (tanh units, linear code by default).
     nu : float in (0, 1], default 0.1
         ν: the fraction of training rows allowed outside the boundary.
@@ -54,11 +54,8 @@ class OneClassNeuralNetwork(Autoencoder):
         (``tests/test_ocnn.py``); the paper reports both.
     pretrain_epochs : int, default 10
         Epochs of reconstruction only before the one-class objective takes over.
-    alpha : float, default 0.0
+    reconstruction_weight : float, default 0.0
         Weight of the reconstruction term after pretraining.
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs, validation_data,
-    random_state, dtype, verbose
-        Training, as in :class:`npae.Autoencoder`; ``epochs`` counts the pretraining.
 
     Attributes
     ----------
@@ -66,10 +63,16 @@ class OneClassNeuralNetwork(Autoencoder):
         The autoencoder's, plus ``"ocnn.V"`` (k, h) and ``"ocnn.w"`` (h,).
     r_ : float
         The boundary offset r.
+
+    Notes
+    -----
+    Training settings: ``epochs`` counts the pretraining.
     """
 
-    _examples = ({"hidden": (5, 3), "head_units": 4, "nu": 0.2, "alpha": 0.5},
-                 {"hidden": (4,), "head_activation": "sigmoid", "nu": 0.3, "pretrain_epochs": 0})
+    _examples = ({"hidden": (5,), "latent_dim": 3, "head_units": 4, "nu": 0.2,
+                  "reconstruction_weight": 0.5},
+                 {"latent_dim": 4, "head_activation": "sigmoid", "nu": 0.3, "pretrain_epochs": 0})
+    _renamed = {"alpha": "reconstruction_weight"}
     _parameters = {
         "activation": Param("tanh"),
         "code_activation": Param("identity"),
@@ -77,7 +80,7 @@ class OneClassNeuralNetwork(Autoencoder):
         "head_units": Param(16, Interval("int", 1, None)),
         "head_activation": Param("identity", Options("identity", "sigmoid")),
         "pretrain_epochs": Param(10, Interval("int", 0, None)),
-        "alpha": Param(0.0, Interval("real", 0, None)),
+        "reconstruction_weight": Param(0.0, Interval("real", 0, None)),
     }
     _state = ("r_",)
     #: score_samples is a one-class score: npae.OutlierDetector uses it by default
@@ -124,11 +127,11 @@ class OneClassNeuralNetwork(Autoencoder):
         Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, k)
         terms = {}
         dZ = np.zeros_like(Z)
-        if self.alpha:
+        if self.reconstruction_weight:
             out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
             rec, dout = self._reconstruction_loss(out, X)
-            terms["reconstruction"] = self.alpha * rec
-            dZ += self.decoder_.backward(params, dec_cache, self.alpha * dout, grads, ops)
+            terms["reconstruction"] = self.reconstruction_weight * rec
+            dZ += self.decoder_.backward(params, dec_cache, self.reconstruction_weight * dout, grads, ops)
         y_hat, head_cache = self._head_forward(params, Z, ops)
         r, nu, n = float(self.r_), float(self.nu), X.shape[0]
         margin = np.maximum(0.0, r - y_hat)  # (n,)

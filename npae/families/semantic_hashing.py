@@ -12,7 +12,7 @@ Objective (mean over the n observations of a batch)::
     b(x) = 1{σ(a(x)) > ½} = 1{a(x) > 0}                      (at test time: no noise)
 
 Symbols: a(x) the pre-activation of the code layer (the encoder q_θ with a
-linear last layer), σ the logistic sigmoid, ν = ``noise_level`` the standard
+linear last layer), σ the logistic sigmoid, ν = ``code_noise_std`` the standard
 deviation of the noise, z̃ the noisy code fed to the decoder p_φ, ℓ the
 reconstruction loss of :class:`npae.Autoencoder`, b(x) the binary code
 (:meth:`SemanticHashingAutoencoder.hash`).
@@ -46,17 +46,15 @@ class SemanticHashingAutoencoder(Autoencoder):
 
     Parameters
     ----------
-    hidden : tuple of int, default=(256, 32)
-        Encoder sizes; the last is the number of bits.
-    noise_level : float, default=2.0
+    hidden : tuple of int, default=(256,)
+        The encoder's layers before the code.
+    latent_dim : int, default=32
+        The code size: the number of bits.
+    code_noise_std : float, default=2.0
         ν, the standard deviation of the Gaussian noise added to the code
         layer's input during training (0: a plain sigmoid-code autoencoder).
     code_activation : "sigmoid"
         Fixed: the code units are logistic (the noise is added before them).
-    decoder_hidden, activation, output_activation, loss, tied, weight_decay, init,
-    optimizer, learning_rate, batch_size, epochs, validation_data, random_state,
-    dtype, verbose
-        As in :class:`npae.Autoencoder`.
 
     Attributes
     ----------
@@ -68,16 +66,18 @@ class SemanticHashingAutoencoder(Autoencoder):
     --------
     >>> import numpy as np, npae
     >>> X = np.random.default_rng(0).random((64, 10))
-    >>> sh = npae.SemanticHashingAutoencoder(hidden=(8, 4), epochs=2).fit(X)
+    >>> sh = npae.SemanticHashingAutoencoder(hidden=(8,), latent_dim=4, epochs=2).fit(X)
     >>> sh.hash(X).dtype, sh.hash(X).shape
     (dtype('bool'), (64, 4))
     """
 
-    _examples = ({"hidden": (5, 3), "activation": "tanh", "noise_level": 1.0},
-                 {"hidden": (4,), "loss": "bce", "tied": True, "noise_level": 2.0})
+    _examples = ({"hidden": (5,), "latent_dim": 3, "activation": "tanh", "code_noise_std": 1.0},
+                 {"latent_dim": 4, "loss": "bce", "tied": True, "code_noise_std": 2.0})
+    _renamed = {"noise_level": "code_noise_std"}
     _parameters = {
-        "hidden": Param((256, 32)),
-        "noise_level": Param(2.0, Interval("real", 0, None)),
+        "hidden": Param((256,)),
+        "latent_dim": Param(32),
+        "code_noise_std": Param(2.0, Interval("real", 0, None)),
         "code_activation": Param("sigmoid", Options("sigmoid")),
         "activation": Param("sigmoid", Options(*ACTIVATIONS)),
     }
@@ -92,7 +92,7 @@ class SemanticHashingAutoencoder(Autoencoder):
     def _loss(self, params, X, y, rng, ops, grads):
         A, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, bits)
         # ε from the loss's generator (held fixed by a gradient check); elementwise.
-        A_noisy = A + self.noise_level * rng.standard_normal(A.shape).astype(A.dtype, copy=False)
+        A_noisy = A + self.code_noise_std * rng.standard_normal(A.shape).astype(A.dtype, copy=False)
         Z = SIGMOID.forward(A_noisy)  # z̃ = σ(a + ν ε)
         out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, bits) -> (n, d)
         rec, dout = self._reconstruction_loss(out, X)

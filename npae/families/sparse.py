@@ -28,7 +28,7 @@ it enters backpropagation at layer l (``MLP.backward(..., dH_hidden=...)``),
 which is Ng's "add β(−ρ/ρ̂ + (1−ρ)/(1−ρ̂)) to δ²".  The penalties themselves,
 with their own gradients, are in :mod:`npae.terms.penalties`.
 
-Ng's exercise is ``SparseAutoencoder(hidden=25, activation="sigmoid",
+Ng's exercise is ``SparseAutoencoder(latent_dim=25, activation="sigmoid",
 output_activation="sigmoid", rho=0.01, beta=3, weight_decay=1e-4,
 optimizer="lbfgs", epochs=400)`` on 10,000 8×8 patches (his J is exactly this
 L: ½‖x − x̂‖² averaged over the patches, (λ/2) Σ W², β Σ KL).
@@ -66,7 +66,7 @@ class SparseAutoencoder(Autoencoder):
 
     Parameters
     ----------
-    hidden, decoder_hidden, activation, code_activation, output_activation, loss, tied
+    hidden, latent_dim, decoder_hidden, activation, code_activation, output_activation, loss, tied
         Architecture, as in :class:`npae.Autoencoder`.  The KL penalty needs
         units with a bounded range (sigmoid, or tanh with the mapping above).
     penalty : {"kl", "l1", "l2", "activity"}, default="kl"
@@ -79,9 +79,6 @@ class SparseAutoencoder(Autoencoder):
     sparse_layers : {"all", "code"}, default="all"
         Penalise every encoder layer (hidden layers and the code), or the code
         layer only.
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        Training, as in :class:`npae.Autoencoder`.
 
     Attributes
     ----------
@@ -93,14 +90,14 @@ class SparseAutoencoder(Autoencoder):
     --------
     >>> import numpy as np, npae
     >>> X = np.random.default_rng(0).random((200, 16))
-    >>> sae = npae.SparseAutoencoder(hidden=8, rho=0.1, beta=3.0, epochs=2).fit(X)
+    >>> sae = npae.SparseAutoencoder(latent_dim=8, rho=0.1, beta=3.0, epochs=2).fit(X)
     >>> [r.shape for r in sae.mean_activations(X)]
     [(8,)]
     """
 
-    _examples = ({"hidden": (5, 3)},
-                 {"hidden": (4,), "activation": "tanh", "rho": -0.1, "loss": "bce"},
-                 {"hidden": (5, 3), "activation": "softplus", "penalty": "activity", "beta": 0.5})
+    _examples = ({"hidden": (5,), "latent_dim": 3},
+                 {"latent_dim": 4, "activation": "tanh", "rho": -0.1, "loss": "bce"},
+                 {"hidden": (5,), "latent_dim": 3, "activation": "softplus", "penalty": "activity", "beta": 0.5})
     _parameters = {
         "penalty": Param("kl", Options("kl", "l1", "l2", "activity")),
         "rho": Param(0.05, Interval("real")),

@@ -32,6 +32,7 @@ fitted ``Autoencoder`` like any other, with the pieces in ``pretraining_``.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
@@ -42,23 +43,27 @@ from ..estimator.registry import get_family
 __all__ = ["pretrain_stack"]
 
 
-def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activation="sigmoid",
-                   code_activation=None, loss="mse", pretrain_epochs=10, finetune_epochs=10,
-                   random_state=0, **training_settings):
+def pretrain_stack(X, hidden, latent_dim=None, *, family="autoencoder", layer_params=None,
+                   activation="sigmoid", code_activation=None, loss="mse", pretrain_epochs=10,
+                   finetune_epochs=10, random_state=0, **training_settings):
     """Train a deep autoencoder one shallow autoencoder at a time, then fine-tune it jointly.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
     hidden : tuple of int
-        Encoder sizes of the deep model (the last is the code size); one
-        shallow autoencoder per entry.  The decoder mirrors the encoder.
+        The deep model's hidden layers before the code, as in every family.
+    latent_dim : int
+        The code size.  One shallow autoencoder per layer of
+        ``(*hidden, latent_dim)``; the decoder mirrors the encoder.  (None, for
+        one more release: ``hidden`` ends with the code size, as before npae
+        0.3, with a ``FutureWarning``.)
     family : str or class, default="autoencoder"
         The family of every shallow model (a registry key such as
         "denoising" or "sparse", or a subclass of :class:`npae.Autoencoder`).
     layer_params : dict, optional
         Hyperparameters of that family given to every shallow model (e.g.
-        ``{"noise": "masking", "noise_level": 0.3}`` for stacked denoising
+        ``{"noise": "masking", "corruption_level": 0.3}`` for stacked denoising
         autoencoders, ``{"rho": 0.05, "beta": 3.0}`` for sparse ones).
     activation, code_activation, loss
         As in :class:`npae.Autoencoder`, for the deep model; ``loss`` is the
@@ -82,7 +87,16 @@ def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activa
         shallow models), ``"params"`` (the assembled weights before
         fine-tuning) and ``"seconds"`` (time spent pretraining).
     """
-    hidden = check_layer_sizes(hidden, "hidden")
+    if latent_dim is None:
+        sizes = check_layer_sizes(hidden, "hidden")
+        warnings.warn(f"pretrain_stack(X, hidden={hidden!r}) without latent_dim: since npae 0.3 "
+                      f"hidden holds only the layers before the code; read as "
+                      f"hidden={sizes[:-1]!r}, latent_dim={sizes[-1]!r}. Pass both",
+                      FutureWarning, stacklevel=2)
+    else:
+        sizes = (*check_layer_sizes(hidden, "hidden", allow_empty=True),
+                 check_int("latent_dim", latent_dim, minimum=1))
+    hidden = sizes  # every layer of the stack, the code last
     pretrain_epochs = check_int("pretrain_epochs", pretrain_epochs, minimum=0)
     finetune_epochs = check_int("finetune_epochs", finetune_epochs, minimum=0)
     cls = get_family(family) if isinstance(family, str) else family
@@ -90,12 +104,12 @@ def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activa
         raise TypeError(f"family must be a registry key or a subclass of npae.Autoencoder whose "
                         f"layers stack, got {family!r}")
     layer_params = dict(layer_params or {})
-    clash = {"hidden", "activation", "code_activation", "output_activation", "loss", "epochs",
+    clash = {"hidden", "latent_dim", "activation", "code_activation", "output_activation", "loss", "epochs",
              "random_state"} & set(layer_params)
     if clash:
         raise ValueError(f"layer_params may not set {sorted(clash)}: pretrain_stack sets them "
                          "(pass activation, code_activation, loss, pretrain_epochs, random_state)")
-    deep = Autoencoder(hidden=hidden, activation=activation, code_activation=code_activation,
+    deep = Autoencoder(hidden=hidden[:-1], latent_dim=hidden[-1], activation=activation, code_activation=code_activation,
                        loss=loss, epochs=finetune_epochs, random_state=random_state,
                        **training_settings)
     dtype = deep._dtype
@@ -108,7 +122,7 @@ def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activa
     layers, assembled, H = [], {}, X
     for l, size in enumerate(hidden):
         first = l == 0
-        shallow = cls(hidden=(size,), activation=activation,
+        shallow = cls(hidden=(), latent_dim=size, activation=activation,
                       code_activation=code_act if l == L - 1 else activation,
                       output_activation=None if first else activation,
                       loss=loss if first else "mse", epochs=pretrain_epochs,

@@ -103,7 +103,7 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
 
     Parameters
     ----------
-    n_clusters : int, default=10
+    n_components : int, default=10
         C, the number of mixture components.
     latent_dim, hidden, activation, likelihood, decoder_var, sigma, beta, warmup_epochs
         As in :class:`npae.VariationalAutoencoder`.  Defaults follow the
@@ -111,9 +111,6 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
     pretrain_epochs : int, default=10
         Epochs of the autoencoder that initialises the model (0: the mixture
         is fitted to the codes of the untrained encoder).
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        As for :class:`npae.Autoencoder`; they drive the pretraining too.
 
     Attributes
     ----------
@@ -126,14 +123,19 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
         The most responsible cluster of each training row.
     init_labels_ : ndarray of shape (n_samples,)
         The clusters of the initial mixture (EM on the pretrained codes).
+
+    Notes
+    -----
+    Training settings: they drive the pretraining too.
     """
 
-    _examples = ({"latent_dim": 2, "hidden": (5,), "n_clusters": 3, "pretrain_epochs": 1,
+    _examples = ({"latent_dim": 2, "hidden": (5,), "n_components": 3, "pretrain_epochs": 1,
                   "activation": "tanh"},
-                 {"latent_dim": 3, "hidden": (4,), "n_clusters": 2, "pretrain_epochs": 0,
+                 {"latent_dim": 3, "hidden": (4,), "n_components": 2, "pretrain_epochs": 0,
                   "activation": "tanh", "likelihood": "gaussian", "beta": 0.5})
+    _renamed = {"n_clusters": "n_components"}
     _parameters = {
-        "n_clusters": Param(10, Interval("int", 1, None)),
+        "n_components": Param(10, Interval("int", 1, None)),
         "latent_dim": Param(10),
         "hidden": Param((500, 500, 2000)),
         "activation": Param("relu"),
@@ -144,24 +146,24 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
     # ---------------------------------------------------------------- build
     def _build(self, n_features, y=None):
         shapes = super()._build(n_features, y)
-        C, k = int(self.n_clusters), int(self.latent_dim)
+        C, k = int(self.n_components), int(self.latent_dim)
         return {**shapes, "prior.logits": (C,), "prior.means": (C, k), "prior.log_var": (C, k)}
 
     def _init_params(self, rng):
-        C, k = int(self.n_clusters), int(self.latent_dim)
+        C, k = int(self.n_components), int(self.latent_dim)
         return {**super()._init_params(rng), "prior.logits": np.zeros(C, self._dtype),
                 "prior.means": np.zeros((C, k), self._dtype),
                 "prior.log_var": np.zeros((C, k), self._dtype)}
 
     def _prepare_fit(self, X, y):
         """Pretrain a VAE with the N(0, I) prior; EM on its codes gives the mixture."""
-        if self.n_clusters > X.shape[0]:
-            raise ValueError(f"n_clusters={self.n_clusters} exceeds the number of training "
-                             f"samples {X.shape[0]}; lower n_clusters")
+        if self.n_components > X.shape[0]:
+            raise ValueError(f"n_components={self.n_components} exceeds the number of training "
+                             f"samples {X.shape[0]}; lower n_components")
         seed = int(check_rng(self.random_state).integers(2**31 - 1))
         if self.pretrain_epochs:
             self._pretrain(X, seed)
-        gmm = gaussian_mixture(self._encode(self.params_, X), int(self.n_clusters), rng=seed,
+        gmm = gaussian_mixture(self._encode(self.params_, X), int(self.n_components), rng=seed,
                                covariance_type="diag", reg_covar=1e-3)
         self.params_["prior.logits"][...] = np.log(gmm.weights)
         self.params_["prior.means"][...] = gmm.means
@@ -179,7 +181,7 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
         trunk = self._hidden_sizes()
         names = ("activation", "weight_decay", "init", "optimizer", "learning_rate",
                  "batch_size", "dtype")
-        ae = Autoencoder(hidden=(*trunk, int(self.latent_dim)), code_activation="identity",
+        ae = Autoencoder(hidden=(*trunk,), latent_dim=int(self.latent_dim), code_activation="identity",
                          loss="bce" if self.likelihood == "bernoulli" else "mse",
                          epochs=int(self.pretrain_epochs), random_state=seed,
                          **{k: getattr(self, k) for k in names}).fit(X)
@@ -239,7 +241,7 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
         return np.exp(self.params_["prior.log_var"])
 
     def predict_proba(self, X):
-        """Responsibilities r_c(x) = q(c|x) under q_θ(z|x).  (n, d) -> (n, n_clusters)"""
+        """Responsibilities r_c(x) = q(c|x) under q_θ(z|x).  (n, d) -> (n, n_components)"""
         self._check_fitted()
         mu, s = self._posterior(self._validate_X(X))
         return mixture_kl(mu, s, *self._prior(self.params_))[1]

@@ -123,9 +123,6 @@ class VariationalAutoencoder(VAEBoundsMixin, VAENetworksMixin, BaseAutoencoder):
         and the full β from epoch ``warmup_epochs`` on; recorded per epoch in
         ``history_["beta"]``.  0 disables it.  Not applied with
         ``optimizer="lbfgs"`` (one deterministic objective).
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        As for :class:`npae.Autoencoder`.
 
     Attributes
     ----------

@@ -45,9 +45,9 @@ class WassersteinAutoencoder(Autoencoder):
 
     Parameters
     ----------
-    hidden, decoder_hidden, activation, output_activation, loss, tied
-        Architecture, as in :class:`npae.Autoencoder`; the last entry of
-        ``hidden`` is the code size k_z (the paper uses 8 on MNIST).
+    hidden, latent_dim, decoder_hidden, activation, output_activation, loss, tied
+        Architecture, as in :class:`npae.Autoencoder`; ``latent_dim`` is the
+        code size k_z (the paper uses 8 on MNIST).
     code_activation : str, default="identity"
         Linear codes, so that they can match an unbounded prior.
     lam : float, default=10.0
@@ -60,10 +60,6 @@ class WassersteinAutoencoder(Autoencoder):
         The MMD kernel (see the module docstring).
     prior_scale : float, default=1.0
         σ_z, the prior's standard deviation.
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs,
-    validation_data, random_state, dtype, verbose
-        Training, as in :class:`npae.Autoencoder`.  A minibatch needs at
-        least 2 rows (the MMD compares pairs).
 
     Attributes
     ----------
@@ -71,19 +67,25 @@ class WassersteinAutoencoder(Autoencoder):
         As in :class:`npae.Autoencoder`; ``history_["mmd"]`` holds λ·MMD²
         per epoch.
 
+    Notes
+    -----
+    Training settings: A minibatch needs at least 2 rows (the MMD
+    compares pairs).
+
     Examples
     --------
     >>> import numpy as np, npae
     >>> X = np.random.default_rng(0).random((64, 10))
-    >>> wae = npae.WassersteinAutoencoder(hidden=(8, 2), epochs=2).fit(X)
+    >>> wae = npae.WassersteinAutoencoder(hidden=(8,), latent_dim=2, epochs=2).fit(X)
     >>> wae.transform(X).shape, wae.sample(3, rng=0).shape
     ((64, 2), (3, 10))
     """
 
-    _examples = ({"hidden": (5, 2)},
-                 {"hidden": (4, 3), "kernel": "rbf", "lam": 2.0, "loss": "bce"})
+    _examples = ({"hidden": (5,), "latent_dim": 2},
+                 {"hidden": (4,), "latent_dim": 3, "kernel": "rbf", "lam": 2.0, "loss": "bce"})
     _parameters = {
-        "hidden": Param((256, 8)),
+        "hidden": Param((256,)),
+        "latent_dim": Param(8),
         "code_activation": Param("identity"),
         "lam": Param(10.0, Interval("real", 0, None)),
         "kernel": Param("imq", Options(*KERNELS)),

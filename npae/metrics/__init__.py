@@ -33,11 +33,6 @@ from .retrieval import (binarize_codes, hamming_distances, mean_average_precisio
 from .em_mv_highdim import em_mv_feature_subsets
 from .outliers import average_precision, precision_at_n
 
-# For compatibility: k-means and the Gaussian mixture are algorithms, not metrics,
-# and live in npae.classical.kmeans and npae.classical.mixture; npae.metrics exported them before.
-from ..classical.kmeans import KMeansResult, kmeans  # noqa: E402
-from ..classical.mixture import GaussianMixtureResult, gaussian_mixture  # noqa: E402
-
 __all__ = [
     "roc_auc",
     "average_precision",
@@ -60,8 +55,4 @@ __all__ = [
     "hamming_distances",
     "precision_at_hamming_radius",
     "mean_average_precision",
-    "kmeans",
-    "KMeansResult",
-    "gaussian_mixture",
-    "GaussianMixtureResult",
 ]

@@ -9,7 +9,7 @@ training step inside ``Workspace.step()`` reuses the previous step's buffers.
 
 Parameters are not stored in the network: they live in a flat dict
 ``params`` with qualified names (``"encoder.0.W"``), so that several networks
-can share one dict (and one flat buffer, see :mod:`npae.nn.params`), an
+can share one dict (and one flat buffer, see :mod:`npae.estimator.params`), an
 optimizer can key its state by name, and a tied decoder can point at the
 encoder's weights.
 """
@@ -22,11 +22,43 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import Activation, get_activation
-from .init import init_weight
 from . import batch, reference
 from .batch import empty_like
 
-__all__ = ["Layer", "LayerCache", "MLP", "get_ops"]
+__all__ = ["Layer", "LayerCache", "MLP", "get_ops", "glorot_uniform", "he_normal", "init_weight",
+           "SCHEMES"]
+
+
+# ---------------------------------------------------------------------------
+# Weight initialisation from a np.random.Generator
+#
+# - Glorot/Xavier uniform (Glorot & Bengio 2010): U(−r, r), r = sqrt(6 / (n_in + n_out)),
+#   for identity, sigmoid, tanh and softplus units;
+# - He normal (He et al. 2015): N(0, 2 / n_in), for the ReLU family.
+#
+# ``scheme="auto"`` picks by the layer's activation.  Biases start at zero.
+# ---------------------------------------------------------------------------
+def glorot_uniform(rng, n_in, n_out, dtype=np.float64):
+    """(n_in, n_out) weights from U(−r, r), r = sqrt(6 / (n_in + n_out))."""
+    r = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-r, r, size=(n_in, n_out)).astype(dtype, copy=False)
+
+
+def he_normal(rng, n_in, n_out, dtype=np.float64):
+    """(n_in, n_out) weights from N(0, 2 / n_in)."""
+    return (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype, copy=False)
+
+
+SCHEMES = {"glorot": glorot_uniform, "he": he_normal}
+
+
+def init_weight(rng, n_in, n_out, activation, scheme="auto", dtype=np.float64):
+    """Initialise one weight matrix; ``scheme`` is "auto", "glorot" or "he"."""
+    if scheme == "auto":
+        scheme = "he" if getattr(activation, "smooth", True) is False else "glorot"
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown init scheme {scheme!r}; expected 'auto', 'glorot' or 'he'")
+    return SCHEMES[scheme](rng, n_in, n_out, dtype)
 
 
 @dataclass(frozen=True)
@@ -124,7 +156,7 @@ class MLP:
         return shapes
 
     def init_params(self, rng, dtype=np.float64, scheme="auto"):
-        """Fresh parameters: weights from :func:`npae.nn.init.init_weight`, zero biases."""
+        """Fresh parameters: weights from :func:`init_weight`, zero biases."""
         params = {}
         for layer in self.layers:
             if not layer.transpose:
