@@ -9,7 +9,8 @@ import pytest
 from test_benchmarks_smoke import BENCH, assert_printed_a_table
 
 
-@pytest.mark.parametrize("script", ["hash_table.py", "ood_likelihood.py", "images_restore.py"])
+@pytest.mark.parametrize("script", ["hash_table.py", "ood_likelihood.py", "images_restore.py",
+                                    "compression.py"])
 def test_benchmark_quick_mode(script, tmp_path):
     env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join(
