@@ -30,7 +30,10 @@ encoder's output layer has a bias that can take any value, so the best ELBO reac
 re-fitting the encoder is the best ELBO over (μ, s) itself: we optimise (μ, s) directly,
 for all rows at once (rows do not interact), with Adam on the S-draw ELBO estimate
 (common random numbers: the same ε before and after).  The best iterate is kept and the
-start is one of the iterates, so LR ≥ 0 exactly.  Gradient (by hand; ε held fixed)::
+start is one of the iterates, so LR ≥ 0 exactly.  Xiao et al.'s own code differs in two
+ways: it re-fits the encoder's weights (100 Adam steps, learning rate 2e-4) and reports the
+difference of importance-weighted −log p(x) estimated with fresh draws, which can be
+slightly negative; the quantity estimated is the same amortisation gap.  Gradient (by hand; ε held fixed)::
 
     ∂ELBO/∂μ = (1/S) Σ_s g_s − μ,
     ∂ELBO/∂s = (1/S) Σ_s g_s ⊙ ε_s ⊙ ½ e^{s/2} − ½ (e^s − 1),
