@@ -40,7 +40,7 @@ def frequency_table(pmf, total_bits=16):
     """Cumulative integer frequencies (A + 1,) from a probability mass function (A,).
 
     Each symbol gets at least frequency 1 (so every symbol of the alphabet stays
-    codable), the rest of the 2**total_bits counts in proportion to ``pmf``.
+    codable), the rest of the ``2**total_bits`` counts in proportion to ``pmf``.
     """
     p = np.asarray(pmf, dtype=np.float64)
     if p.ndim != 1 or p.size == 0 or np.any(~np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:

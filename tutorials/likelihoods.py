@@ -1,5 +1,5 @@
 """When likelihoods fail: a VAE that prefers digits to the clothes it was trained on
-================================================================================
+=================================================================================
 
 Nalisnick et al. (*Do deep generative models know what they don't know?*, ICLR 2019)
 showed that generative models can give out-of-distribution inputs a *higher*
