@@ -105,6 +105,8 @@ def test_compressed_bits_and_perturb():
         compressed_bits(noisy + 1.0)
     with pytest.raises(ValueError, match="pixels"):
         compressed_bits(noisy, (27, 28))
+    with pytest.raises(ValueError, match="pair"):
+        compressed_bits(noisy, 784)
     X = np.full((200, 10), 0.5)
     np.testing.assert_array_equal(perturb(X, 0.0, 0), X)
     P = perturb(X, 0.3, 0)

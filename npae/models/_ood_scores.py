@@ -99,6 +99,9 @@ def compressed_bits(X, image_shape=None, low=0.0, high=1.0, method="auto"):
     if X.min() < low or X.max() > high:
         raise ValueError(f"X has values outside [{low}, {high}] ({X.min():.4g} .. {X.max():.4g}); "
                          "pass the range of the data as low/high")
+    if image_shape is not None and (not isinstance(image_shape, (tuple, list))
+                                    or not all(isinstance(s, (int, np.integer)) for s in image_shape)):
+        raise ValueError(f"image_shape must be a pair (h, w) of ints, got {image_shape!r}")
     shape = (1, X.shape[1]) if image_shape is None else tuple(int(s) for s in image_shape)
     if len(shape) != 2 or shape[0] * shape[1] != X.shape[1]:
         raise ValueError(f"image_shape={image_shape!r} does not hold {X.shape[1]} pixels")
