@@ -38,6 +38,10 @@ ORDER = [
     ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
     ("anomaly_odds.md", "One-class detection on the ODDS benchmark (issue 10)"),
     ("clvae_anomaly.md", "The CL-VAE preprint's anomaly protocol (issue 10)"),
+    ("hash_table.md", "Semantic hashing as a hash table: lookup vs scan (issue 21)"),
+    ("ood_likelihood.md", "When likelihoods fail: out-of-distribution scores of a VAE (issue 21)"),
+    ("images_restore.md", "Denoising and super-resolution vs filters and interpolation (issue 21)"),
+    ("compression.md", "Rate-distortion autoencoder vs JPEG and quantised PCA (issue 21)"),
 ]
 
 

@@ -13,8 +13,8 @@ applications:
                        linear hashes
 ``npae.estimator``     the machinery: base class, hyperparameters, registry, training loop,
                        data sources, optimizers, schedules, callbacks, persistence
-applications           ``detection``, ``metrics``, ``datasets``, ``plot``, ``export``,
-                       ``exercises``, ``gradcheck``, the ``npae`` command
+applications           ``detection``, ``metrics``, ``retrieval``, ``imaging``, ``datasets``,
+                       ``plot``, ``export``, ``exercises``, ``gradcheck``, the ``npae`` command
 =====================  ===================================================================
 
 Lower layers never import higher ones: ``nn`` imports nothing of npae,

@@ -29,6 +29,8 @@ def test_every_measure_is_reported_in_range(results):
     # ITQ's rotation quantises the PCA directions better than their plain signs
     assert res["hash_map_ITQ"] > res["hash_map_PCA signs"]
     assert res["ae_std_ratio"] >= 1.0
+    # the hash table's balls grow with the radius: recall cannot fall
+    assert res["table_recall_r0"] <= res["table_recall_r1"] <= res["table_recall_r2"] <= 1.0
 
 
 def test_figures_written(results):

@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_array, check_rng, not_fitted
-from ..estimator.hyperparams import (Boolean, HasMethods, Hyperparameters, Interval, NoneValue, Options, Param,
-                           RandomState)
+from ..estimator.hyperparams import (Boolean, HasMethods, Hyperparameters, Interval, LayerSizes,
+                                     NoneValue, Options, Param, RandomState)
 from .scores import MahalanobisScore, MixtureScore, ParzenScore
 
 __all__ = ["OutlierDetector", "default_estimator", "MAX_INPUT_DENSITY_FEATURES"]
@@ -42,6 +42,9 @@ __all__ = ["OutlierDetector", "default_estimator", "MAX_INPUT_DENSITY_FEATURES"]
 #: above this many features the default detector compresses with an autoencoder first
 MAX_INPUT_DENSITY_FEATURES = 40
 _CODE_SCORES = ("mahalanobis", "gmm", "kde")
+#: the VAE's out-of-distribution scores (npae.families._ood_scores) -> the method each needs
+_OOD_SCORES = {"regret": "likelihood_regret", "complexity": "input_complexity",
+               "ratio": "likelihood_ratio"}
 #: draws of the ELBO / importance samples of the log-likelihood (fixed seed: deterministic scores)
 _ELBO_DRAWS, _IW_DRAWS, _SCORE_SEED = 10, 50, 0
 
@@ -64,12 +67,16 @@ class OutlierDetector(Hyperparameters):
         The representation the score is computed in: a family (cloned, never
         modified), ``"input"`` for the standardised input itself, or None for
         the default chosen from the data's shape (module docstring).
-    score : {"auto", "kde", "mahalanobis", "gmm", "reconstruction", "elbo", "iw", "model"}, default "auto"
+    score : {"auto", "kde", "mahalanobis", "gmm", "reconstruction", "elbo", "iw", "model", "regret", "complexity", "ratio"}, default "auto"
         "kde" Parzen density, "mahalanobis" distance, "gmm" Gaussian mixture, all on
         the codes; "reconstruction" the mean squared error over features
         (``h2o.anomaly``); "elbo" minus the ELBO and "iw" minus the importance-weighted
         log-likelihood (VAE/CL-VAE); "model" minus the estimator's own ``score_samples``
-        (e.g. the OC-NN's boundary ŷ − r). "auto": "elbo" for families with an ELBO,
+        (e.g. the OC-NN's boundary ŷ − r). The VAE's corrections of "iw" for
+        out-of-distribution data (:mod:`npae.families._ood_scores`): "regret" the likelihood
+        regret (Xiao et al. 2020), "complexity" −log2 p(x) minus the PNG length of x
+        (Serrà et al. 2020), "ratio" minus log p(x) / p_0(x) against a background VAE
+        fitted on perturbed training rows (Ren et al. 2019). "auto": "elbo" for families with an ELBO,
         "model" for estimators trained as one-class scorers (OC-NN, RDA), else "kde".
     contamination : float in (0, 0.5], default 0.1
         Expected fraction of outliers; sets ``threshold_``.
@@ -80,6 +87,13 @@ class OutlierDetector(Hyperparameters):
         Mixture components for "gmm" (fewer when there are too few rows).
     bandwidth : "scott", "silverman" or float, default "scott"
         Parzen bandwidth factor, in units of each code dimension's standard deviation.
+    image_shape : (h, w) or None, default None
+        "complexity" only: the 2-D layout of a row for PNG (None: one row of pixels).
+        Rows are quantised to bytes over the training rows' [min, max]; values of new
+        rows beyond that range are clipped to it first.
+    background_rate : float in (0, 1], default 0.2
+        "ratio" only: the probability that a pixel of a training row is replaced by a
+        uniform value in the training range when fitting the background model.
     refit_inliers : bool, default False
         The h2o loop: fit, drop the ``contamination`` fraction scored worst, refit on the rest.
     random_state : int, Generator or None, default 0
@@ -95,18 +109,22 @@ class OutlierDetector(Hyperparameters):
         1 = outlier among the training rows.
     score_ : str
         The score used.
+    background_ : fitted family
+        "ratio" only: the background model.
     n_features_in_ : int
     """
 
     _parameters = {
         "estimator": Param(None, NoneValue(), Options("input"), HasMethods("fit", "transform")),
         "score": Param("auto", Options("auto", "kde", "mahalanobis", "gmm", "reconstruction", "elbo",
-                                       "iw", "model")),
+                                       "iw", "model", *_OOD_SCORES)),
         "contamination": Param(0.1, Interval("real", 0, 0.5, closed="right")),
         "standardize": Param("auto", Options("auto"), Boolean()),
         "n_components": Param(3, Interval("int", 1, None)),
         "bandwidth": Param("scott", Options("scott", "silverman"), Interval("real", 0, None,
                                                                                closed="neither")),
+        "image_shape": Param(None, NoneValue(), LayerSizes()),
+        "background_rate": Param(0.2, Interval("real", 0, 1, closed="right")),
         "refit_inliers": Param(False, Boolean()),
         "random_state": Param(0, RandomState()),
     }
@@ -163,11 +181,19 @@ class OutlierDetector(Hyperparameters):
         if score in ("elbo", "iw") and not hasattr(est, "elbo" if score == "elbo" else "log_likelihood"):
             raise ValueError(f"score={score!r} needs a VAE-like estimator (VariationalAutoencoder, "
                              f"ConditionalLatentVAE), got {type(est).__name__}")
+        if score in _OOD_SCORES and not hasattr(est, _OOD_SCORES[score]):
+            raise ValueError(f"score={score!r} needs a VariationalAutoencoder (its "
+                             f"{_OOD_SCORES[score]}), got {type(est).__name__}")
         return score
 
     def _fit_model(self, est, Xs):
         self.estimator_ = None if est is None else est.fit(Xs)
         self._scorer = None
+        self.range_ = (float(Xs.min()), float(Xs.max()))
+        if self.score_ == "ratio":
+            rng = check_rng(self.random_state)
+            self.background_ = self.estimator_.fit_background(Xs, self.background_rate, rng,
+                                                              *self.range_)
         if self.score_ in _CODE_SCORES:
             Z = self._codes(Xs)
             if self.score_ == "mahalanobis":
@@ -193,6 +219,13 @@ class OutlierDetector(Hyperparameters):
         if score == "iw":
             return -np.asarray(est.log_likelihood(Xs, n_samples=_IW_DRAWS, rng=_SCORE_SEED),
                                dtype=np.float64)
+        if score == "regret":
+            return est.likelihood_regret(Xs)
+        if score == "complexity":
+            return est.input_complexity(np.clip(Xs, *self.range_), self.image_shape, _IW_DRAWS,
+                                        _SCORE_SEED, *self.range_)
+        if score == "ratio":
+            return -est.likelihood_ratio(Xs, self.background_, _IW_DRAWS, _SCORE_SEED)
         return self._scorer(self._codes(Xs), training=training)
 
     def _check_fitted(self):

@@ -53,6 +53,7 @@ from ..terms.gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_normal,
                         reparameterize_backward)
 from ..estimator.registry import register
 from ._iwae import iwae_loss
+from ._ood_scores import OODScoresMixin
 from ._vae_bounds import SCORE_N_SAMPLES, SCORE_SEED, VAEBoundsMixin  # noqa: F401
 from ._vae_networks import VAENetworksMixin
 from ..estimator.base import BaseAutoencoder
@@ -62,7 +63,7 @@ __all__ = ["VariationalAutoencoder", "kl_standard_normal", "LOG_VAR_BOUNDS"]
 
 
 @register("vae")
-class VariationalAutoencoder(VAEBoundsMixin, VAENetworksMixin, BaseAutoencoder):
+class VariationalAutoencoder(OODScoresMixin, VAEBoundsMixin, VAENetworksMixin, BaseAutoencoder):
     """Variational autoencoder (Kingma & Welling 2013), with a β weight and KL warm-up.
 
     Parameters

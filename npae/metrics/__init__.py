@@ -16,6 +16,8 @@ the tests).
 :mod:`npae.metrics.em_mv_highdim`
     :func:`em_mv_feature_subsets`: Goix's EM/MV protocol in high dimension
     (areas averaged over random feature subsets, detectors refitted on each).
+:mod:`npae.metrics.image`
+    :func:`psnr` and :func:`ssim` (Wang et al. 2004, Gaussian window) of images.
 :mod:`npae.metrics.retrieval`
     :func:`precision_at_k`, :func:`binarize_codes`, :func:`hamming_distances`,
     :func:`precision_at_hamming_radius`, :func:`mean_average_precision`.
@@ -31,6 +33,7 @@ from .clustering import (VMeasureCurve, clustering_accuracy, contingency_table,
 from .retrieval import (binarize_codes, hamming_distances, mean_average_precision,
                         precision_at_hamming_radius, precision_at_k)
 from .em_mv_highdim import em_mv_feature_subsets
+from .image import psnr, ssim
 from .outliers import average_precision, precision_at_n
 
 __all__ = [
@@ -55,4 +58,6 @@ __all__ = [
     "hamming_distances",
     "precision_at_hamming_radius",
     "mean_average_precision",
+    "psnr",
+    "ssim",
 ]
