@@ -81,7 +81,7 @@ def _forward_part(name):
         return [Hint("h", "you returned f'(a) where f(a) belongs",
                      alt=act.grad(a, act.forward(a)))]
 
-    return Part(name, ("h",), lambda a: (act.forward(a),), cases, hints=hints)
+    return Part(name, ("h",), lambda a: (act.forward(a),), cases, hints=hints, points=1)
 
 
 def _wrong_grads(name, a, h):
@@ -116,7 +116,7 @@ def _grad_part(name):
         return [Hint("dh_da", msg, alt=alt) for alt, msg in _wrong_grads(name, a, h)]
 
     return Part(f"{name}_grad", ("dh_da",), lambda a, h: (act.grad(a, h),), cases,
-                objective=objective, grad_of={"dh_da": "a"}, hints=hints)
+                objective=objective, grad_of={"dh_da": "a"}, hints=hints, points=1)
 
 
 PARTS = [p for name in ("sigmoid", "tanh", "relu") for p in (_forward_part(name),

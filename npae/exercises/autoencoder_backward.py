@@ -102,4 +102,4 @@ def _hints(case):
 
 
 PARTS = [Part("autoencoder_backward", ("loss", *GRADS), _reference, _cases,
-              objective=_objective, grad_of=dict(zip(GRADS, PARAMS)), hints=_hints)]
+              objective=_objective, grad_of=dict(zip(GRADS, PARAMS)), hints=_hints, points=4)]

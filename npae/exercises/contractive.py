@@ -104,4 +104,4 @@ def _hints(case):
 
 
 PARTS = [Part("contractive_penalty", ("value", "dW", "db"), _reference, _cases,
-              objective=_objective, grad_of={"dW": "W", "db": "b"}, hints=_hints)]
+              objective=_objective, grad_of={"dW": "W", "db": "b"}, hints=_hints, points=4)]

@@ -77,4 +77,4 @@ def _hints(case):
 
 
 PARTS = [Part("dense_backward", ("dX", "dW", "db"), _reference, _cases, objective=_objective,
-              grad_of={"dX": "X", "dW": "W", "db": "b"}, hints=_hints)]
+              grad_of={"dX": "X", "dW": "W", "db": "b"}, hints=_hints, points=3)]

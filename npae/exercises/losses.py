@@ -117,7 +117,7 @@ def _bce_hints(case):
 
 PARTS = [
     Part("squared_error", ("value", "dX_hat"), squared_error, _se_cases,
-         objective=_se_objective, grad_of={"dX_hat": "X_hat"}, hints=_se_hints),
+         objective=_se_objective, grad_of={"dX_hat": "X_hat"}, hints=_se_hints, points=1),
     Part("bernoulli_cross_entropy", ("value", "dlogits"), bernoulli_cross_entropy, _bce_cases,
-         objective=_bce_objective, grad_of={"dlogits": "logits"}, hints=_bce_hints),
+         objective=_bce_objective, grad_of={"dlogits": "logits"}, hints=_bce_hints, points=2),
 ]

@@ -147,8 +147,8 @@ def run_student(student_file, parts, cases, *, mark=False, limits=Limits(), pyth
         io.mkdir()
         _copy_folder(student_file, work)
         target = work / student_file.name
-        _child.write_inputs(io / "inputs.npz", target,
-                            [(p.func, p.outputs, [c.args for c in cs]) for p, cs in zip(parts, cases)])
+        exchanged = [(p.func, p.outputs, [c.args for c in cs]) for p, cs in zip(parts, cases)]
+        _child.write_inputs(io / "inputs.npz", target, exchanged)
         nonce = secrets.token_hex(16)
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(work), HOME=str(work),
                    OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -179,10 +179,14 @@ def run_student(student_file, parts, cases, *, mark=False, limits=Limits(), pyth
             raise NotGraded("the student's process exited without writing its results "
                             f"(os._exit or sys.exit in the student's code?) [{type(exc).__name__}]"
                             + _tail(err_file)) from None
+    # Messages name the student's own file, not the temporary copy that ran.
+    def here(message):
+        return message.replace(str(target), str(student_file)) if message else message
+
     if manifest.get("nonce") != nonce:
         raise NotGraded("the results file was not written by the grader's own runner")
     if manifest.get("import_error"):
-        raise NotGraded(manifest["import_error"])
+        raise NotGraded(here(manifest["import_error"]))
     if len(manifest.get("answers", ())) != len(parts):
         raise NotGraded("the student's process reported results for only some parts")
     answers = []
@@ -192,6 +196,6 @@ def run_student(student_file, parts, cases, *, mark=False, limits=Limits(), pyth
             outs = None
             if a["status"] == "ok":
                 outs = tuple(arrays[f"p{i}_c{j}_o{k}"] for k in range(len(part.outputs)))
-            row.append((a["status"], outs, a["message"]))
+            row.append((a["status"], outs, here(a["message"])))
         answers.append(row)
     return answers

@@ -118,7 +118,7 @@ def _backward_hints(case):
 
 PARTS = [
     Part("kl_sparsity", ("value", "grad"), kl_sparsity, _kl_cases, objective=_kl_objective,
-         grad_of={"grad": "rho_hat"}, hints=_kl_hints),
+         grad_of={"grad": "rho_hat"}, hints=_kl_hints, points=2),
     Part("sparsity_backward", ("value", "dH"), _backward_reference, _backward_cases,
-         objective=_backward_objective, grad_of={"dH": "H"}, hints=_backward_hints),
+         objective=_backward_objective, grad_of={"dH": "H"}, hints=_backward_hints, points=2),
 ]

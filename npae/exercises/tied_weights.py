@@ -88,4 +88,5 @@ def _hints(case):
 
 
 PARTS = [Part("tied_backward", ("loss", "dW", "db1", "db2"), _reference, _cases,
-              objective=_objective, grad_of={"dW": "W", "db1": "b1", "db2": "b2"}, hints=_hints)]
+              objective=_objective, grad_of={"dW": "W", "db1": "b1", "db2": "b2"}, hints=_hints,
+              points=4)]

@@ -176,11 +176,12 @@ GRADS = {"dmu": "mu", "dlog_var": "log_var"}
 
 PARTS = [
     Part("kl_standard_normal", ("value", "dmu", "dlog_var"), kl_standard_normal, _kl_cases,
-         objective=_kl_objective, grad_of=GRADS, hints=_kl_hints),
-    Part("reparameterize", ("z", "std"), reparameterize, _reparam_cases, hints=_reparam_hints),
+         objective=_kl_objective, grad_of=GRADS, hints=_kl_hints, points=2),
+    Part("reparameterize", ("z", "std"), reparameterize, _reparam_cases, hints=_reparam_hints,
+         points=1),
     Part("reparameterize_backward", ("dmu", "dlog_var"),
          lambda dz, eps, std: reparameterize_backward(dz, eps, std), _backward_cases,
-         objective=_backward_objective, grad_of=GRADS, hints=_backward_hints),
+         objective=_backward_objective, grad_of=GRADS, hints=_backward_hints, points=2),
     Part("latent_backward", ("dmu", "dlog_var"), _latent_reference, _latent_cases,
-         objective=_latent_objective, grad_of=GRADS, hints=_latent_hints),
+         objective=_latent_objective, grad_of=GRADS, hints=_latent_hints, points=2),
 ]
