@@ -43,6 +43,8 @@ MISTAKES = [
     ("dense_backward", "np.sum(dA, axis=0)", "np.mean(dA, axis=0)", "a mean over the samples"),
     ("dense_backward", "dA @ W.T", "dA @ W", "you multiplied dA by W"),
     ("dense_backward", "np.sum(dA, axis=0)", "np.sum(dA, axis=0, keepdims=True)", "keepdims"),
+    ("dense_backward", "np.sum(dA, axis=0)", "np.sum(dA, axis=1)", "not over the units"),
+    ("dense_backward", "np.sum(dA, axis=0)", "dA", "you returned dA itself"),
     ("review_example", "np.sum((X - X_hat) ** 2) / X.shape[0]", "np.sum((X - X_hat) ** 2)",
      "divide by n"),
     ("review_example", " * Z * (1.0 - Z)", "", "derivative f'(a) is missing"),

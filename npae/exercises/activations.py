@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn.activations import ACTIVATIONS
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "activations"
@@ -60,6 +61,7 @@ def relu_grad(a, h):
     raise NotImplementedError("write f'(a) of ReLU")
 '''
 
+#: shape patterns (npae.exercises._shapes): the sizes are drawn from the seed.
 SHAPES = [(7,), (4, 3), (2, 3, 5)]
 
 
@@ -74,7 +76,7 @@ def _forward_part(name):
     act = ACTIVATIONS[name]
 
     def cases(rng):
-        return [Case((_draw(rng, s),), f"a {s}", {}) for s in SHAPES]
+        return [Case((_draw(rng, s),), f"a {s}", {}) for s in draw_shapes(rng, SHAPES)]
 
     def hints(case):
         (a,) = case.args
@@ -102,7 +104,7 @@ def _grad_part(name):
 
     def cases(rng):
         out = []
-        for s in SHAPES:
+        for s in draw_shapes(rng, SHAPES):
             a = _draw(rng, s)
             out.append(Case((a, act.forward(a)), f"a {s}", {}))
         return out

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..nn import batch
 from ..penalties import kl_sparsity
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "sparse_kl"
@@ -58,7 +59,7 @@ def _kl(rho_hat, rho):
 def _kl_cases(rng):
     return [Case((rng.uniform(0.02, 0.98, size=h), rho, beta), f"h = {h}, rho = {rho}, "
                  f"beta = {beta}", {"h": h, "beta": beta})
-            for h, (rho, beta) in zip((6, 11, 1), SETTINGS)]
+            for (h,), (rho, beta) in zip(draw_shapes(rng, [(6,), (11,), (1,)]), SETTINGS)]
 
 
 def _kl_objective(rho_hat, rho, beta):
@@ -95,7 +96,8 @@ def _backward_reference(H, rho, beta):
 def _backward_cases(rng):
     return [Case((rng.uniform(0.05, 0.95, size=(n, h)), rho, beta), f"H {(n, h)}, rho = {rho}, "
                  f"beta = {beta}", {"n": n, "beta": beta})
-            for (n, h), (rho, beta) in zip(((6, 4), (10, 3), (1, 5)), SETTINGS)]
+            for (n, h), (rho, beta) in zip(draw_shapes(rng, [(6, 4), (10, 3), (1, 5)]),
+                                               SETTINGS)]
 
 
 def _backward_objective(H, rho, beta):

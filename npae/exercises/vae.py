@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models._gaussian import kl_standard_normal, reparameterize, reparameterize_backward
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "vae"
@@ -72,7 +73,7 @@ SHAPES = [(5, 3), (8, 6), (1, 4)]
 def _draw(rng):
     """mu, log_var, eps, dz for each shape."""
     return [(rng.normal(size=s), rng.uniform(-2.0, 1.5, size=s), rng.normal(size=s),
-             rng.normal(size=s), s) for s in SHAPES]
+             rng.normal(size=s), s) for s in draw_shapes(rng, SHAPES)]
 
 
 def _latent_reference(mu, log_var, eps, dz):
