@@ -160,6 +160,9 @@ def _recognise(name, s, r, hints):
                      if h.alt is not None and _near(s, np.asarray(h.alt, dtype=np.float64))])
     if found:
         return found
+    if not np.all(np.isfinite(s)):
+        return ("the output holds inf or nan: an overflow or underflow (exp of a large "
+                "number, log of 0?) — subtract the maximum first (log-sum-exp)")
     if s.shape != r.shape:
         if s.shape == r.T.shape and r.ndim == 2:
             return (f"shape {s.shape} is the transpose of the expected {r.shape}: "
@@ -221,6 +224,33 @@ def draw_cases(parts, seed=0):
     return [part.cases(np.random.default_rng([seed, i])) for i, part in enumerate(parts)]
 
 
+def _judge_outputs(part, case, outs, ref, numeric, hints, res, earlier_failures):
+    """Compare each output of one case with npae's; a failing one gets its report lines."""
+    for name, s, r in zip(part.outputs, outs, ref):
+        rel = _rel(s, r) if s.shape == r.shape else np.inf
+        res.worst = max(res.worst, rel)
+        num = numeric.get(name)
+        if rel < TOL_REFERENCE and (num is None or num[1]):
+            continue
+        res.status = "fail"
+        if s.shape != r.shape:
+            msg = f"{name}: wrong shape {s.shape}, expected {r.shape}"
+        else:
+            msg = f"{name}: relative error {rel:.2e} against npae"
+        if num is not None:
+            msg += f", {num[0]:.2e} against central differences"
+        res.lines.append(f"case {case.label}: {msg}")
+        hint = _recognise(name, s, r, hints)
+        if hint is None:
+            hint = ("no usual mistake recognised; check the equation in the docstring "
+                    "term by term")
+            if earlier_failures:
+                hint += (f" — {earlier_failures} part(s) above do not pass yet: if this "
+                         "function uses them, fix those first")
+        res.lines.append("  hint: " + hint)
+    return res
+
+
 def judge_part(part, cases, answers, path, earlier_failures=0):
     """Grade one part from the student's answers (``(status, outputs, message)`` per
     case, as :func:`npae.exercises._child.answer_part` gives them), in case order;
@@ -241,31 +271,12 @@ def judge_part(part, cases, answers, path, earlier_failures=0):
             res.lines.append(f"case {case.label}: {message}")
             return res
         ref = tuple(np.asarray(r, dtype=np.float64) for r in part.reference(*_copy_args(case.args)))
-        numeric = _gradcheck(part, case.args, outs) if part.objective is not None else {}
         hints = part.hints(case) if part.hints is not None else []
         res.n_cases += 1
-        for name, s, r in zip(part.outputs, outs, ref):
-            rel = _rel(s, r) if s.shape == r.shape else np.inf
-            res.worst = max(res.worst, rel)
-            num = numeric.get(name)
-            if rel < TOL_REFERENCE and (num is None or num[1]):
-                continue
-            res.status = "fail"
-            if s.shape != r.shape:
-                msg = f"{name}: wrong shape {s.shape}, expected {r.shape}"
-            else:
-                msg = f"{name}: relative error {rel:.2e} against npae"
-            if num is not None:
-                msg += f", {num[0]:.2e} against central differences"
-            res.lines.append(f"case {case.label}: {msg}")
-            hint = _recognise(name, s, r, hints)
-            if hint is None:
-                hint = ("no usual mistake recognised; check the equation in the docstring "
-                        "term by term")
-                if earlier_failures:
-                    hint += (f" — {earlier_failures} part(s) above do not pass yet: if this "
-                             "function uses them, fix those first")
-            res.lines.append("  hint: " + hint)
+        # A student's inf or nan is compared, not warned about (the hint names it).
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            numeric = _gradcheck(part, case.args, outs) if part.objective is not None else {}
+            res = _judge_outputs(part, case, outs, ref, numeric, hints, res, earlier_failures)
         if res.status == "fail":
             return res
     if res.n_cases < len(cases):  # answers stopped early without saying why
