@@ -101,6 +101,13 @@ def test_a_notebook_is_graded_directly(capsys, tmp_path):
                                 .replace("0.5 * np.sum(diff ** 2) / n", "np.sum(diff ** 2) / n")))
     status, out = check(capsys, path, name="losses")
     assert status == 1 and "the ½ of the squared" in out
+    # An error names the notebook's cell and line (the magic is line 1 of cell 2).
+    nb = json.loads(notebook_of((SOLUTIONS / "losses.py").read_text()
+                                .replace("diff = X_hat - X", "diff = X_hat - X + oops")))
+    path.write_text(json.dumps(nb))
+    status, out = check(capsys, path, name="losses")
+    line = 2 + (SOLUTIONS / "losses.py").read_text().splitlines().index("    diff = X_hat - X")
+    assert status == 1 and f"NameError: name 'oops' is not defined at cell 2, line {line}" in out, out
 
 
 def test_start_writes_valid_notebooks(tmp_path, capsys):

@@ -40,13 +40,27 @@ STATUSES = ("ok", "todo", "error", "missing", "bad")
 
 
 # ------------------------------------------------------------------ shared helpers
+#: notebook path -> (its joined code, (cell, line) of each line): see notebook_source
+_NOTEBOOK_LINES = {}
+
+
+def _where(path, lineno, text=""):
+    """``line N: code``, or ``cell C, line N: code`` in a notebook (whose lines
+    Python's traceback cannot read: the file is JSON)."""
+    source, cells = _NOTEBOOK_LINES.get(os.path.realpath(str(path)), ("", None))
+    if cells and lineno and 0 < lineno <= len(cells):
+        code = source.splitlines()[lineno - 1].strip()
+        return "cell {}, line {}: {}".format(*cells[lineno - 1], code)
+    return f"line {lineno}: {text}"
+
+
 def describe(exc, path):
     """``Type: message at line N: code``, the line being the last one in the student's file."""
     where = ""
     target = os.path.realpath(str(path))
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if os.path.realpath(frame.filename) == target:
-            where = f" at line {frame.lineno}: {(frame.line or '').strip()}"
+            where = f" at {_where(path, frame.lineno, (frame.line or '').strip())}"
             break
     message = f"{type(exc).__name__}: {exc}{where}"
     if isinstance(exc, MemoryError):
@@ -111,8 +125,9 @@ def notebook_source(path):
     with open(path, encoding="utf-8") as f:
         nb = json.load(f)
     lines, where = [], []
-    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    for i, cell in enumerate(cells, 1):
+    for i, cell in enumerate(nb.get("cells", []), 1):  # numbered as Jupyter shows them
+        if cell.get("cell_type") != "code":
+            continue
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else src
         for j, line in enumerate(src.splitlines(), 1):
@@ -133,7 +148,8 @@ def load(path, block_npae=False):
 
     path = str(path)
     if path.endswith(".ipynb"):
-        source, _ = notebook_source(path)
+        _NOTEBOOK_LINES[os.path.realpath(path)] = notebook_source(path)
+        source = _NOTEBOOK_LINES[os.path.realpath(path)][0]
     else:
         with open(path, encoding="utf-8") as f:
             source = f.read()
@@ -141,7 +157,7 @@ def load(path, block_npae=False):
         code = compile(source, path, "exec")
     except SyntaxError as exc:
         caret = " " * max((exc.offset or 1) - 1, 0) + "^"
-        return None, (f"{path}, line {exc.lineno}: SyntaxError: {exc.msg}\n"
+        return None, (f"{path}, {_where(path, exc.lineno).split(':')[0]}: SyntaxError: {exc.msg}\n"
                       f"    {(exc.text or '').rstrip()}\n    {caret}")
     stem = os.path.splitext(os.path.basename(path))[0]
     module = types.ModuleType(f"npae_student_{stem}")
