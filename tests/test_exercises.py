@@ -37,7 +37,8 @@ def test_a_correct_solution_passes_on_an_instructors_seed(name, seed):
     path = SOLUTIONS / f"{name}.py"
     module, _ = load_student(path)
     results = grade(get_exercise(name).PARTS, module, path, seed=seed)
-    assert [r.status for r in results] == ["pass"] * len(results), format_report(name, results, path)
+    report = format_report(name, results, path)
+    assert [r.status for r in results] == ["pass"] * len(results), report
 
 
 #: (exercise, text of the solution, the mistake, a phrase of the hint expected)

@@ -107,7 +107,8 @@ def test_a_notebook_is_graded_directly(capsys, tmp_path):
     path.write_text(json.dumps(nb))
     status, out = check(capsys, path, name="losses")
     line = 2 + (SOLUTIONS / "losses.py").read_text().splitlines().index("    diff = X_hat - X")
-    assert status == 1 and f"NameError: name 'oops' is not defined at cell 2, line {line}" in out, out
+    assert status == 1, out
+    assert f"NameError: name 'oops' is not defined at cell 2, line {line}" in out, out
 
 
 def test_start_writes_valid_notebooks(tmp_path, capsys):

@@ -91,7 +91,8 @@ def _weights_hints(case):
         Hint("bound", f"the 1/K inside the log is missing (off by log K = {np.log(K):.3g})",
              alt=bound + np.log(K)),
         Hint("w_tilde", "normalised over the rows: w̃ is normalised over the K draws of each "
-                        "row (axis 0)", alt=np.exp(log_w - logsumexp(log_w, axis=1, keepdims=True))),
+                        "row (axis 0)",
+             alt=np.exp(log_w - logsumexp(log_w, axis=1, keepdims=True))),
         Hint("bound", "the sign: this is the bound itself, not the loss", factor=-1.0),
     ]
     # (a factor 1 when n = 1: invisible there, the grader skips it)
