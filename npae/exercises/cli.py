@@ -84,7 +84,9 @@ def run(args):
     """Run ``args.exercise_command``; returns the exit status."""
     if args.exercise_command == "list":
         for i, name in enumerate(EXERCISES, 1):
-            print(f"{i}. {name:22s} {get_exercise(name).TITLE}")
+            exercise = get_exercise(name)
+            points = sum(p.points for p in exercise.PARTS)
+            print(f"{i}. {name:22s} {points:>2g} points  {exercise.TITLE}")
         return 0
     if args.exercise_command == "start":
         return _start(Path(args.dir), args.force, args.format)

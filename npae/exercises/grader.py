@@ -256,7 +256,7 @@ def judge_part(part, cases, answers, path, earlier_failures=0):
     case, as :func:`npae.exercises._child.answer_part` gives them), in case order;
     stop at the first case that does not pass.  Every reference value is computed
     here, in the grader's process."""
-    res = PartResult(part.func, "pass", max_points=part.points)
+    res = PartResult(part.func, "pass", max_points=float(part.points))
     for case, (status, outs, message) in zip(cases, answers):
         if status == "missing":
             res.status = "missing"
@@ -283,7 +283,7 @@ def judge_part(part, cases, answers, path, earlier_failures=0):
         res.status = "error"
         res.lines.append(f"no answer for case {cases[res.n_cases].label}")
         return res
-    res.points = part.points
+    res.points = float(part.points)
     return res
 
 
