@@ -208,13 +208,21 @@ def read_results(path):
 
 
 # ------------------------------------------------------------------ the child process
-def _confine(folder, allowed_files):
-    """An audit hook refusing writes outside ``folder`` and starting programs.
+def _npae_refused(name):
+    return ImportError(f"import {name} is refused while marking: write the computation "
+                       "yourself (your own files in this folder stay importable)")
+
+
+def _confine(folder, allowed_files, hidden=None):
+    """An audit hook refusing writes outside ``folder`` and starting programs;
+    with ``hidden`` (marking mode: npae's folder), also importing npae and
+    reading any file in that folder (npae's source run by hand).
 
     Audit hooks cannot be removed once added.  This stops a careless or
     curious submission, not a determined one (ctypes, for one, goes around
     it): hostile code belongs in a container.
     """
+    hidden = os.path.realpath(hidden) + os.sep if hidden else None
     folder = os.path.realpath(folder) + os.sep
     allowed = {os.path.realpath(f) for f in allowed_files}
     write = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -230,6 +238,11 @@ def _confine(folder, allowed_files):
         return not (p + os.sep).startswith(folder) and p not in allowed
 
     def hook(event, args):
+        if hidden and event == "import" and (args[0] == "npae" or args[0].startswith("npae.")):
+            raise _npae_refused(args[0])
+        if (hidden and event == "open" and not isinstance(args[0], int)
+                and (os.path.realpath(os.fsdecode(args[0])) + os.sep).startswith(hidden)):
+            raise PermissionError(f"reading npae's files is refused while marking: {args[0]!r}")
         if event == "open" and args[2] & write and outside(args[0]):
             raise PermissionError(f"writing {args[0]!r} is refused while grading: a submission "
                                   "may only write inside its own (temporary) folder")
@@ -246,8 +259,7 @@ class _RefuseNpae:
 
     def find_spec(self, name, path=None, target=None):
         if name == "npae" or name.startswith("npae."):
-            raise ImportError(f"import {name} is refused while marking: write the computation "
-                              "yourself (your own files in this folder stay importable)")
+            raise _npae_refused(name)
         return None
 
 
@@ -262,7 +274,8 @@ def main(argv):
     results_path = os.path.join(io_dir, "results.npz")
     if mark:
         sys.meta_path.insert(0, _RefuseNpae())
-    _confine(os.path.dirname(os.path.abspath(student)), [results_path])
+    npae_folder = os.path.dirname(here) if mark else None  # npae/exercises -> npae
+    _confine(os.path.dirname(os.path.abspath(student)), [results_path], npae_folder)
     manifest = {"nonce": nonce, "import_error": None, "answers": []}
     arrays = {}
     module, problem = load(student)
