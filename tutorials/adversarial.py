@@ -28,6 +28,8 @@ This tutorial
    labels (the supervised variant puts digit c on component c):
    ``codes_vs_mixture.png``, ``samples_by_class.png``.
 
+Run it from the repository::
+
     python tutorials/adversarial.py            # a few minutes on 2 cores
     python tutorials/adversarial.py --quick    # seconds (used by the tests)
 """

@@ -22,6 +22,8 @@ into a latent space that is already clustered.  This tutorial
 4. generates digits of a chosen class, z ~ N(m_y, I) (``samples_by_class.png``),
    which a VAE cannot do, and lets the prior means be learned.
 
+Run it from the repository::
+
     python tutorials/clvae.py            # a few minutes on 2 cores
     python tutorials/clvae.py --quick    # seconds (used by the tests)
 """

@@ -22,6 +22,8 @@ This tutorial
    (``reconstructions.png``), and compares with 50 random pixels and the 50
    highest-variance pixels fed to the same decoder (held-out error).
 
+Run it from the repository::
+
     python tutorials/concrete.py            # a few minutes on 2 cores
     python tutorials/concrete.py --quick    # seconds (used by the tests)
 """

@@ -20,6 +20,8 @@ along the few directions the reconstruction needs.  This tutorial
    — the input directions the code still follows, i.e. tangents of the digit
    manifold (``tangents_cae.png``).
 
+Run it from the repository::
+
     python tutorials/contractive.py            # ~10 minutes on 2 busy cores (the 2-layer CAE dominates)
     python tutorials/contractive.py --quick    # seconds (used by the tests)
 """

@@ -24,6 +24,8 @@ The corruption is used only in the training loss: ``transform`` and
 ``reconstruct`` never add noise.  To denoise, corrupt the data yourself
 (``dae.corrupt(X, rng)`` or :func:`npae.noise.corrupt`) and reconstruct it.
 
+Run it from the repository::
+
     python tutorials/denoising.py            # a minute or two on 2 cores
     python tutorials/denoising.py --quick    # seconds (used by the tests)
 """

@@ -20,6 +20,8 @@ so that each unit fires for few inputs.  This tutorial
    units, target average activation −0.1): the histogram of mean activations
    with and without sparsity (their Fig. 19.5/19.6, ``mean_activation_hist.png``).
 
+Run it from the repository::
+
     python tutorials/sparse.py            # about a minute on 2 cores
     python tutorials/sparse.py --quick    # seconds (used by the tests)
 """

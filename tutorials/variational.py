@@ -24,6 +24,8 @@ This tutorial
    (``elbo_vs_latent.png``);
 4. shows what β (the β-VAE weight) trades: reconstruction against KL.
 
+Run it from the repository::
+
     python tutorials/variational.py            # a few minutes on 2 cores
     python tutorials/variational.py --quick    # seconds (used by the tests)
 """
