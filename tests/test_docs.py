@@ -135,6 +135,7 @@ Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.on
 
 @pytest.mark.parametrize("page, min_images", [(f"auto_tutorials/{TUTORIAL}.html", 1),
                                               ("generated/npae.penalties.html", 0),
+                                              ("auto_tutorials/contractive.html", 0),
                                               ("contractive_jacobian.html", 0)])
 def test_page_renders_in_a_browser(browser, page, min_images):
     driver, base = browser
@@ -225,3 +226,27 @@ def test_generated_notebook_runs(site, tmp_path):
     assert "largest difference between hand and npae gradients" in outputs
     assert "FAILED" in outputs and "PASSED" in outputs  # the bug is caught, the fix passes
     assert (tmp_path / TUTORIAL / "filters.png").stat().st_size > 1000
+
+
+def test_quick_mode_figures_are_marked(tmp_path):
+    """A quick-mode figure gets a band with the mark on top; the figure itself is unchanged."""
+    sys.path.insert(0, os.path.join(ROOT, "docs", "_ext"))
+    try:
+        from npae_docs import mark_quick
+    finally:
+        sys.path.pop(0)
+    Image = pytest.importorskip("PIL.Image")
+    import numpy as np
+
+    path = tmp_path / "figure.png"
+    figure = np.zeros((40, 300, 4), dtype=np.uint8)
+    figure[..., 1] = 200  # green
+    figure[..., 3] = 255
+    Image.fromarray(figure).save(path)
+    mark_quick(path)
+    marked = np.asarray(Image.open(path).convert("RGBA"))
+    band = marked.shape[0] - 40
+    assert band > 0 and marked.shape[1] == 300
+    np.testing.assert_array_equal(marked[band:], figure)  # the figure, whole, below the band
+    top = marked[:band, :, :3].reshape(-1, 3)
+    assert ((top[:, 0] > 100) & (top[:, 1] < 80)).any()  # red text in the band

@@ -1,11 +1,14 @@
-"""Conditioning the latent space on the labels: the CL-VAE (Norlander & Sopasakis 2019)
+r"""Conditioning the latent space on the labels: the CL-VAE (Norlander & Sopasakis 2019)
 ====================================================================================
 
 A VAE pulls every code towards one prior N(0, I), so the classes of the
 digits crowd around the origin and overlap.  The CL-VAE gives each class y
 its own prior N(m_y, I) and trains with
 
-    L = γ · (−log p_φ(x|z)) + β · KL(q_θ(z|x) ‖ N(m_y, I)),
+.. math::
+
+   L = \gamma \cdot \big(-\log p_\phi(x \mid z)\big)
+       + \beta \cdot \mathrm{KL}\big(q_\theta(z \mid x) \,\|\, \mathcal{N}(m_y, I)\big),
 
 the KL again in closed form (the VAE's, with the prior mean moved to m_y).
 Labels are used for training only: afterwards the encoder maps any digit

@@ -1,10 +1,13 @@
-"""Sparse autoencoders (Ng's CS294A notes; Caron's review §2.3; the h2o chapter §19.3)
+r"""Sparse autoencoders (Ng's CS294A notes; Caron's review §2.3; the h2o chapter §19.3)
 ===================================================================================
 
 A sparse autoencoder adds to the reconstruction loss a penalty on how active
 each hidden unit is on average,
 
-    ρ̂_j = (1/n) Σ_i h_j(x^(i)),      Ω = β Σ_j KL(ρ ‖ ρ̂_j),
+.. math::
+
+   \hat\rho_j = \frac{1}{n} \sum_i h_j(x^{(i)}), \qquad
+   \Omega = \beta \sum_j \mathrm{KL}(\rho \,\|\, \hat\rho_j),
 
 so that each unit fires for few inputs.  This tutorial
 
