@@ -83,6 +83,16 @@ def _set_limits(limits):
     return apply
 
 
+def _kill(proc, posix):
+    try:
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        elif proc.poll() is None:
+            proc.kill()
+    except ProcessLookupError:
+        pass
+
+
 def _copy_folder(student_file, work):
     folder = student_file.parent
     for p in folder.iterdir():
@@ -156,21 +166,21 @@ def run_student(student_file, parts, cases, *, mark=False, limits=Limits(), pyth
         argv += ["--mark"] if mark else []
         out_file, err_file = io / "stdout.txt", io / "stderr.txt"
         with open(out_file, "wb") as out, open(err_file, "wb") as err:
+            # POSIX: resource limits, and its own process group (killed as a whole).
+            # Elsewhere (Windows) only the wall-clock limit holds.
+            posix = os.name == "posix"
             proc = subprocess.Popen(argv, cwd=work, env=env, stdin=subprocess.PIPE, stdout=out,
-                                    stderr=err, preexec_fn=_set_limits(limits),
-                                    start_new_session=True)  # its own group: killed as a whole
+                                    stderr=err, preexec_fn=_set_limits(limits) if posix else None,
+                                    start_new_session=posix)
             try:
                 proc.communicate((nonce + "\n").encode(), timeout=limits.time)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                _kill(proc, posix)
                 proc.wait()
                 raise NotGraded(f"time limit of {limits.time:g} s reached (an infinite loop, "
                                 "or far too slow): the student's process was stopped") from None
             finally:
-                try:  # anything it left running in its group goes too
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                _kill(proc, posix)  # anything it left running in its group goes too
         if proc.returncode != 0:
             raise NotGraded(_explain(proc.returncode, limits, err_file))
         try:
