@@ -57,23 +57,25 @@ def grade_command(args, limits):
     if not names:
         return _error(f"no exercise file (NAME.py or NAME.ipynb) in any folder of {root}")
 
-    grades = grade_class(root, seed=args.seed, exercises=names, mark=True, limits=limits,
-                         single=args.single)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    feedback = Path(args.feedback) if args.feedback else out.parent / "feedback"
+    feedback.mkdir(parents=True, exist_ok=True)
+    grades = []
+    for folder in folders:  # one line per student as soon as it is graded
+        g = grade_class(folder, seed=args.seed, exercises=names, mark=True, limits=limits,
+                        single=True)[0]
+        grades.append(g)
+        (feedback / f"{g.student}.txt").write_text(g.feedback(), encoding="utf-8")
+        states = ", ".join(f"{e.exercise} {e.points:g}/{e.max_points:g}"
+                           + ("" if e.status == "graded" else f" ({e.status})")
+                           for e in g.exercises)
+        print(f"{g.student}: {g.points:g}/{g.max_points:g} [{states}]", flush=True)
     write_nbgrader(grades, out)
     if args.otter:
         write_otter(grades, args.otter)
     if args.gradescope:
         write_gradescope(grades[0], args.gradescope)
-    feedback = Path(args.feedback) if args.feedback else out.parent / "feedback"
-    feedback.mkdir(parents=True, exist_ok=True)
-    for g in grades:
-        (feedback / f"{g.student}.txt").write_text(g.feedback(), encoding="utf-8")
-        states = ", ".join(f"{e.exercise} {e.points:g}/{e.max_points:g}"
-                           + ("" if e.status == "graded" else f" ({e.status})")
-                           for e in g.exercises)
-        print(f"{g.student}: {g.points:g}/{g.max_points:g} [{states}]")
     print(f"wrote {out} ({len(grades)} students, {len(names)} exercises, seed {args.seed}); "
           f"feedback in {feedback}/")
     return 0 if all(e.passed for g in grades for e in g.exercises) else 1
