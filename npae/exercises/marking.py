@@ -101,12 +101,11 @@ def find_submission(folder, name):
 
 
 def grade_class(submissions, *, seed=0, exercises=EXERCISES, mark=True, limits=Limits(),
-                single=False, progress=None):
+                single=False):
     """Grade every student folder of ``submissions`` (sorted by name).
 
     ``single=True``: ``submissions`` is one student's folder (Gradescope's
-    ``/autograder/submission``).  ``progress(student, grade)`` is called after
-    each exercise.  Returns a list of StudentGrade.
+    ``/autograder/submission``).  Returns a list of StudentGrade.
     """
     submissions = Path(submissions)
     folders = [submissions] if single else sorted(p for p in submissions.iterdir() if p.is_dir())
@@ -118,7 +117,5 @@ def grade_class(submissions, *, seed=0, exercises=EXERCISES, mark=True, limits=L
             g = grade_file(name, path if path is not None else folder / f"{name}.py",
                            seed=seed, mark=mark, limits=limits)
             done.append(g)
-            if progress is not None:
-                progress(folder.name, g)
         grades.append(StudentGrade(folder.name, done))
     return grades
