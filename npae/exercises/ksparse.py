@@ -56,11 +56,23 @@ SHAPES = [(4, 4), (5, 7), (1, 6)]
 FRACTIONS = (0.5, 0.3, 0.6)
 
 
+def _shows_the_mistakes(Z, k):
+    """Whether ranking by |z| — and, for a square Z, selecting per column — changes the
+    support here: a case where they do not cannot tell those mistakes from the answer."""
+    mask = k_sparse_mask(Z, k)
+    if np.array_equal(mask, k_sparse_mask(Z, k, "magnitude")):
+        return False
+    return Z.shape[0] != Z.shape[1] or not np.array_equal(mask, k_sparse_mask(Z.T, k).T)
+
+
 def _draw(rng):
     out = []
     for (n, m), f in zip(draw_shapes(rng, SHAPES), FRACTIONS):
         k = int(min(m - 1, max(1, round(f * m))))
-        out.append((rng.normal(size=(n, m)), k))  # continuous: no ties
+        Z = rng.normal(size=(n, m))  # continuous: no ties
+        while not _shows_the_mistakes(Z, k):  # redrawn from the same generator: reproducible
+            Z = rng.normal(size=(n, m))
+        out.append((Z, k))
     return out
 
 
