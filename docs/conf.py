@@ -44,7 +44,9 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "sg_execution_times.rst"]
+# (execution-time pages are not written, see below; a leftover of an older build is ignored)
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "sg_execution_times.rst",
+                    "**/sg_execution_times.rst"]
 templates_path = ["_templates"]
 
 # -- Markdown (notation, linear theory, exercises, benchmark results) --------
@@ -79,10 +81,11 @@ os.environ["NPAE_TUTORIAL_OUT"] = TUTORIAL_OUT
 EXECUTE = os.environ.get("NPAE_DOCS_EXECUTE", "") or r"[a-z][a-z_]*"
 # `_tutorial.py` is the tutorials' shared helper and `to_pytorch_ddp.py` the script that
 # `to_pytorch.py` starts under torchrun: not pages of their own.  The PyTorch tutorial
-# needs the optional torch (the `bench` extra): without it, it has no page.
+# needs the optional torch (the `bench` extra): without it, it keeps its page (text and
+# code) but is not run.
 IGNORE = r"(^_|to_pytorch_ddp\.py$)"
 if importlib.util.find_spec("torch") is None:
-    IGNORE = r"(^_|to_pytorch_ddp\.py$|to_pytorch\.py$)"
+    EXECUTE = rf"(?!to_pytorch\.py$)(?:{EXECUTE})"
 
 sphinx_gallery_conf = {
     "examples_dirs": os.path.join(ROOT, "tutorials"),
@@ -102,6 +105,9 @@ sphinx_gallery_conf = {
     "plot_gallery": "True",
     "show_memory": False,
     "min_reported_time": 0,
+    # sphinx-gallery's execution-times page loads DataTables and jQuery from CDNs: the
+    # site is offline, so the page is not written.
+    "write_computation_times": False,
 }
 
 # the landing page's figure is computed at build time

@@ -57,7 +57,7 @@ def test_site_has_the_pages(site):
     # every family of the registry has an API entry
     import npae
 
-    for cls in npae.registry.families().values():
+    for cls in npae.estimator.registry.families().values():
         page = site / "generated" / f"{cls.__module__}.html"
         assert f'id="{cls.__module__}.{cls.__name__}"' in page.read_text(encoding="utf-8"), cls
     # the gallery offers both downloads, and the tutorial's figures are on its page
@@ -134,7 +134,9 @@ Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.on
 
 
 @pytest.mark.parametrize("page, min_images", [(f"auto_tutorials/{TUTORIAL}.html", 1),
-                                              ("generated/npae.terms.penalties.html", 0)])
+                                              ("generated/npae.terms.penalties.html", 0),
+                                              ("auto_tutorials/contractive.html", 0),
+                                              ("contractive_jacobian.html", 0)])
 def test_page_renders_in_a_browser(browser, page, min_images):
     driver, base = browser
     driver.get_log("browser")  # drop what earlier pages logged
@@ -153,6 +155,49 @@ def test_page_renders_in_a_browser(browser, page, min_images):
     assert not broken, f"{page}: images that did not load: {broken}"
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page}: console errors: {errors}"
+    # everything the page loaded came from the site itself (the site is offline)
+    loaded = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+    assert [u for u in loaded if not u.startswith(base)] == [], f"{page}: network requests"
+
+
+_TAG = re.compile(r"<(script|img|iframe|source|link)\b([^>]*)>", re.I)
+_ATTR = re.compile(r"""\b(src|href|rel)\s*=\s*["']([^"']*)["']""", re.I)
+_REMOTE = re.compile(r"^(?:https?:)?//", re.I)
+
+
+def _fetched_urls(html):
+    """The remote URLs a browser fetches while loading ``html``: scripts, images, frames,
+    stylesheets, preloads and icons, CSS imports (links a reader follows are not fetched)."""
+    urls = []
+    for tag, attrs in _TAG.findall(html):
+        a = {k.lower(): v for k, v in _ATTR.findall(attrs)}
+        if tag.lower() == "link":
+            if set(a.get("rel", "").lower().split()) & {"stylesheet", "preload", "modulepreload",
+                                                       "icon", "prefetch"}:
+                urls.append(a.get("href", ""))
+        else:
+            urls.append(a.get("src", ""))
+    urls += re.findall(r"""@import\s+(?:url\()?["']?([^"')\s;]+)""", html)
+    return [u for u in urls if _REMOTE.match(u)]
+
+
+def test_the_remote_url_finder():
+    html = ('<script src="https://cdn.example/x.js"></script>'
+            '<link href="https://cdn.example/b.css" rel="stylesheet" />'
+            '<link rel="stylesheet" href="//cdn.example/c.css"><img src="_static/x.png">'
+            '<a href="https://github.com/">a link</a><style>@import url("https://f/g.css");</style>')
+    assert _fetched_urls(html) == ["https://cdn.example/x.js", "https://cdn.example/b.css",
+                                   "//cdn.example/c.css", "https://f/g.css"]
+
+
+def test_no_page_requests_a_network_url(site):
+    fetching = {}
+    for page in site.rglob("*.html"):
+        urls = _fetched_urls(page.read_text(encoding="utf-8"))
+        if urls:
+            fetching[str(page.relative_to(site))] = urls
+    assert fetching == {}
 
 
 def test_generated_notebook_runs(site, tmp_path):
@@ -181,3 +226,27 @@ def test_generated_notebook_runs(site, tmp_path):
     assert "largest difference between hand and npae gradients" in outputs
     assert "FAILED" in outputs and "PASSED" in outputs  # the bug is caught, the fix passes
     assert (tmp_path / TUTORIAL / "filters.png").stat().st_size > 1000
+
+
+def test_quick_mode_figures_are_marked(tmp_path):
+    """A quick-mode figure gets a band with the mark on top; the figure itself is unchanged."""
+    sys.path.insert(0, os.path.join(ROOT, "docs", "_ext"))
+    try:
+        from npae_docs import mark_quick
+    finally:
+        sys.path.pop(0)
+    Image = pytest.importorskip("PIL.Image")
+    import numpy as np
+
+    path = tmp_path / "figure.png"
+    figure = np.zeros((40, 300, 4), dtype=np.uint8)
+    figure[..., 1] = 200  # green
+    figure[..., 3] = 255
+    Image.fromarray(figure).save(path)
+    mark_quick(path)
+    marked = np.asarray(Image.open(path).convert("RGBA"))
+    band = marked.shape[0] - 40
+    assert band > 0 and marked.shape[1] == 300
+    np.testing.assert_array_equal(marked[band:], figure)  # the figure, whole, below the band
+    top = marked[:band, :, :3].reshape(-1, 3)
+    assert ((top[:, 0] > 100) & (top[:, 1] < 80)).any()  # red text in the band

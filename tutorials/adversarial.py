@@ -1,4 +1,4 @@
-"""Adversarial autoencoders (Makhzani et al. 2015; Caron's review §2.7)
+r"""Adversarial autoencoders (Makhzani et al. 2015; Caron's review §2.7)
 ====================================================================
 
 An adversarial autoencoder (AAE) is an ordinary autoencoder whose codes are
@@ -10,9 +10,15 @@ the prior — after which decoding prior samples generates data.
 Every minibatch runs three phases, each with its own optimizer over its own
 parameters:
 
-    (1) reconstruction  min_{θ,φ}  (1/n) Σ ℓ(x, p_φ(q_θ(x)))
-    (2) discriminator   min_ψ      (1/2n) Σ [−log D(z_p) − log(1 − D(q_θ(x)))],  z_p ~ p(z)
-    (3) generator       min_θ      (1/n) Σ −log D(q_θ(x))
+.. math::
+
+   \begin{aligned}
+   &\text{(1) reconstruction} && \min_{\theta,\phi}\
+      \frac{1}{n} \sum \ell\big(x, p_\phi(q_\theta(x))\big) \\
+   &\text{(2) discriminator} && \min_\psi\ \frac{1}{2n} \sum
+      \big[-\log D(z_p) - \log\big(1 - D(q_\theta(x))\big)\big], \quad z_p \sim p(z) \\
+   &\text{(3) generator} && \min_\theta\ \frac{1}{n} \sum -\log D(q_\theta(x))
+   \end{aligned}
 
 This tutorial
 
@@ -27,6 +33,8 @@ This tutorial
 3. swaps the prior for a mixture of 10 Gaussians on a circle, without and with
    labels (the supervised variant puts digit c on component c):
    ``codes_vs_mixture.png``, ``samples_by_class.png``.
+
+Run it from the repository::
 
     python tutorials/adversarial.py            # a few minutes on 2 cores
     python tutorials/adversarial.py --quick    # seconds (used by the tests)

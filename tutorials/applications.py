@@ -15,13 +15,15 @@ to PCA with the same code size:
    2019), measurements of *why* the codes do not beat the pixels, and two
    models built for clustering: DEC (Xie et al. 2016) and VaDE (Jiang et al.
    2017).
-3. Retrieval (§4.2): nearest neighbours in code space (precision@10 over
+3. Retrieval (§4.2): nearest neighbours in code space (``precision@10`` over
    held-out queries), and semantic hashing (Salakhutdinov & Hinton 2009) —
    binary codes from a noisy sigmoid code layer thresholded at ½, ranked by
    Hamming distance — against ITQ, PCA signs and random projections (LSH).
 
 The benchmarks ``benchmarks/clustering.py`` and ``benchmarks/hashing.py``
 measure the same methods at more sizes.
+
+Run it from the repository::
 
     python tutorials/applications.py                 # about 4 minutes on 2 cores
     python tutorials/applications.py --quick         # seconds (used by the tests)

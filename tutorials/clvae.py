@@ -1,11 +1,14 @@
-"""Conditioning the latent space on the labels: the CL-VAE (Norlander & Sopasakis 2019)
+r"""Conditioning the latent space on the labels: the CL-VAE (Norlander & Sopasakis 2019)
 ====================================================================================
 
 A VAE pulls every code towards one prior N(0, I), so the classes of the
 digits crowd around the origin and overlap.  The CL-VAE gives each class y
 its own prior N(m_y, I) and trains with
 
-    L = γ · (−log p_φ(x|z)) + β · KL(q_θ(z|x) ‖ N(m_y, I)),
+.. math::
+
+   L = \gamma \cdot \big(-\log p_\phi(x \mid z)\big)
+       + \beta \cdot \mathrm{KL}\big(q_\theta(z \mid x) \,\|\, \mathcal{N}(m_y, I)\big),
 
 the KL again in closed form (the VAE's, with the prior mean moved to m_y).
 Labels are used for training only: afterwards the encoder maps any digit
@@ -21,6 +24,8 @@ into a latent space that is already clustered.  This tutorial
    scores the clusters with the V-measure, as the paper's Table 1;
 4. generates digits of a chosen class, z ~ N(m_y, I) (``samples_by_class.png``),
    which a VAE cannot do, and lets the prior means be learned.
+
+Run it from the repository::
 
     python tutorials/clvae.py            # a few minutes on 2 cores
     python tutorials/clvae.py --quick    # seconds (used by the tests)

@@ -1,4 +1,4 @@
-"""Concrete autoencoders: learning which k input features to keep (Abid, Balin & Zou 2019)
+r"""Concrete autoencoders: learning which k input features to keep (Abid, Balin & Zou 2019)
 =======================================================================================
 
 The encoder of a concrete autoencoder is not a neural network but a *selector*:
@@ -6,7 +6,10 @@ k units, each choosing one of the d input features.  A hard choice has no
 gradient, so during training unit j uses the concrete (Gumbel-softmax)
 relaxation of a one-hot vector,
 
-    m_j = softmax((α_j + g_j) / T),   g_j ~ Gumbel(0, 1)^d,    z_j = m_j · x,
+.. math::
+
+   m_j = \operatorname{softmax}\big((\alpha_j + g_j) / T\big), \qquad
+   g_j \sim \mathrm{Gumbel}(0, 1)^d, \qquad z_j = m_j \cdot x,
 
 and the temperature T is annealed from hot (m_j almost uniform: every feature
 gets gradient) to cold (m_j almost one-hot: the choice is made).  A decoder MLP
@@ -21,6 +24,8 @@ This tutorial
    (``selected_pixels.png``) and what the decoder rebuilds from them alone
    (``reconstructions.png``), and compares with 50 random pixels and the 50
    highest-variance pixels fed to the same decoder (held-out error).
+
+Run it from the repository::
 
     python tutorials/concrete.py            # a few minutes on 2 cores
     python tutorials/concrete.py --quick    # seconds (used by the tests)

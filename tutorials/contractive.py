@@ -1,10 +1,13 @@
-"""Contractive autoencoders (Rifai et al. 2011; Caron's review §2.5)
+r"""Contractive autoencoders (Rifai et al. 2011; Caron's review §2.5)
 =================================================================
 
 A contractive autoencoder (CAE) adds to the reconstruction loss the squared
 Frobenius norm of the encoder's Jacobian,
 
-    Ω = λ (1/n) Σ_i ‖∂z^(i)/∂x^(i)‖²_F,
+.. math::
+
+   \Omega = \lambda \, \frac{1}{n} \sum_i
+   \left\lVert \frac{\partial z^{(i)}}{\partial x^{(i)}} \right\rVert_F^2,
 
 so that the code z = q_θ(x) changes little when x moves a little — except
 along the few directions the reconstruction needs.  This tutorial
@@ -19,6 +22,8 @@ along the few directions the reconstruction needs.  This tutorial
    and the leading right singular vectors of the CAE's Jacobian at a few digits
    — the input directions the code still follows, i.e. tangents of the digit
    manifold (``tangents_cae.png``).
+
+Run it from the repository::
 
     python tutorials/contractive.py            # ~10 minutes on 2 busy cores (the 2-layer CAE dominates)
     python tutorials/contractive.py --quick    # seconds (used by the tests)

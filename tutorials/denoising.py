@@ -1,10 +1,14 @@
-"""Denoising autoencoders (Vincent et al. 2008, 2010; Caron's review §2.4; h2o §19.4)
+r"""Denoising autoencoders (Vincent et al. 2008, 2010; Caron's review §2.4; h2o §19.4)
 ==================================================================================
 
 A denoising autoencoder (DAE) is trained to reconstruct the *clean* input x
 from a corrupted copy x̃:
 
-    L = (1/n) Σ_i ½ ‖x^(i) − p_φ(q_θ(x̃^(i)))‖²,    x̃^(i) ~ T(x̃ | x^(i)),
+.. math::
+
+   L = \frac{1}{n} \sum_i \tfrac{1}{2}
+   \big\lVert x^{(i)} - p_\phi\big(q_\theta(\tilde x^{(i)})\big) \big\rVert^2, \qquad
+   \tilde x^{(i)} \sim T(\tilde x \mid x^{(i)}),
 
 with a fresh corruption for every minibatch.  It cannot just copy its input,
 so it has to learn how pixels depend on each other.  This tutorial
@@ -23,6 +27,8 @@ so it has to learn how pixels depend on each other.  This tutorial
 The corruption is used only in the training loss: ``transform`` and
 ``reconstruct`` never add noise.  To denoise, corrupt the data yourself
 (``dae.corrupt(X, rng)`` or :func:`npae.terms.noise.corrupt`) and reconstruct it.
+
+Run it from the repository::
 
     python tutorials/denoising.py            # a minute or two on 2 cores
     python tutorials/denoising.py --quick    # seconds (used by the tests)

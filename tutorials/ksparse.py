@@ -17,6 +17,8 @@ kept units only.  This tutorial
    units (``reconstructions_ksparse.png``), and counts dead units (never in
    the top k), the problem the paper's decreasing-k schedule addresses.
 
+Run it from the repository::
+
     python tutorials/ksparse.py            # about half a minute on 2 cores
     python tutorials/ksparse.py --quick    # seconds (used by the tests)
 """

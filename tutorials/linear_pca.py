@@ -27,6 +27,8 @@ Figures (``--out``, default ``tutorials/out/linear_pca/``):
 ``components.png``, ``codes_2d.png``, ``reconstructions_k<k>.png``,
 ``error_vs_k.png``.
 
+Run it from the repository::
+
     python tutorials/linear_pca.py            # about a minute on 2 cores
     python tutorials/linear_pca.py --quick    # seconds (used by the tests)
 

@@ -19,6 +19,8 @@ a Parzen density on the codes (Cao et al. 2016), the robust deep autoencoder
 (Zhou & Paffenroth 2017), OC-NN (Chalapathy et al. 2018), DAGMM (Zong et al. 2018),
 the VAE's -ELBO.
 
+Run it from the repository::
+
     python tutorials/one_class.py            # a few minutes on 2 cores
     python tutorials/one_class.py --quick    # seconds (the tests): models barely trained
 """

@@ -1,10 +1,13 @@
-"""Sparse autoencoders (Ng's CS294A notes; Caron's review §2.3; the h2o chapter §19.3)
+r"""Sparse autoencoders (Ng's CS294A notes; Caron's review §2.3; the h2o chapter §19.3)
 ===================================================================================
 
 A sparse autoencoder adds to the reconstruction loss a penalty on how active
 each hidden unit is on average,
 
-    ρ̂_j = (1/n) Σ_i h_j(x^(i)),      Ω = β Σ_j KL(ρ ‖ ρ̂_j),
+.. math::
+
+   \hat\rho_j = \frac{1}{n} \sum_i h_j(x^{(i)}), \qquad
+   \Omega = \beta \sum_j \mathrm{KL}(\rho \,\|\, \hat\rho_j),
 
 so that each unit fires for few inputs.  This tutorial
 
@@ -19,6 +22,8 @@ so that each unit fires for few inputs.  This tutorial
 3. repeats the h2o chapter's experiment on whole digits (tanh, 100 hidden
    units, target average activation −0.1): the histogram of mean activations
    with and without sparsity (their Fig. 19.5/19.6, ``mean_activation_hist.png``).
+
+Run it from the repository::
 
     python tutorials/sparse.py            # about a minute on 2 cores
     python tutorials/sparse.py --quick    # seconds (used by the tests)

@@ -25,6 +25,8 @@ npae computes.  This tutorial
 
 Requires PyTorch (``pip install "npae[bench]"`` installs ``torch==2.13.0``).
 
+Run it from the repository::
+
     python tutorials/to_pytorch.py            # about a minute on 2 busy cores
     python tutorials/to_pytorch.py --quick    # seconds (used by the tests)
 """

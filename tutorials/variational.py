@@ -1,4 +1,4 @@
-"""Variational autoencoders (Kingma & Welling 2013; Caron's review §2.6)
+r"""Variational autoencoders (Kingma & Welling 2013; Caron's review §2.6)
 =====================================================================
 
 A VAE's encoder q_θ(z|x) outputs a Gaussian N(mu, diag exp(log_var)) rather
@@ -6,7 +6,10 @@ than a point; a code is drawn from it with the reparameterisation trick
 z = mu + exp(½ log_var) ⊙ ε, ε ~ N(0, I), and the decoder p_φ(x|z) scores
 the input.  Training minimises minus the evidence lower bound (ELBO),
 
-    −ELBO(x) = −E_q[log p_φ(x|z)] + KL(q_θ(z|x) ‖ N(0, I)),
+.. math::
+
+   -\mathrm{ELBO}(x) = -\mathbb{E}_q\big[\log p_\phi(x \mid z)\big]
+   + \mathrm{KL}\big(q_\theta(z \mid x) \,\|\, \mathcal{N}(0, I)\big),
 
 whose KL has a closed form.  (Kingma & Welling call the encoder q_φ and the
 decoder p_θ: the letters are swapped with respect to the review and npae.)
@@ -23,6 +26,8 @@ This tutorial
    the importance-weighted estimate of log p(x) beside it
    (``elbo_vs_latent.png``);
 4. shows what β (the β-VAE weight) trades: reconstruction against KL.
+
+Run it from the repository::
 
     python tutorials/variational.py            # a few minutes on 2 cores
     python tutorials/variational.py --quick    # seconds (used by the tests)

@@ -3,7 +3,8 @@
 - :class:`TutorialImageScraper`: a sphinx-gallery image scraper.  The tutorials save their
   figures with :func:`npae.plot.save`, which closes them, so matplotlib's scraper sees
   nothing; this one collects the PNG files a tutorial wrote (under ``NPAE_TUTORIAL_OUT``)
-  and puts them on the tutorial's page.
+  and puts them on the tutorial's page; in quick mode (the default build) each figure is
+  stamped "QUICK MODE" (:func:`mark_quick`) and its alt text says so.
 - the ``:source:`` role: ``:source:`npae.terms.penalties.kl_sparsity``` links to the highlighted
   source of that object (the page ``sphinx.ext.viewcode`` writes); an object that does not
   exist is a build error, so the links cannot go stale silently.
@@ -45,11 +46,34 @@ class TutorialImageScraper:
         rst = ""
         # the tutorials run one after the other, so what is new was written by this block;
         # one figure directive per file, its name as the alt text ("history.png")
+        quick = os.environ.get("NPAE_TUTORIAL_QUICK") == "1"
         for (_, src), dest in zip(sorted(found), block_vars["image_path_iterator"]):
             shutil.copyfile(src, dest)
             self.seen.add(src)
-            rst += figure_rst([dest], gallery_conf["src_dir"], fig_titles=os.path.basename(src))
+            title = os.path.basename(src)
+            if quick:
+                mark_quick(dest)
+                title += " (quick mode: small data, few epochs)"
+            rst += figure_rst([dest], gallery_conf["src_dir"], fig_titles=title)
         return rst
+
+
+#: the mark of a quick-mode figure: its numbers come from a smoke run, not the tutorial's
+QUICK_MARK = "QUICK MODE: small data, few epochs (NPAE_DOCS_FULL=1 builds the full run)"
+
+
+def mark_quick(path):
+    """Stamp ``QUICK_MARK`` on the PNG at ``path``, on a white band added at its top
+    (the figure itself is left whole), so the mark stays with a downloaded image."""
+    from PIL import Image, ImageDraw
+
+    with Image.open(path) as im:
+        im = im.convert("RGBA")
+    band = 16
+    out = Image.new("RGBA", (im.width, im.height + band), (255, 255, 255, 255))
+    out.paste(im, (0, band))
+    ImageDraw.Draw(out).text((4, 2), QUICK_MARK, fill=(180, 0, 0, 255))
+    out.save(path)
 
 
 def _resolve(target):

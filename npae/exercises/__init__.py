@@ -28,6 +28,12 @@ EXERCISES = (
     "sparse_kl",
     "contractive",
     "vae",
+    # the families and terms added since the VAE
+    "mmd",
+    "iwae",
+    "dec",
+    "ksparse",
+    "contractive_deep",
 )
 
 

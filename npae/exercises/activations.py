@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn.activations import ACTIVATIONS
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "activations"
@@ -60,6 +61,7 @@ def relu_grad(a, h):
     raise NotImplementedError("write f'(a) of ReLU")
 '''
 
+#: shape patterns (npae.exercises._shapes): the sizes are drawn from the seed.
 SHAPES = [(7,), (4, 3), (2, 3, 5)]
 
 
@@ -74,14 +76,14 @@ def _forward_part(name):
     act = ACTIVATIONS[name]
 
     def cases(rng):
-        return [Case((_draw(rng, s),), f"a {s}", {}) for s in SHAPES]
+        return [Case((_draw(rng, s),), f"a {s}", {}) for s in draw_shapes(rng, SHAPES)]
 
     def hints(case):
         (a,) = case.args
         return [Hint("h", "you returned f'(a) where f(a) belongs",
                      alt=act.grad(a, act.forward(a)))]
 
-    return Part(name, ("h",), lambda a: (act.forward(a),), cases, hints=hints)
+    return Part(name, ("h",), lambda a: (act.forward(a),), cases, hints=hints, points=1)
 
 
 def _wrong_grads(name, a, h):
@@ -102,7 +104,7 @@ def _grad_part(name):
 
     def cases(rng):
         out = []
-        for s in SHAPES:
+        for s in draw_shapes(rng, SHAPES):
             a = _draw(rng, s)
             out.append(Case((a, act.forward(a)), f"a {s}", {}))
         return out
@@ -116,7 +118,7 @@ def _grad_part(name):
         return [Hint("dh_da", msg, alt=alt) for alt, msg in _wrong_grads(name, a, h)]
 
     return Part(f"{name}_grad", ("dh_da",), lambda a, h: (act.grad(a, h),), cases,
-                objective=objective, grad_of={"dh_da": "a"}, hints=hints)
+                objective=objective, grad_of={"dh_da": "a"}, hints=hints, points=1)
 
 
 PARTS = [p for name in ("sigmoid", "tanh", "relu") for p in (_forward_part(name),

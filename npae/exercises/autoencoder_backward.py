@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..nn.activations import SIGMOID
 from . import _networks
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "autoencoder_backward"
@@ -48,13 +49,13 @@ def autoencoder_backward(X, W1, b1, W2, b2):
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
-#: (n, d, h)
+#: (n, d, h) patterns (npae.exercises._shapes): the sizes are drawn from the seed.
 SHAPES = [(5, 6, 3), (8, 4, 7), (1, 9, 2)]
 
 
 def _cases(rng):
     out = []
-    for n, d, h in SHAPES:
+    for n, d, h in draw_shapes(rng, SHAPES):
         X = rng.uniform(size=(n, d))
         weights = (rng.normal(size=(d, h)), rng.normal(scale=0.5, size=h),
                    rng.normal(size=(h, d)), rng.normal(scale=0.5, size=d))
@@ -102,4 +103,4 @@ def _hints(case):
 
 
 PARTS = [Part("autoencoder_backward", ("loss", *GRADS), _reference, _cases,
-              objective=_objective, grad_of=dict(zip(GRADS, PARAMS)), hints=_hints)]
+              objective=_objective, grad_of=dict(zip(GRADS, PARAMS)), hints=_hints, points=4)]

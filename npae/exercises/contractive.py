@@ -12,6 +12,7 @@ import numpy as np
 from ..nn import MLP, batch
 from ..nn.jacobian import contractive_penalty
 from . import _networks
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "contractive"
@@ -60,7 +61,8 @@ def _penalty(X, W, b, lam, act="sigmoid"):
 def _cases(rng):
     return [Case((rng.uniform(size=(n, d)), rng.normal(size=(d, h)), rng.normal(scale=0.5, size=h),
                   lam), f"n, d, h = {n}, {d}, {h}, lam = {lam}", {"n": n, "lam": lam})
-            for n, d, h, lam in SETTINGS]
+            for (n, d, h), lam in zip(draw_shapes(rng, [s[:3] for s in SETTINGS]),
+                                      [s[3] for s in SETTINGS])]
 
 
 def _reference(X, W, b, lam):
@@ -104,4 +106,4 @@ def _hints(case):
 
 
 PARTS = [Part("contractive_penalty", ("value", "dW", "db"), _reference, _cases,
-              objective=_objective, grad_of={"dW": "W", "db": "b"}, hints=_hints)]
+              objective=_objective, grad_of={"dW": "W", "db": "b"}, hints=_hints, points=4)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import batch
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "dense_backward"
@@ -39,14 +40,16 @@ def dense_backward(dA, X, W):
     raise NotImplementedError("return (dX, dW, db)")
 '''
 
-#: (n, i, o): a square W first, where a transposed answer keeps its shape and is
-#: recognised (elsewhere it fails with a shape error, which says less).
-SHAPES = [(6, 5, 5), (4, 3, 7), (1, 7, 2)]
+#: (n, i, o) patterns (npae.exercises._shapes: the sizes are drawn from the seed).
+#: All square first: W, where a transposed answer keeps its shape and is
+#: recognised (elsewhere it fails with a shape error, which says less), and dA,
+#: where db summed over the units has db's shape.
+SHAPES = [(5, 5, 5), (4, 3, 7), (1, 7, 2)]
 
 
 def _cases(rng):
     return [Case((rng.normal(size=(n, o)), rng.normal(size=(n, i)), rng.normal(size=(i, o))),
-                 f"n, i, o = {n}, {i}, {o}", {"n": n}) for n, i, o in SHAPES]
+                 f"n, i, o = {n}, {i}, {o}", {"n": n}) for n, i, o in draw_shapes(rng, SHAPES)]
 
 
 def _reference(dA, X, W):
@@ -73,8 +76,10 @@ def _hints(case):
              alt=(dA.T @ X) if W.shape[0] == W.shape[1] else None),
         Hint("db", "db sums over the samples (axis 0), not over the units",
              alt=dA.sum(axis=1) if dA.shape[0] == dA.shape[1] else None),
+        Hint("db", "db is dA summed over the samples: every sample uses the same b "
+                   "(you returned dA itself)", alt=dA),
     ]
 
 
 PARTS = [Part("dense_backward", ("dX", "dW", "db"), _reference, _cases, objective=_objective,
-              grad_of={"dX": "X", "dW": "W", "db": "b"}, hints=_hints)]
+              grad_of={"dX": "X", "dW": "W", "db": "b"}, hints=_hints, points=3)]

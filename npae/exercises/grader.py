@@ -22,9 +22,6 @@ Mistakes are recognised two ways:
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,6 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ..gradcheck import _compare, check_gradient
+from . import _child
 
 __all__ = ["Part", "Case", "Hint", "load_student", "grade", "format_report", "StudentFileError",
            "TOL_REFERENCE", "TOL_GRADCHECK", "TOL_MATCH"]
@@ -88,6 +86,8 @@ class Part:
         Output name -> key of ``params`` whose gradient that output is.
     hints : callable, optional
         ``hints(case) -> list of Hint``, the exercise's own usual mistakes.
+    points : float
+        What the part is worth when it passes (partial credit is by part).
     """
 
     func: str
@@ -97,6 +97,7 @@ class Part:
     objective: Callable | None = None
     grad_of: dict = field(default_factory=dict)
     hints: Callable | None = None
+    points: float = 1.0
 
 
 class StudentFileError(Exception):
@@ -105,77 +106,33 @@ class StudentFileError(Exception):
 
 # ------------------------------------------------------------------ loading
 def load_student(path):
-    """Import the student's file as a fresh module.
+    """Import the student's file (``.py`` or ``.ipynb``) as a fresh module, in this process.
 
     Returns ``(module, None)``, or ``(None, message)`` when the file does not
     compile or fails while importing (reported, not raised).  A missing file
-    raises :class:`StudentFileError`.
+    raises :class:`StudentFileError`.  This is the quick path of the tests;
+    ``check`` and ``grade`` run the student's file in its own process
+    (:mod:`npae.exercises.sandbox`).
     """
     path = Path(path)
     if not path.is_file():
         raise StudentFileError(f"no such file: {path} (create it with "
                                f"`python -m npae exercise start DIR`, or pass its path)")
-    source = path.read_text(encoding="utf-8")
-    try:
-        code = compile(source, str(path), "exec")
-    except SyntaxError as exc:
-        caret = " " * max((exc.offset or 1) - 1, 0) + "^"
-        return None, (f"{path}, line {exc.lineno}: SyntaxError: {exc.msg}\n"
-                      f"    {(exc.text or '').rstrip()}\n    {caret}")
-    name = f"npae_student_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    # Registered (dataclasses and pickling look modules up by name), and the
-    # student's folder on the path while importing, so that one exercise can
-    # import the student's own earlier ones (``from activations import sigmoid``).
-    sys.modules[name] = module
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
-    try:
-        exec(code, module.__dict__)
-    except Exception as exc:  # the student's module-level code failed
-        return None, f"importing {path} failed: {_describe(exc, path)}"
-    finally:
-        sys.path.remove(folder)
-    return module, None
-
-
-def _describe(exc, path):
-    """``Type: message (line N: code)``, the line being the last in the student's file."""
-    where = ""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if Path(frame.filename).resolve() == Path(path).resolve():
-            where = f" at line {frame.lineno}: {(frame.line or '').strip()}"
-            break
-    return f"{type(exc).__name__}: {exc}{where}"
+    return _child.load(path)
 
 
 # ------------------------------------------------------------------ grading
 @dataclass
 class PartResult:
-    """The grade of one part: status, cases run, worst relative error, report lines."""
+    """The grade of one part: status, cases run, worst relative error, report lines, points."""
 
     func: str
     status: str  # "pass", "fail", "error", "todo", "missing"
     n_cases: int = 0
     worst: float = 0.0
     lines: list = field(default_factory=list)
-
-
-def _as_outputs(result, outputs):
-    """The student's return value as a tuple of arrays, or a message saying why not."""
-    if result is None:
-        return None, "returned None: is a return statement missing?"
-    if len(outputs) == 1:
-        result = (result,)
-    elif not isinstance(result, (tuple, list)) or len(result) != len(outputs):
-        got = (f"{len(result)} values" if isinstance(result, (tuple, list))
-               else type(result).__name__)
-        return None, f"return a tuple ({', '.join(outputs)}); got {got}"
-    try:
-        return tuple(np.asarray(r, dtype=np.float64) for r in result), None
-    except (TypeError, ValueError) as exc:
-        return None, f"outputs must be numbers or float arrays ({exc})"
+    points: float = 0.0
+    max_points: float = 1.0
 
 
 def _rel(s, r):
@@ -186,12 +143,26 @@ def _near(s, r):
     return s.shape == r.shape and _rel(s, r) < TOL_MATCH
 
 
+def _either(messages):
+    """The distinct messages, in order, joined as alternatives ("" for none)."""
+    return " — or: ".join(dict.fromkeys(messages))
+
+
 def _recognise(name, s, r, hints):
-    """The message of the first recognised mistake for output ``name``, or None."""
+    """The message of the recognised mistake for output ``name``, or None.
+
+    When a case cannot tell two of the exercise's mistakes apart (they give the
+    same output there), both are named rather than one picked at random.
+    """
     mine = [h for h in hints if h.output == name]
-    for h in mine:  # a known wrong computation, whatever its shape
-        if h.alt is not None and _near(s, np.asarray(h.alt, dtype=np.float64)):
-            return h.message
+    # A known wrong computation, whatever its shape.
+    found = _either([h.message for h in mine
+                     if h.alt is not None and _near(s, np.asarray(h.alt, dtype=np.float64))])
+    if found:
+        return found
+    if not np.all(np.isfinite(s)):
+        return ("the output holds inf or nan: an overflow or underflow (exp of a large "
+                "number, log of 0?) — subtract the maximum first (log-sum-exp)")
     if s.shape != r.shape:
         if s.shape == r.T.shape and r.ndim == 2:
             return (f"shape {s.shape} is the transpose of the expected {r.shape}: "
@@ -200,9 +171,10 @@ def _recognise(name, s, r, hints):
             return (f"shape {s.shape}, expected {r.shape}: the same number of entries — "
                     "a reshape, keepdims or an extra axis")
         return None
-    for h in mine:
-        if h.factor is not None and h.factor != 1 and _near(s, h.factor * r):
-            return h.message
+    found = _either([h.message for h in mine
+                     if h.factor is not None and h.factor != 1 and _near(s, h.factor * r)])
+    if found:
+        return found
     if r.ndim == 2 and r.shape[0] == r.shape[1] and r.shape[0] > 1 and _near(s, r.T):
         return "you returned the transpose of the expected matrix: a missing transpose"
     if _rel(s, r) < 1e-4:
@@ -246,68 +218,90 @@ def _copy_args(args):
     return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
 
 
-def grade_part(part, module, path, rng, earlier_failures=0):
-    """Run one part on its cases; stop at the first case that does not pass."""
-    res = PartResult(part.func, "pass")
-    fn = getattr(module, part.func, None)
-    if not callable(fn):
-        res.status = "missing"
-        res.lines.append(f"no function {part.func}() in {path}")
-        return res
-    for case in part.cases(rng):
-        try:
-            result = fn(*_copy_args(case.args))
-        except NotImplementedError:
-            res.status = "todo"
-            res.lines.append("not done yet (still raises NotImplementedError)")
-            return res
-        except (Exception, SystemExit) as exc:  # the student's bug, not the grader's
-            res.status = "error"
-            res.lines.append(f"case {case.label}: {_describe(exc, path)}")
-            return res
-        outs, why = _as_outputs(result, part.outputs)
-        if outs is None:
-            res.status = "fail"
-            res.lines.append(f"case {case.label}: {why}")
-            return res
-        ref = tuple(np.asarray(r, dtype=np.float64) for r in part.reference(*_copy_args(case.args)))
-        numeric = _gradcheck(part, case.args, outs) if part.objective is not None else {}
-        hints = part.hints(case) if part.hints is not None else []
-        res.n_cases += 1
-        for name, s, r in zip(part.outputs, outs, ref):
-            rel = _rel(s, r) if s.shape == r.shape else np.inf
-            res.worst = max(res.worst, rel)
-            num = numeric.get(name)
-            if rel < TOL_REFERENCE and (num is None or num[1]):
-                continue
-            res.status = "fail"
-            if s.shape != r.shape:
-                msg = f"{name}: wrong shape {s.shape}, expected {r.shape}"
-            else:
-                msg = f"{name}: relative error {rel:.2e} against npae"
-            if num is not None:
-                msg += f", {num[0]:.2e} against central differences"
-            res.lines.append(f"case {case.label}: {msg}")
-            hint = _recognise(name, s, r, hints)
-            if hint is None:
-                hint = ("no usual mistake recognised; check the equation in the docstring "
-                        "term by term")
-                if earlier_failures:
-                    hint += (f" — {earlier_failures} part(s) above do not pass yet: if this "
-                             "function uses them, fix those first")
-            res.lines.append("  hint: " + hint)
-        if res.status == "fail":
-            return res
+def draw_cases(parts, seed=0):
+    """The cases of every part: one generator ``default_rng([seed, part index])`` per part,
+    so that parts are independent and the same seed gives the same cases."""
+    return [part.cases(np.random.default_rng([seed, i])) for i, part in enumerate(parts)]
+
+
+def _judge_outputs(part, case, outs, ref, numeric, hints, res, earlier_failures):
+    """Compare each output of one case with npae's; a failing one gets its report lines."""
+    for name, s, r in zip(part.outputs, outs, ref):
+        rel = _rel(s, r) if s.shape == r.shape else np.inf
+        res.worst = max(res.worst, rel)
+        num = numeric.get(name)
+        if rel < TOL_REFERENCE and (num is None or num[1]):
+            continue
+        res.status = "fail"
+        if s.shape != r.shape:
+            msg = f"{name}: wrong shape {s.shape}, expected {r.shape}"
+        else:
+            msg = f"{name}: relative error {rel:.2e} against npae"
+        if num is not None:
+            msg += f", {num[0]:.2e} against central differences"
+        res.lines.append(f"case {case.label}: {msg}")
+        hint = _recognise(name, s, r, hints)
+        if hint is None:
+            hint = ("no usual mistake recognised; check the equation in the docstring "
+                    "term by term")
+            if earlier_failures:
+                hint += (f" — {earlier_failures} part(s) above do not pass yet: if this "
+                         "function uses them, fix those first")
+        res.lines.append("  hint: " + hint)
     return res
 
 
-def grade(parts, module, path, seed=0):
-    """Grade every part; one seeded generator per part so parts are independent."""
+def judge_part(part, cases, answers, path, earlier_failures=0):
+    """Grade one part from the student's answers (``(status, outputs, message)`` per
+    case, as :func:`npae.exercises._child.answer_part` gives them), in case order;
+    stop at the first case that does not pass.  Every reference value is computed
+    here, in the grader's process."""
+    res = PartResult(part.func, "pass", max_points=float(part.points))
+    for case, (status, outs, message) in zip(cases, answers):
+        if status == "missing":
+            res.status = "missing"
+            res.lines.append(f"no function {part.func}() in {path}")
+            return res
+        if status == "todo":
+            res.status = "todo"
+            res.lines.append(message)
+            return res
+        if status != "ok":
+            res.status = "error" if status == "error" else "fail"
+            res.lines.append(f"case {case.label}: {message}")
+            return res
+        ref = tuple(np.asarray(r, dtype=np.float64) for r in part.reference(*_copy_args(case.args)))
+        hints = part.hints(case) if part.hints is not None else []
+        res.n_cases += 1
+        # A student's inf or nan is compared, not warned about (the hint names it).
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            numeric = _gradcheck(part, case.args, outs) if part.objective is not None else {}
+            res = _judge_outputs(part, case, outs, ref, numeric, hints, res, earlier_failures)
+        if res.status == "fail":
+            return res
+    if res.n_cases < len(cases):  # answers stopped early without saying why
+        res.status = "error"
+        res.lines.append(f"no answer for case {cases[res.n_cases].label}")
+        return res
+    res.points = float(part.points)
+    return res
+
+
+def judge(parts, cases, answers, path):
+    """Every part, from the answers of each; parts after a failing one are told so in hints."""
     results = []
-    for i, part in enumerate(parts):
+    for part, c, a in zip(parts, cases, answers):
         failures = sum(r.status != "pass" for r in results)
-        results.append(grade_part(part, module, path, np.random.default_rng([seed, i]), failures))
+        results.append(judge_part(part, c, a, path, failures))
     return results
+
+
+def grade(parts, module, path, seed=0):
+    """Grade a module already imported in this process (the tests' quick path)."""
+    cases = draw_cases(parts, seed)
+    answers = [_child.answer_part(getattr(module, part.func, None), [c.args for c in cs], path,
+                                  part.outputs) for part, cs in zip(parts, cases)]
+    return judge(parts, cases, answers, path)
 
 
 _LABEL = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "todo": "TODO", "missing": "MISSING"}
@@ -324,6 +318,9 @@ def format_report(name, results, path):
         lines.extend("            " + line for line in r.lines)
     n_pass = sum(r.status == "pass" for r in results)
     verdict = "PASSED" if n_pass == len(results) else "NOT PASSED"
-    lines.append(f"{verdict}: {n_pass}/{len(results)} parts (tolerance {TOL_REFERENCE:.0e} "
-                 f"against npae, {TOL_GRADCHECK:.0e} against central differences)")
+    points = sum(r.points for r in results)
+    total = sum(r.max_points for r in results)
+    lines.append(f"{verdict}: {n_pass}/{len(results)} parts, {points:g}/{total:g} points "
+                 f"(tolerance {TOL_REFERENCE:.0e} against npae, {TOL_GRADCHECK:.0e} against "
+                 "central differences)")
     return "\n".join(lines)

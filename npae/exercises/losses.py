@@ -10,6 +10,7 @@ import numpy as np
 
 from ..nn.activations import SIGMOID
 from ..nn.losses import bernoulli_cross_entropy, squared_error
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "losses"
@@ -75,7 +76,7 @@ def _reduction_hints(case, names, extra=()):
 
 def _se_cases(rng):
     return [Case((rng.normal(size=s), rng.normal(size=s)), f"X {s}", _sizes(np.zeros(s)))
-            for s in SHAPES]
+            for s in draw_shapes(rng, SHAPES)]
 
 
 def _se_objective(X_hat, X):
@@ -96,7 +97,7 @@ def _se_hints(case):
 
 def _bce_cases(rng):
     return [Case((rng.normal(scale=3.0, size=s), rng.uniform(size=s)), f"logits {s}",
-                 _sizes(np.zeros(s))) for s in SHAPES]
+                 _sizes(np.zeros(s))) for s in draw_shapes(rng, SHAPES)]
 
 
 def _bce_objective(logits, X):
@@ -117,7 +118,7 @@ def _bce_hints(case):
 
 PARTS = [
     Part("squared_error", ("value", "dX_hat"), squared_error, _se_cases,
-         objective=_se_objective, grad_of={"dX_hat": "X_hat"}, hints=_se_hints),
+         objective=_se_objective, grad_of={"dX_hat": "X_hat"}, hints=_se_hints, points=1),
     Part("bernoulli_cross_entropy", ("value", "dlogits"), bernoulli_cross_entropy, _bce_cases,
-         objective=_bce_objective, grad_of={"dlogits": "logits"}, hints=_bce_hints),
+         objective=_bce_objective, grad_of={"dlogits": "logits"}, hints=_bce_hints, points=2),
 ]

@@ -159,9 +159,11 @@ def _step_hints(case):
 
 PARTS = [
     Part("review_forward", ("Z", "X_hat", "loss"), _forward, lambda rng: _draw_cases(rng, False),
-         hints=_forward_hints),
+         hints=_forward_hints, points=1),
     Part("review_gradients", ("dW1", "db1", "dW2", "db2"), _grads,
          lambda rng: _draw_cases(rng, False), objective=_objective,
-         grad_of={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"}, hints=_gradient_hints),
-    Part("review_step", PARAMS, _step, lambda rng: _draw_cases(rng, True), hints=_step_hints),
+         grad_of={"dW1": "W1", "db1": "b1", "dW2": "W2", "db2": "b2"}, hints=_gradient_hints,
+         points=3),
+    Part("review_step", PARAMS, _step, lambda rng: _draw_cases(rng, True), hints=_step_hints,
+         points=1),
 ]

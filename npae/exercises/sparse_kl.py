@@ -12,6 +12,7 @@ import numpy as np
 
 from ..nn import batch
 from ..terms.penalties import kl_sparsity
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "sparse_kl"
@@ -58,7 +59,7 @@ def _kl(rho_hat, rho):
 def _kl_cases(rng):
     return [Case((rng.uniform(0.02, 0.98, size=h), rho, beta), f"h = {h}, rho = {rho}, "
                  f"beta = {beta}", {"h": h, "beta": beta})
-            for h, (rho, beta) in zip((6, 11, 1), SETTINGS)]
+            for (h,), (rho, beta) in zip(draw_shapes(rng, [(6,), (11,), (1,)]), SETTINGS)]
 
 
 def _kl_objective(rho_hat, rho, beta):
@@ -95,7 +96,8 @@ def _backward_reference(H, rho, beta):
 def _backward_cases(rng):
     return [Case((rng.uniform(0.05, 0.95, size=(n, h)), rho, beta), f"H {(n, h)}, rho = {rho}, "
                  f"beta = {beta}", {"n": n, "beta": beta})
-            for (n, h), (rho, beta) in zip(((6, 4), (10, 3), (1, 5)), SETTINGS)]
+            for (n, h), (rho, beta) in zip(draw_shapes(rng, [(6, 4), (10, 3), (1, 5)]),
+                                               SETTINGS)]
 
 
 def _backward_objective(H, rho, beta):
@@ -118,7 +120,7 @@ def _backward_hints(case):
 
 PARTS = [
     Part("kl_sparsity", ("value", "grad"), kl_sparsity, _kl_cases, objective=_kl_objective,
-         grad_of={"grad": "rho_hat"}, hints=_kl_hints),
+         grad_of={"grad": "rho_hat"}, hints=_kl_hints, points=2),
     Part("sparsity_backward", ("value", "dH"), _backward_reference, _backward_cases,
-         objective=_backward_objective, grad_of={"dH": "H"}, hints=_backward_hints),
+         objective=_backward_objective, grad_of={"dH": "H"}, hints=_backward_hints, points=2),
 ]

@@ -8,6 +8,7 @@ loss="bce", tied=True)``, computed with its networks (:mod:`npae.exercises._netw
 from __future__ import annotations
 
 from . import _networks
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "tied_weights"
@@ -46,7 +47,7 @@ SHAPES = [(5, 6, 3), (6, 4, 4), (1, 7, 2)]
 
 def _cases(rng):
     out = []
-    for n, d, h in SHAPES:
+    for n, d, h in draw_shapes(rng, SHAPES):
         args = (rng.uniform(size=(n, d)), rng.normal(size=(d, h)), rng.normal(scale=0.5, size=h),
                 rng.normal(scale=0.5, size=d))
         out.append(Case(args, f"n, d, h = {n}, {d}, {h}", {"n": n}))
@@ -88,4 +89,5 @@ def _hints(case):
 
 
 PARTS = [Part("tied_backward", ("loss", "dW", "db1", "db2"), _reference, _cases,
-              objective=_objective, grad_of={"dW": "W", "db1": "b1", "db2": "b2"}, hints=_hints)]
+              objective=_objective, grad_of={"dW": "W", "db1": "b1", "db2": "b2"}, hints=_hints,
+              points=4)]

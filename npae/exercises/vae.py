@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..terms.gaussian import kl_standard_normal, reparameterize, reparameterize_backward
+from ._shapes import draw_shapes
 from .grader import Case, Hint, Part
 
 NAME = "vae"
@@ -72,7 +73,7 @@ SHAPES = [(5, 3), (8, 6), (1, 4)]
 def _draw(rng):
     """mu, log_var, eps, dz for each shape."""
     return [(rng.normal(size=s), rng.uniform(-2.0, 1.5, size=s), rng.normal(size=s),
-             rng.normal(size=s), s) for s in SHAPES]
+             rng.normal(size=s), s) for s in draw_shapes(rng, SHAPES)]
 
 
 def _latent_reference(mu, log_var, eps, dz):
@@ -176,11 +177,12 @@ GRADS = {"dmu": "mu", "dlog_var": "log_var"}
 
 PARTS = [
     Part("kl_standard_normal", ("value", "dmu", "dlog_var"), kl_standard_normal, _kl_cases,
-         objective=_kl_objective, grad_of=GRADS, hints=_kl_hints),
-    Part("reparameterize", ("z", "std"), reparameterize, _reparam_cases, hints=_reparam_hints),
+         objective=_kl_objective, grad_of=GRADS, hints=_kl_hints, points=2),
+    Part("reparameterize", ("z", "std"), reparameterize, _reparam_cases, hints=_reparam_hints,
+         points=1),
     Part("reparameterize_backward", ("dmu", "dlog_var"),
          lambda dz, eps, std: reparameterize_backward(dz, eps, std), _backward_cases,
-         objective=_backward_objective, grad_of=GRADS, hints=_backward_hints),
+         objective=_backward_objective, grad_of=GRADS, hints=_backward_hints, points=2),
     Part("latent_backward", ("dmu", "dlog_var"), _latent_reference, _latent_cases,
-         objective=_latent_objective, grad_of=GRADS, hints=_latent_hints),
+         objective=_latent_objective, grad_of=GRADS, hints=_latent_hints, points=2),
 ]

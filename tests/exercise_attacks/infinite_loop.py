@@ -1,0 +1,4 @@
+# Never returns.
+def dense_backward(dA, X, W):
+    while True:
+        pass
