@@ -1,5 +1,5 @@
 """Fault and bad-input tally: every registered family and the public functions
-(the catalogue is ``tests/faults.py``, shared with ``tests/test_faults.py``).
+(the catalogue is ``tests/faults.py``, shared with ``tests/estimator/test_faults.py``).
 
 Counts attempts, clear errors, right answers, unclear errors, silent
 acceptances (target 0) and fitted models damaged by a failed call (target 0),

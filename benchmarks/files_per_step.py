@@ -5,7 +5,7 @@ function called during one call of ``loss_and_grads``, of ``step`` (the public
 training step, in its steady state: the optimizers exist after the first call)
 and of ``fit(epochs=1)``, for the basic, the contractive and the variational
 autoencoder.  Imports are done before counting (they are not part of a step).
-``tests/test_layout.py`` keeps the bounds (loss_and_grads ≤ 7 files, step ≤ 8;
+``tests/estimator/test_layout.py`` keeps the bounds (loss_and_grads ≤ 7 files, step ≤ 8;
 every file ``fit`` adds lives in ``npae/estimator/``).
 
     python benchmarks/files_per_step.py [--md benchmarks/results/files_per_step.md]

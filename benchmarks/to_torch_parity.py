@@ -1,6 +1,6 @@
 """How closely npae.to_torch's modules reproduce npae, family by family (float64).
 
-For each configuration of ``tests/test_to_torch.py`` (one list for both), the
+For each configuration of ``tests/applications/test_to_torch.py`` (one list for both), the
 largest absolute difference between torch and npae of: every loss term of
 ``loss_terms(X, rng=seed)`` (the same draw handed to torch), every gradient
 entry (npae's hand-written backward against autograd), the codes

@@ -85,7 +85,7 @@ def part2_gaussian(Xtr, Xte, yte, args):
     banner("2. A Gaussian prior on 2-D codes")
     # 2-D codes: the reconstruction at 1e-3 (the default 3e-3 was chosen for the 8-D default
     # code; with 2-D codes at 3e-3 the codes of test_codes_move_toward_prior_on_digits in
-    # tests/test_adversarial.py stayed too far from the prior).
+    # tests/families/test_adversarial.py stayed too far from the prior).
     kw = dict(hidden=(256,), latent_dim=2, loss="bce", prior="gaussian", prior_scale=1.0,
               learning_rate=1e-3, generator_learning_rate=1e-3, epochs=args.epochs,
               random_state=0)

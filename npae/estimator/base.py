@@ -25,7 +25,7 @@ Optional hooks (the defaults are right for most families)
 
 Declared data: ``_parameters`` (the family's hyperparameters, see
 :mod:`npae.estimator.hyperparams`), ``_examples`` (small configurations: ``npae
-gradcheck`` uses the first, the shared test suite ``tests/test_families.py``
+gradcheck`` uses the first, the shared test suite ``tests/families/test_families.py``
 checks them all), ``_state`` (names of saved fitted attributes),
 ``_diagnostics`` (history entries that are not loss terms), ``_uses_labels``,
 ``_loss_unit`` (the loss's unit in the progress lines, e.g. "nats/sample").

@@ -298,7 +298,7 @@ class Fitting:
         Bernoulli likelihood, non-negative input (``positive_only``).  A
         Bernoulli likelihood needs its targets in [0, 1]; scikit-learn has no
         tag for an upper bound, so ``check_estimator`` cannot be run on such a
-        setting (see ``tests/test_sklearn_conformance.py``).
+        setting (see ``tests/estimator/test_sklearn_conformance.py``).
         """
         from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 

@@ -7,7 +7,7 @@ Every family module registers its class under a short, stable key::
 
 and everything else is derived from this table: the command line's model
 names (``npae families``), the family names exported by ``npae`` (``__all__``),
-the shared test suite (``tests/test_families.py``), and ``npae.load``, which
+the shared test suite (``tests/families/test_families.py``), and ``npae.load``, which
 finds the class of a saved model by its key.  Lookups are by key and by the
 class object itself, never by bare class name, so a user's own subclass that
 happens to be called ``Autoencoder`` cannot change what ``npae.load`` returns

@@ -47,7 +47,7 @@ def to_torch(model):
     device).  In float64 the two agree to round-off: over 27 configurations of
     the nine families the largest difference of a loss term, a gradient entry,
     a code or a reconstruction was 2.2e-15 (``benchmarks/results/to_torch.md``;
-    ``tests/test_to_torch.py`` asserts 1e-12).
+    ``tests/applications/test_to_torch.py`` asserts 1e-12).
 
     Random draws.  npae's stochastic losses draw from a numpy generator; the
     torch loss takes the draw as an argument, so that it is exact, and draws it

@@ -51,7 +51,7 @@ class OneClassNeuralNetwork(Autoencoder):
         g. Measured on standardised toy data (4 features, 5% uniform outliers, 40
         epochs): the sigmoid head collapses under the weight penalty (ŷ almost
         constant, ROC AUC 0.50) where the linear head reaches 0.94
-        (``tests/test_ocnn.py``); the paper reports both.
+        (``tests/families/test_ocnn.py``); the paper reports both.
     pretrain_epochs : int, default 10
         Epochs of reconstruction only before the one-class objective takes over.
     reconstruction_weight : float, default 0.0

@@ -5,7 +5,7 @@ import runpy
 
 import pytest
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.dirname(os.path.dirname(__file__))  # tests/
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from npae.gradcheck import check_gradient, check_gradients, numerical_gradient
 from npae.nn import batch, reference
 from npae.terms.penalties import KL_EPS, kl_sparsity, l1_activity, l1_sparsity, l2_sparsity
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.dirname(os.path.dirname(__file__))  # tests/
 FAST = settings(max_examples=20, deadline=None)
 
 

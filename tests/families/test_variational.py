@@ -24,7 +24,7 @@ from npae.terms.gaussian import (LOG_VAR_BOUNDS, clip_log_var, kl_standard_norma
                                    reparameterize_backward)
 from helpers import rel_diff, assert_paths_agree
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LO, HI = LOG_VAR_BOUNDS
 
 

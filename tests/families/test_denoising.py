@@ -15,7 +15,7 @@ from npae.gradcheck import check_gradients
 from npae.nn.losses import squared_error
 from npae.terms.noise import corrupt, masking
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.dirname(os.path.dirname(__file__))  # tests/
 FAST = settings(max_examples=20, deadline=None)
 LEVELS = {"masking": st.floats(0.0, 0.9), "gaussian": st.floats(0.0, 1.0),
           "salt_and_pepper": st.floats(0.0, 0.9)}

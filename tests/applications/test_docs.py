@@ -29,7 +29,7 @@ pytest.importorskip("sphinx_gallery")
 pytest.importorskip("numpydoc")
 pytest.importorskip("myst_parser")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TUTORIAL = "first_autoencoder"
 
 

@@ -2,7 +2,7 @@
 registered family and the public functions, every bad call gets a clear error,
 none is accepted silently, and no failed call damages a fitted model.
 
-``python -m pytest tests/test_faults.py -s -k summary`` prints the tally;
+``python -m pytest tests/estimator/test_faults.py -s -k summary`` prints the tally;
 ``python benchmarks/faults.py`` writes it to ``benchmarks/results/faults.md``.
 """
 

@@ -20,7 +20,7 @@ from npae.families.adversarial import discriminator_loss, generator_loss, rbf_mm
 from npae.estimator.training import Trainer
 from helpers import rel_diff
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SMOOTH = ("tanh", "sigmoid", "softplus")
 FAST = settings(max_examples=20, deadline=None)
 

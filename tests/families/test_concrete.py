@@ -19,7 +19,7 @@ from npae.families.concrete import (concrete_weights, concrete_weights_backward,
                                   temperature_schedule)
 from helpers import rel_diff
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SMOOTH = ("tanh", "sigmoid", "softplus")
 
 

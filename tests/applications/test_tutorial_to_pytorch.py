@@ -7,7 +7,7 @@ import runpy
 import pytest
 
 pytest.importorskip("torch")
-HERE = os.path.dirname(__file__)
+HERE = os.path.dirname(os.path.dirname(__file__))  # tests/
 
 
 @pytest.fixture(scope="module")

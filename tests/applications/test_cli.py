@@ -83,7 +83,7 @@ def test_speed_benchmark_smoke(tmp_path, monkeypatch):
     import runpy
     import sys
 
-    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "speed.py")
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "speed.py")
     # as `python benchmarks/speed.py` would: its folder first on the path, for its _common
     monkeypatch.syspath_prepend(os.path.dirname(os.path.abspath(path)))
     argv = sys.argv

@@ -10,7 +10,7 @@ import pytest
 
 from npae.datasets.odds import odds_dir
 
-BENCH = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
+BENCH = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks")
 HAVE_ODDS = odds_dir() is not None and os.path.isfile(os.path.join(odds_dir(), "glass.mat"))
 
 

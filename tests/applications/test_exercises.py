@@ -13,7 +13,7 @@ from npae.cli import main
 from npae.exercises import EXERCISES, get_exercise
 from npae.exercises.grader import format_report, grade, load_student
 
-SOLUTIONS = Path(__file__).parent / "exercise_solutions"
+SOLUTIONS = Path(__file__).parent.parent / "exercise_solutions"
 
 
 def run_grader(name, path):

@@ -15,8 +15,8 @@ from npae.exercises.marking import grade_file
 from npae.exercises.notebook import starter_notebook
 from npae.exercises.sandbox import MARK_ENV, Limits
 
-ATTACKS = Path(__file__).parent / "exercise_attacks"
-SOLUTIONS = Path(__file__).parent / "exercise_solutions"
+ATTACKS = Path(__file__).parent.parent / "exercise_attacks"
+SOLUTIONS = Path(__file__).parent.parent / "exercise_solutions"
 #: generous enough for a loaded machine (a submission that returns takes well under a
 #: second); only the infinite loop's test waits for its own, short, limit
 LIMITS = ["--time-limit", "20", "--memory-limit", "1024"]

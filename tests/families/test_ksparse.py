@@ -16,7 +16,7 @@ from npae.families.ksparse import k_sparse_mask
 from npae.nn import batch
 from npae.nn.losses import squared_error
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.dirname(os.path.dirname(__file__))  # tests/
 FAST = settings(max_examples=20, deadline=None)
 
 

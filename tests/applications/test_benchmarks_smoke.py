@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-BENCH = os.path.join(os.path.dirname(__file__), "..", "benchmarks")
+BENCH = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks")
 SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete.py",
            "generative_vae.py", "dimreduction.py", "faults.py", "clustering.py", "hashing.py",
            "pretraining.py",

@@ -12,7 +12,7 @@ import pytest
 from npae.cli import main
 from npae.exercises.exports import NBGRADER_COLUMNS
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent.parent  # tests/
 SOLUTIONS = HERE / "exercise_solutions"
 #: frank's loop waits for the time limit: short, yet ample for a submission that returns
 #: (well under a second) on a loaded machine

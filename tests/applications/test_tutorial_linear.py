@@ -9,7 +9,7 @@ import runpy
 import numpy as np
 import pytest
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.dirname(os.path.dirname(__file__))  # tests/
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import os
 import runpy
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.dirname(os.path.dirname(__file__))  # tests/
 
 
 def _run(name, tmp_path):

@@ -24,7 +24,7 @@ from npae.terms.gaussian import kl_standard_normal
 from npae.families.clvae import DEFAULT_SEPARATION, default_prior_means, kl_to_class_prior
 from helpers import rel_diff, assert_paths_agree
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def general_gaussian_kl(m0, S0, m1, S1):

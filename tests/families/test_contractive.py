@@ -29,7 +29,7 @@ from npae.nn.activations import Tanh
 from npae.nn.jacobian import (backward_with_preactivation, contractive_penalty,
                               encoder_jacobian, jacobian_frobenius_sq)
 
-ROOT = os.path.join(os.path.dirname(__file__), "..")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 SMOOTH = ["sigmoid", "tanh", "softplus", "identity"]
 GC = settings(max_examples=20, deadline=None)
 

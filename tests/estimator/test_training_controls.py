@@ -386,7 +386,7 @@ def test_loss_units_follow_the_family_and_loss():
 def test_readme_training_example_runs(tmp_path, monkeypatch, capsys):
     import re
 
-    with open(os.path.join(os.path.dirname(__file__), "..", "README.md")) as fh:
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")) as fh:
         blocks = re.findall(r"```python\n(.*?)```", fh.read(), re.S)
     code = next(b for b in blocks if "partial_fit" in b)
     assert code.count("epochs=200") == 2
