@@ -76,6 +76,8 @@ def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
     them; else they are new arrays.
     """
     dtype = np.result_type(dA, X, W)
+    # plain NumPy: dW = X.T @ dA; db = dA.sum(0); dX = dA @ W.T (here into reused buffers,
+    # and added in place into the model's gradient arrays when they are given)
     if dW is None:
         dW = np.matmul(X.T, dA, out=empty(W.shape, dtype))  # (i, n) @ (n, o) -> (i, o)
     elif dW.T.flags.c_contiguous and not dW.flags.c_contiguous:

@@ -56,7 +56,7 @@ def squared_error(X_hat, X):
     dX_hat : ndarray of shape (n_samples, n_features)
     """
     n = X.shape[0]
-    diff = np.subtract(X_hat, X, out=empty(X_hat.shape, np.result_type(X_hat, X)))  # (n, d)
+    diff = np.subtract(X_hat, X, out=empty(X_hat.shape, np.result_type(X_hat, X)))  # X_hat - X, (n, d)
     value = 0.5 * float(np.vdot(diff, diff)) / n
     diff *= 1.0 / n  # reuse the buffer as the gradient
     return value, diff
@@ -90,6 +90,7 @@ def bernoulli_cross_entropy(logits, X):
     """
     n = X.shape[0]
     value = float(per_sample_bernoulli(logits, X).sum()) / n
+    # plain NumPy: dlogits = sigmoid(logits) (into a reused buffer inside a training step)
     dlogits = SIGMOID.forward(logits, out=empty(logits.shape, np.result_type(logits, X)))
     dlogits -= X
     dlogits *= 1.0 / n

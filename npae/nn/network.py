@@ -191,6 +191,7 @@ class MLP:
         H = X
         for layer in self.layers:
             A = ops.dense_forward(H, self.weight(params, layer), params[layer.b])
+            # plain NumPy: H = f(A); ``out`` is a reused buffer inside a training step
             H_in, H = H, layer.activation.forward(A, out=empty_like(A))
             cache.append(LayerCache(H_in, A, H))
         return H, cache
