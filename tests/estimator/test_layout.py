@@ -149,6 +149,22 @@ def test_one_step_of_the_basic_autoencoder_runs_few_files():
     assert all(f.startswith("estimator/") for f in set(fit) - set(step)), sorted(set(fit) - set(step))
 
 
+def test_the_plain_vae_reads_in_three_files_with_its_likelihood_composed_in():
+    """Kingma & Welling's ELBO: the family file, the VAE's parts and the Gaussian terms
+    (beyond the core and the machinery); the decoder likelihood is an object it holds."""
+    from npae.families import _vae_networks as parts
+
+    fps = _files_per_step()
+    files = fps.files_run(fps.cases()["VariationalAutoencoder", "loss_and_grads"])
+    own = [f for f in files if not f.startswith(("nn/", "estimator/", "_validation"))]
+    assert len(own) <= 3, own
+    X = np.random.default_rng(0).random((8, 4))
+    for setting, kind in [({}, parts.Bernoulli), ({"likelihood": "gaussian"}, parts.Gaussian),
+                          ({"likelihood": "student_t"}, parts.StudentT)]:
+        vae = npae.VariationalAutoencoder(hidden=(3,), latent_dim=2, **setting).initialize(X)
+        assert type(vae.decoder_likelihood_) is kind
+
+
 def test_step_is_loss_and_grads_then_one_optimizer_update_and_what_fit_runs(monkeypatch):
     X = np.random.default_rng(0).random((24, 5))
     ae = npae.Autoencoder(hidden=(4,), latent_dim=2, optimizer="sgd", learning_rate=0.1)
