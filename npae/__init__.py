@@ -19,6 +19,7 @@ from .hyperparams import InvalidParameterError  # noqa: E402
 from .linear import PCA  # noqa: E402
 from .models import BaseAutoencoder, load  # noqa: E402
 from .models.callbacks import StopTraining  # noqa: E402
+from .models.rbm import RBM  # noqa: E402
 from .models.training import ConvergenceWarning  # noqa: E402
 from .pretraining import pretrain_stack  # noqa: E402
 from .registry import families, register  # noqa: E402
@@ -26,7 +27,7 @@ from .registry import families, register  # noqa: E402
 globals().update({cls.__name__: cls for cls in families().values()})
 
 __all__ = [cls.__name__ for cls in families().values()] + [
-    "BaseAutoencoder", "OutlierDetector", "PCA", "load", "load_mnist", "check_gradient", "check_gradients",
+    "BaseAutoencoder", "OutlierDetector", "PCA", "RBM", "load", "load_mnist", "check_gradient", "check_gradients",
     "NotFittedError", "TrainingDivergedError", "InvalidParameterError", "ConvergenceWarning",
     "StopTraining", "schedules", "to_torch", "pretrain_stack", "register", "families",
     "datasets", "gradcheck", "linear", "metrics", "nn", "noise", "optim", "penalties", "registry",
