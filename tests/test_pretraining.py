@@ -57,7 +57,7 @@ def test_regularised_layers(family, params, cls):
 
 def test_bad_input():
     with pytest.raises(ValueError, match="unknown model family"):
-        pretrain_stack(X, (4,), family="rbm")
+        pretrain_stack(X, (4,), family="no-such-family")
     with pytest.raises(TypeError, match="subclass of npae.Autoencoder"):
         pretrain_stack(X, (4,), family=npae.VariationalAutoencoder)
     with pytest.raises(ValueError, match="may not set"):
