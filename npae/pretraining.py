@@ -72,11 +72,13 @@ def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activa
         loss is that unit's negative log-likelihood), the code layer Gaussian
         for ``code_activation="identity"`` (the paper's linear code units) and
         Bernoulli for "sigmoid"; ``activation`` must be "sigmoid".
-    layer_params : dict, optional
-        Hyperparameters of that family given to every shallow model (e.g.
+    layer_params : dict or sequence of dicts, optional
+        Hyperparameters of that family given to every shallow model, or one
+        dict per layer (e.g.
         ``{"noise": "masking", "noise_level": 0.3}`` for stacked denoising
         autoencoders, ``{"rho": 0.05, "beta": 3.0}`` for sparse ones,
-        ``{"k": 1, "batch_size": 100}`` for RBMs).  RBM layers take only these:
+        ``{"k": 1, "batch_size": 100}`` for RBMs; per layer, e.g. a larger
+        learning rate for the top RBM).  RBM layers take only these:
         ``training_settings`` are the deep model's.
     activation, code_activation, loss
         As in :class:`npae.Autoencoder`, for the deep model; ``loss`` is the
@@ -119,10 +121,16 @@ def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activa
     if not (isinstance(deep_cls, type) and issubclass(deep_cls, Autoencoder)):
         raise TypeError(f"finetune_family must be a registry key or a subclass of "
                         f"npae.Autoencoder, got {finetune_family!r}")
-    layer_params = dict(layer_params or {})
+    if isinstance(layer_params, (list, tuple)):
+        if len(layer_params) != len(hidden):
+            raise ValueError(f"layer_params holds {len(layer_params)} dicts for "
+                             f"{len(hidden)} layers")
+        per_layer = [dict(p or {}) for p in layer_params]
+    else:
+        per_layer = [dict(layer_params or {}) for _ in hidden]
     clash = ({"n_components", "visible", "hidden", "epochs", "random_state", "dtype"} if rbm else
              {"hidden", "activation", "code_activation", "output_activation", "loss", "epochs",
-              "random_state"}) & set(layer_params)
+              "random_state"}) & set().union(*per_layer)
     if clash:
         raise ValueError(f"layer_params may not set {sorted(clash)}: pretrain_stack sets them "
                          "(pass activation, code_activation, loss, pretrain_epochs, random_state)")
@@ -139,11 +147,11 @@ def pretrain_stack(X, hidden, *, family="autoencoder", layer_params=None, activa
     t0 = time.perf_counter()
     if rbm:
         layers, assembled = _rbm_stack(X, hidden, activation, code_act, loss, pretrain_epochs,
-                                       rng, str(np.dtype(dtype)), layer_params)
+                                       rng, str(np.dtype(dtype)), per_layer)
     else:
         layers, assembled = _autoencoder_stack(X, hidden, cls, activation, code_act, loss,
                                                pretrain_epochs, rng,
-                                               {**training_settings, **layer_params})
+                                               [{**training_settings, **p} for p in per_layer])
     seconds = time.perf_counter() - t0
 
     deep.initialize(X)
@@ -167,7 +175,7 @@ def _autoencoder_stack(X, hidden, cls, activation, code_act, loss, epochs, rng, 
                       code_activation=code_act if l == L - 1 else activation,
                       output_activation=None if first else activation,
                       loss=loss if first else "mse", epochs=epochs,
-                      random_state=int(rng.integers(2**31 - 1)), **params).fit(H)
+                      random_state=int(rng.integers(2**31 - 1)), **params[l]).fit(H)
         layers.append(shallow)
         p = shallow.params_
         assembled[f"encoder.{l}.W"], assembled[f"encoder.{l}.b"] = p["encoder.0.W"], p["encoder.0.b"]
@@ -199,7 +207,7 @@ def _rbm_stack(X, hidden, activation, code_act, loss, epochs, rng, dtype, layer_
                              "'identity' would be Gaussian on both sides; use loss='bce' or "
                              "code_activation='sigmoid'")
         layer = RBM(n_components=size, epochs=epochs, random_state=int(rng.integers(2**31 - 1)),
-                    dtype=dtype, **units, **layer_params).fit(H)
+                    dtype=dtype, **units, **layer_params[l]).fit(H)
         p = layer.params_
         assembled[f"encoder.{l}.W"], assembled[f"encoder.{l}.b"] = p["W"], p["c"]
         # the decoder is the same RBM run downwards: p(v | h) has weights Wᵀ and biases b

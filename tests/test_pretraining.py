@@ -130,3 +130,17 @@ def test_rbm_stack_bad_input():
         pretrain_stack(X, (4,), family="rbm", finetune_family=npae.VariationalAutoencoder)
     with pytest.raises(ValueError, match=r"\[0, 1\]|Negative|greater"):
         pretrain_stack(X * 3, (4,), family="rbm", loss="bce")
+
+
+def test_layer_params_per_layer():
+    ae = pretrain_stack(X, (6, 3), family="rbm", loss="bce", code_activation="identity",
+                        pretrain_epochs=1, finetune_epochs=0,
+                        layer_params=[{"learning_rate": 0.05}, {"learning_rate": 0.01, "k": 2}])
+    assert [(r.learning_rate, r.k) for r in ae.pretraining_["layers"]] == [(0.05, 1), (0.01, 2)]
+    sparse = pretrain_stack(X, (6, 3), family="sparse", pretrain_epochs=1, finetune_epochs=0,
+                            layer_params=[{"beta": 1.0}, {"beta": 2.0}], **SETTINGS)
+    assert [m.beta for m in sparse.pretraining_["layers"]] == [1.0, 2.0]
+    with pytest.raises(ValueError, match="2 dicts for 3 layers"):
+        pretrain_stack(X, (6, 4, 3), layer_params=[{}, {}])
+    with pytest.raises(ValueError, match="may not set"):
+        pretrain_stack(X, (6, 3), layer_params=[{}, {"loss": "bce"}])
