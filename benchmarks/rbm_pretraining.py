@@ -125,6 +125,7 @@ def main(argv=None):
              f"{len(hidden)} × {args.pretrain_epochs} + {args.finetune_epochs}",
              "- error: squared error summed over the 784 pixels, mean over held-out images; "
              "the paper's column is MNIST (another data set when --data fashion-mnist)",
+             f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
              machine_line(args.t_start), "",
              "| method | pretraining epochs | fine-tuning epochs | held-out error before "
              "fine-tuning | held-out error | seconds | Hinton & Salakhutdinov 2006 (MNIST) |",
