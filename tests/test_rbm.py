@@ -208,14 +208,18 @@ def test_bad_input():
         RBM(n_components=2).fit(np.where(X > 0.5, np.nan, X))
     with pytest.raises(ValueError, match="both be 'gaussian'"):
         RBM(visible="gaussian", hidden="gaussian").fit(X)
-    with pytest.raises(ValueError, match="unknown visible units"):
+    with pytest.raises(npae.InvalidParameterError, match="visible must be one of"):
         RBM(visible="poisson").fit(X)
-    with pytest.raises(TypeError, match="k must be an integer"):
+    with pytest.raises(npae.InvalidParameterError, match="k must be an integer >= 1"):
         RBM(k=1.5).fit(X)
-    with pytest.raises(ValueError, match="k must be >= 1"):
+    with pytest.raises(npae.InvalidParameterError, match="k must be an integer >= 1"):
         RBM(k=0).fit(X)
-    with pytest.raises(ValueError, match="learning_rate"):
+    with pytest.raises(npae.InvalidParameterError, match="learning_rate"):
         RBM(learning_rate=-1.0).fit(X)
+    with pytest.raises(npae.InvalidParameterError, match="persistent must be a bool"):
+        RBM(persistent="yes").fit(X)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        RBM(n_hidden=3)
     with pytest.raises(npae.NotFittedError):
         RBM().transform(X)
     rbm = RBM(n_components=3, epochs=1).fit(X)
@@ -230,5 +234,12 @@ def test_bad_input():
             .log_partition("exact")
     with pytest.raises(ValueError, match="unknown method"):
         rbm.log_partition("bridge")
-    with pytest.raises(ValueError, match="Invalid parameter"):
+    with pytest.raises(ValueError, match="invalid parameter"):
         rbm.set_params(n_hidden=3)
+
+
+def test_sklearn_clone_and_repr():
+    clone = pytest.importorskip("sklearn.base").clone
+    rbm = RBM(n_components=5, persistent=True)
+    assert clone(rbm).get_params() == rbm.get_params()
+    assert repr(rbm) == "RBM(n_components=5, persistent=True)"

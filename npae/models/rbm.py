@@ -42,7 +42,9 @@ import time
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_int, check_real, check_rng, not_fitted
+from .._validation import check_array, check_real, check_rng, not_fitted
+from ..hyperparams import (Boolean, FloatDtype, Hyperparameters, Interval, Options, Param,
+                           RandomState)
 from ..nn.activations import ACTIVATIONS, SIGMOID
 from . import _rbm_partition
 
@@ -94,13 +96,12 @@ class _Gaussian:
 
 
 UNITS = {"bernoulli": _Bernoulli, "gaussian": _Gaussian}
-_PARAMS = ("n_components", "visible", "hidden", "k", "persistent", "learning_rate", "momentum",
-           "initial_momentum", "momentum_epochs", "weight_decay", "batch_size", "epochs",
-           "random_state", "dtype", "verbose")
 
 
-class RBM:
+class RBM(Hyperparameters):
     """Restricted Boltzmann machine: Bernoulli or Gaussian units, CD-k or persistent CD.
+
+    Hyperparameters are keyword-only and checked by ``fit``.
 
     Parameters
     ----------
@@ -153,50 +154,35 @@ class RBM:
     ((64, 4), (64,))
     """
 
-    def __init__(self, n_components=64, *, visible="bernoulli", hidden="bernoulli", k=1,
-                 persistent=False, learning_rate="auto", momentum=0.9, initial_momentum=0.5,
-                 momentum_epochs=5, weight_decay=2e-4, batch_size=100, epochs=10,
-                 random_state=0, dtype="float64", verbose=False):
-        for name, value in locals().items():
-            if name != "self":
-                setattr(self, name, value)
-
-    # ------------------------------------------------------- sklearn plumbing
-    def get_params(self, deep=True):
-        return {name: getattr(self, name) for name in _PARAMS}
-
-    def set_params(self, **params):
-        for key, value in params.items():
-            if key not in _PARAMS:
-                raise ValueError(f"Invalid parameter {key!r} for RBM; valid parameters are "
-                                 f"{sorted(_PARAMS)}.")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self):
-        return "RBM(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
+    _parameters = {
+        "n_components": Param(64, Interval("int", 1, None)),
+        "visible": Param("bernoulli", Options(*UNITS)),
+        "hidden": Param("bernoulli", Options(*UNITS)),
+        "k": Param(1, Interval("int", 1, None)),
+        "persistent": Param(False, Boolean()),
+        "learning_rate": Param("auto", Options("auto"), Interval("real", 0, None, "neither")),
+        "momentum": Param(0.9, Interval("real", 0, 1, "left")),
+        "initial_momentum": Param(0.5, Interval("real", 0, 1, "left")),
+        "momentum_epochs": Param(5, Interval("int", 0, None)),
+        "weight_decay": Param(2e-4, Interval("real", 0, None)),
+        "batch_size": Param(100, Interval("int", 1, None)),
+        "epochs": Param(10, Interval("int", 0, None)),
+        "random_state": Param(0, RandomState()),
+        "dtype": Param("float64", FloatDtype()),
+        "verbose": Param(False, Boolean()),
+    }
 
     def _check_settings(self):
         """Validated settings; sets ``_vis``, ``_hid``, ``_dtype``, ``_lr``."""
-        check_int("n_components", self.n_components, minimum=1)
-        self._vis = UNITS[check_choice(self.visible, "visible units", UNITS)]
-        self._hid = UNITS[check_choice(self.hidden, "hidden units", UNITS)]
+        self._validate_params()
+        self._vis, self._hid = UNITS[self.visible], UNITS[self.hidden]
         if self._vis is self._hid is _Gaussian:
             raise ValueError("visible and hidden units may not both be 'gaussian': the "
                              "partition function is then infinite for large enough weights")
-        check_int("k", self.k, minimum=1)
-        if not isinstance(self.persistent, (bool, np.bool_)):
-            raise TypeError(f"persistent must be a bool, got {self.persistent!r}")
         gaussian = _Gaussian in (self._vis, self._hid)
         self._lr = (0.001 if gaussian else 0.1) if self.learning_rate == "auto" else \
-            check_real("learning_rate", self.learning_rate, low=0, low_open=True)
-        check_real("momentum", self.momentum, 0, 1, high_open=True)
-        check_real("initial_momentum", self.initial_momentum, 0, 1, high_open=True)
-        check_int("momentum_epochs", self.momentum_epochs, minimum=0)
-        check_real("weight_decay", self.weight_decay, low=0)
-        check_int("batch_size", self.batch_size, minimum=1)
-        check_int("epochs", self.epochs, minimum=0)
-        self._dtype = np.dtype(check_choice(self.dtype, "dtype", ("float64", "float32")))
+            float(self.learning_rate)
+        self._dtype = np.dtype(self.dtype)
 
     def _check_X(self, X, fitted=True):
         return check_array(X, dtype=self._dtype, n_features=self.n_features_in_ if fitted else None,
@@ -383,6 +369,7 @@ class RBM:
         self._check_fitted()
         meta = {"format": "npae-rbm", "params": self.get_params(), "n_iter": self.n_iter_,
                 "history": self.history_}
+        meta["params"]["dtype"] = self._dtype.name
         if not isinstance(meta["params"]["random_state"], (int, type(None))):
             meta["params"]["random_state"] = None  # a Generator is not part of the model
         with open(os.fspath(path), "wb") as fh:
