@@ -198,7 +198,9 @@ class RBM(Hyperparameters):
     def initialize(self, X):
         """Fresh parameters for data like ``X`` (the practical guide's §8); returns self."""
         self._check_settings()
-        X = self._check_X(X, fitted=False)
+        return self._initialize(self._check_X(X, fitted=False))
+
+    def _initialize(self, X):
         self.n_features_in_ = d = X.shape[1]
         self._rng = check_rng(self.random_state)
         m = self.n_components
@@ -219,22 +221,21 @@ class RBM(Hyperparameters):
 
     def fit(self, X, y=None):
         """Train for ``epochs`` passes over shuffled minibatches of ``X`` (n, d); returns self."""
-        self.initialize(X)
-        X = self._check_X(X)
+        self._check_settings()
+        X = self._check_X(X, fitted=False)  # validated (and cast) once
+        self._initialize(X)
         for _ in range(self.epochs):
             self._pass(X, self._rng.permutation(X.shape[0]))
         return self
 
     def partial_fit(self, X, y=None):
         """One pass over ``X`` in its own row order (the caller shuffles); returns self.
-
-        The first call initialises the model from ``X``.  The momentum
-        schedule counts calls as passes."""
-        if not hasattr(self, "params_"):
-            self.initialize(X)
-        else:
-            self._check_settings()
-        X = self._check_X(X)
+        The first call initialises the model; the momentum schedule counts calls as passes."""
+        self._check_settings()
+        fitted = hasattr(self, "params_")
+        X = self._check_X(X, fitted=fitted)
+        if not fitted:
+            self._initialize(X)
         self._pass(X, np.arange(X.shape[0]))
         return self
 
