@@ -38,6 +38,10 @@ ORDER = [
     ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
     ("anomaly_odds.md", "One-class detection on the ODDS benchmark (issue 10)"),
     ("clvae_anomaly.md", "The CL-VAE preprint's anomaly protocol (issue 10)"),
+    ("rbm_pretraining.md", "RBM-pretrained 784-1000-500-250-30 vs AE-pretrained and random "
+     "starts, digits (issue 20)"),
+    ("rbm_pretraining_fashion.md", "RBM-pretrained 784-1000-500-250-30 on full Fashion-MNIST "
+     "(issue 20)"),
 ]
 
 
