@@ -42,6 +42,10 @@ ORDER = [
     ("ood_likelihood.md", "When likelihoods fail: out-of-distribution scores of a VAE (issue 21)"),
     ("images_restore.md", "Denoising and super-resolution vs filters and interpolation (issue 21)"),
     ("compression.md", "Rate-distortion autoencoder vs JPEG and quantised PCA (issue 21)"),
+    ("rbm_pretraining.md", "RBM-pretrained 784-1000-500-250-30 vs AE-pretrained and random "
+     "starts, digits (issue 20)"),
+    ("rbm_pretraining_fashion.md", "RBM-pretrained 784-1000-500-250-30 on full Fashion-MNIST "
+     "(issue 20)"),
 ]
 
 

@@ -31,17 +31,18 @@ from .detection import OutlierDetector  # noqa: E402
 from .estimator import (BaseAutoencoder, ConvergenceWarning, InvalidParameterError,  # noqa: E402
                         StopTraining, load, register, registry, schedules)
 from .export import to_torch  # noqa: E402
+from .families.rbm import RBM  # noqa: E402
 from .families.stacked import pretrain_stack  # noqa: E402
 from .gradcheck import check_gradient, check_gradients  # noqa: E402
 
 # Every registered family by its class name (``npae.Autoencoder``, ...); the list of
-# families is ``npae.registry.families()`` ({key: class}, in the review's order).
+# families is ``npae.estimator.registry.families()`` ({key: class}, in the review's order).
 globals().update({cls.__name__: cls for cls in registry.families().values()})
 
 __all__ = [cls.__name__ for cls in registry.families().values()] + [
     "__version__", "BaseAutoencoder", "OutlierDetector", "PCA", "load", "load_mnist",
     "check_gradient", "check_gradients", "NotFittedError", "TrainingDivergedError",
-    "InvalidParameterError", "ConvergenceWarning", "StopTraining", "schedules", "to_torch",
+    "InvalidParameterError", "ConvergenceWarning", "StopTraining", "schedules", "to_torch", "RBM",
     "pretrain_stack", "register", "registry", "families", "classical", "datasets", "estimator", "gradcheck",
     "metrics", "nn", "terms",
 ]

@@ -14,7 +14,7 @@ import pytest
 BENCH = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks")
 SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete.py",
            "generative_vae.py", "dimreduction.py", "faults.py", "clustering.py", "hashing.py",
-           "pretraining.py",
+           "pretraining.py", "rbm_pretraining.py",
            pytest.param("to_torch_parity.py", marks=pytest.mark.skipif(
                importlib.util.find_spec("torch") is None, reason="needs torch"))]
 SCRIPTS += ["vae_binarized.py", "vae_student_t.py", "clvae_protocol.py", "aae_defaults.py",
