@@ -21,7 +21,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # helpers.py
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "applications"))  # test_to_torch.py
 
 import npae  # noqa: E402
 

@@ -41,7 +41,7 @@ from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.classical import PCA, kmeans
 from npae.classical.hashing import fit_linear_hash
-from npae.classical.hash_table import HammingHashTable, precision_recall_at_radius
+from npae.retrieval.hash_table import HammingHashTable, precision_recall_at_radius
 from npae.metrics import (clustering_accuracy, mean_average_precision,
                           precision_at_hamming_radius, precision_at_k, roc_auc, v_measure,
                           v_measure_curve)
