@@ -1,0 +1,107 @@
+"""The markdown tables of ``anomaly_benchmark.py``, built from its per-(set, method) cache."""
+
+from __future__ import annotations
+
+import numpy as np
+from _common import markdown_table
+from _lodo import candidates, choose, leave_one_dataset_out
+
+LODO_ROW = "**npae default, leave-one-dataset-out**"
+_MEASURED = ("npae default", "previous default", "PyOD IForest", "PyOD KNN", "PyOD ECOD", "PyOD COPOD",
+             "PyOD LOF", "PyOD AutoEncoder")
+_PEERS = [m for m in _MEASURED if m.startswith("PyOD")]
+
+
+def _tables(cache, sets):
+    """{row: {set: (auc, ap)}} for candidates and measured methods, and the LODO picks."""
+    eligible, other = candidates()
+    rows = {}
+    for s in sets:
+        run = cache["runs"][s]
+        for name, vals in run.get("npae components", {}).get("cand", {}).items():
+            rows.setdefault(name, {})[s] = tuple(np.mean(np.array(vals), axis=0))
+        for m in _MEASURED:
+            if m in run:
+                rows.setdefault(m, {})[s] = (float(np.mean(run[m]["auc"])), float(np.mean(run[m]["ap"])))
+    auc = {r: {s: v[0] for s, v in d.items()} for r, d in rows.items()}
+    names = [n for n in eligible if n in rows and len(rows[n]) == len(sets)]
+    picks = leave_one_dataset_out(auc, names, sets)
+    shipped = choose(auc, names, sets)
+    rows[LODO_ROW] = {s: (picks[s][1], rows[picks[s][0]][s][1]) for s in sets}
+    return rows, picks, shipped, names, list(other)
+
+
+def _mean(row, sets, i):
+    vals = [row[s][i] for s in sets if s in row]
+    return float(np.mean(vals)), len(vals)
+
+
+def _ranks(rows, order, sets):
+    """Mean rank (1 = best ROC AUC) of each row with every set, among those rows."""
+    full = [r for r in order if all(s in rows[r] for s in sets)]
+    ranks = {r: [] for r in full}
+    for s in sets:
+        vals = np.array([rows[r][s][0] for r in full])
+        rk = np.argsort(np.argsort(-vals, kind="stable"), kind="stable") + 1.0
+        for r, k in zip(full, rk):
+            ranks[r].append(k)
+    return {r: float(np.mean(v)) for r, v in ranks.items()}
+
+
+def report(cache, sets, command, machine):
+    from anomaly_odds import PYOD_NAMES, PYOD_ROC
+
+    rows, picks, shipped, names, inputs = _tables(cache, sets)
+    shapes = cache["shapes"]
+    ins_row = f"npae default, in-sample ({shipped})"
+    rows[ins_row] = rows[shipped]
+    singles = [n for n in names if "+" not in n] + [n for n in inputs if "+" not in n]
+    top = sorted(names, key=lambda n: -_mean(rows[n], sets, 0)[0])[:6]
+    order = [LODO_ROW, ins_row, *[m for m in _MEASURED if m in rows],
+             *[n for n in dict.fromkeys(top + singles) if n != shipped]]
+    rank = _ranks(rows, order, sets)
+    lodo = _mean(rows[LODO_ROW], sets, 0)[0]
+    peers = {p: _mean(rows[p], sets, 0) for p in _PEERS if p in rows}
+    best = max((p for p in peers if peers[p][1] == len(sets)), key=lambda p: peers[p][0], default=None)
+    head = ["method", *[f"{s} ({shapes[s][0]}×{shapes[s][1]}, {shapes[s][2]} spl.)" for s in sets],
+            "mean", "mean rank"]
+    lines = [f"Command: `{command}`", "", machine, "",
+             f"Pool: {len(sets)} sets. Shipped rule (chosen on all of them): `{shipped}`.", ""]
+    if best is not None:
+        gap = lodo - peers[best][0]
+        lose = [s for s in sets if rows[LODO_ROW][s][0] < rows[best][s][0]]
+        lines += [f"**Headline: leave-one-dataset-out mean ROC AUC {lodo:.3f}; best PyOD detector of the "
+                  f"same run, {best}, {peers[best][0]:.3f} ({gap:+.3f}).** The held-out choice loses to "
+                  f"{best} on {len(lose)} of {len(sets)} sets: " + ", ".join(
+                      f"{s} ({rows[LODO_ROW][s][0]:.3f} vs {rows[best][s][0]:.3f})" for s in lose) + ".", ""]
+    for title, i in (("ROC AUC (test part)", 0), ("Average precision (test part)", 1)):
+        body = []
+        for r in order:
+            m, k = _mean(rows[r], sets, i)
+            cells = [f"{rows[r][s][i]:.3f}" if s in rows[r] else "—" for s in sets]
+            body.append([r, *cells, f"**{m:.3f}**" + ("" if k == len(sets) else f" ({k} sets)"),
+                         f"{rank[r]:.1f}" if (r in rank and i == 0) else ""])
+        if i == 0:
+            for j, p in enumerate(PYOD_NAMES):
+                vals = [PYOD_ROC[s][j] if s in PYOD_ROC else None for s in sets]
+                got = [v for v in vals if v is not None]
+                body.append([f"PyOD published 2019: {p}", *[f"{v:.3f}" if v is not None else "—"
+                                                              for v in vals],
+                             f"{np.mean(got):.3f} ({len(got)} sets)" if got else "—", ""])
+        lines += [f"### {title}", "", *markdown_table(head, body), ""]
+    lines += ["### Fit + score seconds per split, and peak RSS (MB) of the process", "",
+              *markdown_table(["method", *sets],
+                              [[m, *[(f"{np.mean(cache['runs'][s][m]['sec']):.1f} s / "
+                                      f"{cache['runs'][s][m]['rss_mb']:.0f}")
+                                     if m in cache["runs"][s] else "—" for s in sets]]
+                               for m in ("npae components", *_MEASURED)]), ""]
+    lines += ["### Leave-one-dataset-out: the rule chosen on the other sets, scored on the held-out one", "",
+              *markdown_table(["held-out set", "chosen on the others", "ROC AUC"],
+                              [[s, f"`{picks[s][0]}`", f"{picks[s][1]:.3f}"] for s in sets]), ""]
+    allc = sorted(names + inputs, key=lambda n: -_mean(rows[n], sets, 0)[0]) if names else []
+    lines += ["### Every candidate (in-sample means over the pool; rows of the input alone are not eligible)",
+              "", *markdown_table(["candidate", "eligible", "mean ROC AUC", "mean AP"],
+                                  [[f"`{n}`", "yes" if n in names else "no (input only)",
+                                    f"{_mean(rows[n], sets, 0)[0]:.3f}", f"{_mean(rows[n], sets, 1)[0]:.3f}"]
+                                   for n in allc if len(rows[n]) == len(sets)]), ""]
+    return "\n".join(lines) + "\n"
