@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from _common import markdown_table
-from _lodo import candidates, choose, leave_one_dataset_out
+from _lodo import candidates, choose, ensemble_candidates, leave_one_dataset_out
 
 LODO_ROW = "**npae default, leave-one-dataset-out**"
 _MEASURED = ("npae default", "previous default", "PyOD IForest", "PyOD KNN", "PyOD ECOD", "PyOD COPOD",
@@ -18,13 +18,14 @@ def _tables(cache, sets):
     rows = {}
     for s in sets:
         run = cache["runs"][s]
-        for name, vals in run.get("npae components", {}).get("cand", {}).items():
-            rows.setdefault(name, {})[s] = tuple(np.mean(np.array(vals), axis=0))
+        for source in ("npae components", "npae AE ensemble"):
+            for name, vals in run.get(source, {}).get("cand", {}).items():
+                rows.setdefault(name, {})[s] = tuple(np.mean(np.array(vals), axis=0))
         for m in _MEASURED:
             if m in run:
                 rows.setdefault(m, {})[s] = (float(np.mean(run[m]["auc"])), float(np.mean(run[m]["ap"])))
     auc = {r: {s: v[0] for s, v in d.items()} for r, d in rows.items()}
-    names = [n for n in eligible if n in rows and len(rows[n]) == len(sets)]
+    names = [n for n in [*eligible, *ensemble_candidates()] if n in rows and len(rows[n]) == len(sets)]
     picks = leave_one_dataset_out(auc, names, sets)
     shipped = choose(auc, names, sets)
     rows[LODO_ROW] = {s: (picks[s][1], rows[picks[s][0]][s][1]) for s in sets}
@@ -94,7 +95,7 @@ def report(cache, sets, command, machine):
                               [[m, *[(f"{np.mean(cache['runs'][s][m]['sec']):.1f} s / "
                                       f"{cache['runs'][s][m]['rss_mb']:.0f}")
                                      if m in cache["runs"][s] else "—" for s in sets]]
-                               for m in ("npae components", *_MEASURED)]), ""]
+                               for m in ("npae components", "npae AE ensemble", *_MEASURED)]), ""]
     lines += ["### Leave-one-dataset-out: the rule chosen on the other sets, scored on the held-out one", "",
               *markdown_table(["held-out set", "chosen on the others", "ROC AUC"],
                               [[s, f"`{picks[s][0]}`", f"{picks[s][1]:.3f}"] for s in sets]), ""]

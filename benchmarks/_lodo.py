@@ -23,6 +23,17 @@ import numpy as np
 COMPONENTS = ("reconstruction", "knn", "mahalanobis", "input:knn", "input:mahalanobis")
 _AE = {"reconstruction", "knn", "mahalanobis"}  # computed from the autoencoder
 RULES = ("mean", "rank")
+#: the components computed with :class:`npae.detection.AutoencoderEnsemble` as the estimator
+ENSEMBLE_COMPONENTS = ("reconstruction", "input:knn")
+ENSEMBLE_PREFIX = "AE ensemble: "
+
+
+def ensemble_candidates():
+    """name -> (component names, rule) of the ensemble's candidates (all eligible)."""
+    out = {ENSEMBLE_PREFIX + "reconstruction": (("reconstruction",), "mean")}
+    for rule in RULES:
+        out[ENSEMBLE_PREFIX + f"reconstruction + input:knn [{rule}]"] = (ENSEMBLE_COMPONENTS, rule)
+    return out
 
 
 def candidates():
@@ -37,11 +48,11 @@ def candidates():
     return out, other
 
 
-def candidate_scores(S_train, S_test, subset, rule):
+def candidate_scores(S_train, S_test, subset, rule, components=COMPONENTS):
     """Scores of one candidate from the component scores (n, c) of the training and test rows."""
     from npae.detection import ScoreCombiner
 
-    idx = [COMPONENTS.index(c) for c in subset]
+    idx = [components.index(c) for c in subset]
     if len(idx) == 1:
         return S_test[:, idx[0]]
     return ScoreCombiner(S_train[:, idx], rule)(S_test[:, idx])

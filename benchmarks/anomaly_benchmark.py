@@ -45,10 +45,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import machine_line, parse_benchmark_args  # noqa: E402
-from _lodo import COMPONENTS, candidate_scores, candidates  # noqa: E402
+from _lodo import (COMPONENTS, ENSEMBLE_COMPONENTS, candidate_scores, candidates,  # noqa: E402
+                   ensemble_candidates)
 
 from npae.datasets import ADBENCH_SETS, ODDS_SETS, load_adbench, load_odds  # noqa: E402
-from npae.detection import OutlierDetector  # noqa: E402
+from npae.detection import AutoencoderEnsemble, OutlierDetector  # noqa: E402
 from npae.metrics import average_precision, roc_auc  # noqa: E402
 
 SETS = tuple(ODDS_SETS) + tuple(ADBENCH_SETS)
@@ -123,6 +124,11 @@ def run_method(method, X, y, n_splits):
                 det = OutlierDetector(score=COMPONENTS, random_state=seed).fit(A)
                 S_te = det.component_scores(B)
                 s = S_te[:, 0]
+            elif method == "npae AE ensemble":
+                det = OutlierDetector(estimator=AutoencoderEnsemble(random_state=seed),
+                                      score=ENSEMBLE_COMPONENTS, random_state=seed).fit(A)
+                S_te = det.component_scores(B)
+                s = S_te[:, 0]
             elif method == "npae default":
                 s = OutlierDetector(random_state=seed).fit(A).decision_function(B)
             elif method == "previous default":
@@ -132,9 +138,11 @@ def run_method(method, X, y, n_splits):
         out["sec"].append(time.perf_counter() - t0)
         out["auc"].append(roc_auc(y[te], s))
         out["ap"].append(average_precision(y[te], s))
-        if method == "npae components":
-            for name, (subset, rule) in {**eligible, **other}.items():
-                c = candidate_scores(det.decision_components_, S_te, subset, rule)
+        if method in ("npae components", "npae AE ensemble"):
+            table, comps = (({**eligible, **other}, COMPONENTS) if method == "npae components"
+                            else (ensemble_candidates(), ENSEMBLE_COMPONENTS))
+            for name, (subset, rule) in table.items():
+                c = candidate_scores(det.decision_components_, S_te, subset, rule, comps)
                 out["cand"].setdefault(name, []).append((roc_auc(y[te], c), average_precision(y[te], c)))
     return out
 
@@ -169,11 +177,12 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="the per-(set, method) cache (read and updated)")
     parser.add_argument("--md", default=None, help="write the markdown report here")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--merge", nargs="*", default=(), help="more caches whose runs are added to the report")
     parser.add_argument("--threads", type=int, default=1)
     args = parse_benchmark_args(parser, argv, "anomaly_benchmark.py")
     sets = args.sets or (["glass", "45_wine"] if args.quick else list(SETS))
     base = 2 if args.quick else args.splits
-    methods = ["npae components", "npae default", "previous default", *PEERS]
+    methods = ["npae components", "npae AE ensemble", "npae default", "previous default", *PEERS]
     if args.quick:
         methods = ["npae components", "npae default", "PyOD IForest", "PyOD KNN"]
     methods = args.only or methods
@@ -200,6 +209,12 @@ def main(argv=None):
                 if args.json:
                     with open(args.json, "w") as fh:
                         json.dump(cache, fh)
+    for extra in args.merge:  # runs made in another process (another cache file)
+        with open(extra) as fh:
+            other = json.load(fh)
+        cache["shapes"].update(other["shapes"])
+        for name, runs in other["runs"].items():
+            cache["runs"].setdefault(name, {}).update(runs)
     from _anomaly_report import report  # noqa: E402
     text = report(cache, [s for s in sets if s in cache["runs"]], args.command, machine_line(args.t_start))
     print(text)

@@ -156,3 +156,20 @@ def test_default_never_builds_an_n_by_n_matrix():
     # an n × n float64 matrix would be 20 GB, and one row per reference row 4 GB
     assert peak < 300e6, peak / 1e6
     assert det.n_reference_ == 10_000
+
+
+def test_autoencoder_ensemble_is_the_median_of_standardised_member_errors():
+    from npae.detection import AutoencoderEnsemble
+
+    X, _ = make_anomalies(120, 4, contamination=0.05, rng=1)
+    ens = AutoencoderEnsemble(n_estimators=3, epochs=2, random_state=0).fit(X)
+    E = np.stack([ae.reconstruction_error(X[:10]) for ae in ens.estimators_], axis=1)
+    Etr = np.stack([ae.reconstruction_error(X) for ae in ens.estimators_], axis=1)
+    ref = np.median((E - Etr.mean(0)) / Etr.std(0), axis=1)
+    np.testing.assert_allclose(ens.reconstruction_error(X[:10]), ref, rtol=1e-12)
+    sizes = {ae.n_features_in_ for ae in ens.estimators_}
+    assert sizes == {4} and ens.transform(X[:5]).shape == (5, 3 * 2)
+    # members see different subsamples, so they differ
+    assert not np.allclose(E[:, 0], E[:, 1])
+    det = npae.OutlierDetector(estimator=ens, score="reconstruction").fit(X)
+    np.testing.assert_array_equal(det.predict(X), det.labels_)

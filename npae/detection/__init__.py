@@ -12,12 +12,16 @@
     Mahalanobis distance, Gaussian-mixture and Parzen densities on a representation.
 :mod:`npae.detection.neighbors`
     :class:`KNNScore`: distance to the k-th nearest reference row (k-d tree or blocked products).
+:mod:`npae.detection.ensemble`
+    :class:`AutoencoderEnsemble`: autoencoders on random subsamples, median standardised error
+    (Chen et al. 2017).
 :mod:`npae.detection.components`, :mod:`npae.detection.combine`, :mod:`npae.detection.proba`
     Scores by name on bounded reference rows; their standardisation and combination;
     PyOD's outlier probabilities and prediction confidence.
 """
 
 from .combine import ScoreCombiner
+from .ensemble import AutoencoderEnsemble
 from .detector import DEFAULT_SCORE, OutlierDetector, default_estimator
 from .neighbors import KNNScore
 from .rda import RobustDeepAutoencoder
@@ -25,5 +29,6 @@ from .robust_pca import RobustPCA, principal_component_pursuit
 from .scores import MahalanobisScore, MixtureScore, ParzenScore, bandwidth_factor
 
 __all__ = ["OutlierDetector", "default_estimator", "DEFAULT_SCORE", "KNNScore", "ScoreCombiner",
+           "AutoencoderEnsemble",
            "MahalanobisScore", "MixtureScore", "ParzenScore", "bandwidth_factor", "RobustPCA", "principal_component_pursuit",
            "RobustDeepAutoencoder"]
