@@ -26,10 +26,12 @@ def _tables(cache, sets):
                 rows.setdefault(m, {})[s] = (float(np.mean(run[m]["auc"])), float(np.mean(run[m]["ap"])))
     auc = {r: {s: v[0] for s, v in d.items()} for r, d in rows.items()}
     names = [n for n in [*eligible, *ensemble_candidates()] if n in rows and len(rows[n]) == len(sets)]
+    if not names:
+        raise SystemExit("no candidate has every set: run 'npae components' on them first")
     picks = leave_one_dataset_out(auc, names, sets)
     shipped = choose(auc, names, sets)
     rows[LODO_ROW] = {s: (picks[s][1], rows[picks[s][0]][s][1]) for s in sets}
-    return rows, picks, shipped, names, list(other)
+    return rows, picks, shipped, names, [n for n in other if n in rows and len(rows[n]) == len(sets)]
 
 
 def _mean(row, sets, i):
