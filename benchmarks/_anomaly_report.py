@@ -51,6 +51,26 @@ def _ranks(rows, order, sets):
     return {r: float(np.mean(v)) for r, v in ranks.items()}
 
 
+def _scale_lines(cache, sets):
+    """The scale target: the default's fit + score within 10x IForest's time + 60 s, under 1.5 GB."""
+    body = []
+    for s in [s for s in ("11_donors", "16_http") if s in sets]:
+        run = cache["runs"][s]
+        if "npae default" not in run or "PyOD IForest" not in run:
+            continue
+        t, t_if = np.mean(run["npae default"]["sec"]), np.mean(run["PyOD IForest"]["sec"])
+        rss = run["npae default"]["rss_mb"]
+        ok = t <= 10 * t_if + 60 and rss < 1536
+        body.append([s, f"{t:.1f}", f"{t_if:.1f}", f"{10 * t_if + 60:.0f}", f"{rss:.0f}",
+                     "met" if ok else "**not met**"])
+    if not body:
+        return []
+    return ["### Scale: the default on the two largest sets (one 60/40 split)", "",
+            *markdown_table(["set", "npae default fit + score (s)", "PyOD IForest (s)",
+                             "target: 10 × IForest + 60 s", "npae default peak RSS (MB)",
+                             "target (< 1.5 GB, time)"], body), ""]
+
+
 def report(cache, sets, command, machine):
     from anomaly_odds import PYOD_NAMES, PYOD_ROC
 
@@ -98,6 +118,7 @@ def report(cache, sets, command, machine):
                                       f"{cache['runs'][s][m]['rss_mb']:.0f}")
                                      if m in cache["runs"][s] else "—" for s in sets]]
                                for m in ("npae components", "npae AE ensemble", *_MEASURED)]), ""]
+    lines += _scale_lines(cache, sets)
     lines += ["### Leave-one-dataset-out: the rule chosen on the other sets, scored on the held-out one", "",
               *markdown_table(["held-out set", "chosen on the others", "ROC AUC"],
                               [[s, f"`{picks[s][0]}`", f"{picks[s][1]:.3f}"] for s in sets]), ""]
