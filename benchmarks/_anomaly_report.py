@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import rankdata
 from _common import markdown_table
 from _lodo import candidates, choose, ensemble_candidates, leave_one_dataset_out
 
@@ -45,7 +46,7 @@ def _ranks(rows, order, sets):
     ranks = {r: [] for r in full}
     for s in sets:
         vals = np.array([rows[r][s][0] for r in full])
-        rk = np.argsort(np.argsort(-vals, kind="stable"), kind="stable") + 1.0
+        rk = rankdata(-vals, method="average")  # ties share their mean rank
         for r, k in zip(full, rk):
             ranks[r].append(k)
     return {r: float(np.mean(v)) for r, v in ranks.items()}
@@ -88,7 +89,9 @@ def report(cache, sets, command, machine):
     best = max((p for p in peers if peers[p][1] == len(sets)), key=lambda p: peers[p][0], default=None)
     head = ["method", *[f"{s} ({shapes[s][0]}×{shapes[s][1]}, {shapes[s][2]} spl.)" for s in sets],
             "mean", "mean rank"]
-    lines = [f"Command: `{command}`", "", machine, "",
+    runs = [f"- `{c}`" for c in cache.get("commands", [])]
+    lines = [f"Command: `{command}`", "", *(["Runs merged into the cache:", "", *runs, ""] if runs else []),
+             machine, "",
              f"Pool: {len(sets)} sets. Shipped rule (chosen on all of them): `{shipped}`.", ""]
     if best is not None:
         gap = lodo - peers[best][0]

@@ -164,7 +164,9 @@ def run_forked(method, X, y, n_splits):
     os.close(w)
     with os.fdopen(r) as fh:
         text = fh.read()
-    os.waitpid(pid, 0)
+    _, status = os.waitpid(pid, 0)
+    if not text:  # killed (by the user, or out of memory) before it could report
+        return {"error": f"the child process ended without a result (wait status {status})"}
     return json.loads(text)
 
 
@@ -193,6 +195,7 @@ def main(argv=None):
     cache.setdefault("shapes", {})
     cache.setdefault("runs", {})
     if not args.report_only:
+        cache.setdefault("commands", []).append(f"{args.command}  ({time.strftime('%Y-%m-%d %H:%M')})")
         for name in sets:
             X, y = load(name)
             cache["shapes"][name] = [int(X.shape[0]), int(X.shape[1]), int(n_splits_for(len(X), base))]
@@ -213,6 +216,7 @@ def main(argv=None):
         with open(extra) as fh:
             other = json.load(fh)
         cache["shapes"].update(other["shapes"])
+        cache.setdefault("commands", []).extend(other.get("commands", []))
         for name, runs in other["runs"].items():
             cache["runs"].setdefault(name, {}).update(runs)
     from _anomaly_report import report  # noqa: E402

@@ -29,11 +29,11 @@ distance what is far along the global directions (cardio's outliers); the mean o
 standardised scores lets none dominate by its units.
 
 How it was chosen: by **leave-one-dataset-out** over 26 sets (11 ODDS, 15 ADBench) with
-PyOD's protocol, among 57 autoencoder-centred candidates (each component alone, every
+PyOD's protocol, among 56 autoencoder-centred candidates (each component alone, every
 combination, mean or rank averaging, an ensemble of autoencoders after Chen et al.
 2017): for each set, the candidate with the best mean ROC AUC on the other 25 is scored
-on it; the mean of those held-out scores (0.780, against 0.779 for PyOD's IForest and
-XXKNN for PyOD's KNN in the same run) is the figure a user can expect on new data, and the
+on it; the mean of those held-out scores (0.780, against 0.779 for PyOD's IForest, the best
+PyOD detector of the same run: a tie) is the figure a user can expect on new data, and the
 candidate chosen on all 26 is this one. ``benchmarks/results/anomaly_benchmark.md``
 and ``docs/anomaly_default.md``.
 """
