@@ -173,3 +173,18 @@ def test_autoencoder_ensemble_is_the_median_of_standardised_member_errors():
     assert not np.allclose(E[:, 0], E[:, 1])
     det = npae.OutlierDetector(estimator=ens, score="reconstruction").fit(X)
     np.testing.assert_array_equal(det.predict(X), det.labels_)
+
+
+def test_load_adbench_names_and_errors(tmp_path):
+    from npae.datasets import load_adbench
+
+    X = np.arange(12.0).reshape(4, 3)
+    np.savez(tmp_path / "45_wine.npz", X=X.astype(np.int64), y=np.array([0, 1, 0, 0]))
+    for name in ("wine", "45_wine", "45_wine.npz"):
+        A, y = load_adbench(name, data_dir=tmp_path)
+        assert A.dtype == np.float64 and np.array_equal(A, X) and y.tolist() == [0, 1, 0, 0]
+    np.savez(tmp_path / "bad.npz", X=X, y=np.array([0, 2, 0, 0]))
+    with pytest.raises(ValueError, match="0 \\(inlier\\) and 1"):
+        load_adbench(tmp_path / "bad.npz")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_adbench("donors", data_dir=tmp_path)
