@@ -122,9 +122,11 @@ def report(cache, sets, command, machine):
                                      if m in cache["runs"][s] else "—" for s in sets]]
                                for m in ("npae components", "npae AE ensemble", *_MEASURED)]), ""]
     lines += _scale_lines(cache, sets)
+    peer = [best] if best is not None else []
     lines += ["### Leave-one-dataset-out: the rule chosen on the other sets, scored on the held-out one", "",
-              *markdown_table(["held-out set", "chosen on the others", "ROC AUC"],
-                              [[s, f"`{picks[s][0]}`", f"{picks[s][1]:.3f}"] for s in sets]), ""]
+              *markdown_table(["held-out set", "chosen on the others", "ROC AUC", *[f"{p} ROC AUC" for p in peer]],
+                              [[s, f"`{picks[s][0]}`", f"{picks[s][1]:.3f}",
+                                *[f"{rows[p][s][0]:.3f}" for p in peer]] for s in sets]), ""]
     allc = sorted(names + inputs, key=lambda n: -_mean(rows[n], sets, 0)[0]) if names else []
     lines += ["### Every candidate (in-sample means over the pool; rows of the input alone are not eligible)",
               "", *markdown_table(["candidate", "eligible", "mean ROC AUC", "mean AP"],
