@@ -41,7 +41,7 @@ from npae.datasets import load_mnist, make_anomalies, train_test_split
 from npae.detection import OutlierDetector, RobustDeepAutoencoder, RobustPCA
 from npae.metrics import average_precision, roc_auc
 
-from _tutorial import banner, make_parser, parse
+from _tutorial import HERE, banner, make_parser, parse
 
 
 def roc_points(y, s):
@@ -228,8 +228,7 @@ def part_three(args, say):
         "on the OTHER 25 was picked and scored on the held-out one. The mean of those held-out "
         "scores is what the rule is worth on data it never saw; the candidate picked on all 26 "
         "ships.")
-    here = os.path.dirname(os.path.abspath(__file__))
-    table = _lodo_table(os.path.join(here, "..", "benchmarks", "results", "anomaly_benchmark.md"))
+    table = _lodo_table(os.path.join(HERE, "..", "benchmarks", "results", "anomaly_benchmark.md"))
     say(table if table else "(benchmarks/results/anomaly_benchmark.md is not here: run "
         "benchmarks/anomaly_benchmark.py to make the table)")
     return {"roc_auc": roc_auc(y, det.decision_scores_), "predict_equals_labels": same}
