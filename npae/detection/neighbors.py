@@ -22,7 +22,7 @@ for a fixed reference set; the detector bounds ``m`` by subsampling.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
+from scipy.spatial import cKDTree as _KDTree  # private name: autodoc cannot sign the Cython class
 
 from .._validation import check_array
 from ..metrics._common import _CHUNK_ENTRIES
@@ -54,7 +54,7 @@ class KNNScore:
         if method not in ("largest", "mean"):
             raise ValueError(f"method must be 'largest' or 'mean', got {method!r}")
         self.k_, self.method_ = int(n_neighbors), method
-        self.tree_ = cKDTree(self.ref_) if self.ref_.shape[1] <= KDTREE_MAX_DIM else None
+        self.tree_ = _KDTree(self.ref_) if self.ref_.shape[1] <= KDTREE_MAX_DIM else None
 
     def distances(self, Z, self_index=None):
         """Sorted distances to the k nearest reference rows.  (n, r) -> (n, k)
