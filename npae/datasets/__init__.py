@@ -18,6 +18,9 @@ seed for one) passed as ``rng``.
 :mod:`npae.datasets.odds`
     :func:`load_odds`: the ODDS outlier-detection sets (``.mat`` files; nothing
     is downloaded: ``$NPAE_ODDS_DIR`` or ``../shared/data/odds``).
+:mod:`npae.datasets.adbench`
+    :func:`load_adbench`: fifteen ADBench tabular sets (``.npz``; ``$NPAE_ADBENCH_DIR``
+    or ``../shared/data/adbench``).
 :mod:`npae.datasets.patches`
     :func:`extract_patches`: random patches normalised as in Andrew Ng's
     sparse-autoencoder exercise.
@@ -29,6 +32,7 @@ seed for one) passed as ``rng``.
 from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist
 from .idx import read_idx
 from .mnist import load_mnist
+from .adbench import ADBENCH_SETS, load_adbench
 from .odds import ODDS_SETS, load_odds
 from .patches import extract_patches
 from .split import train_test_split
@@ -44,6 +48,6 @@ __all__ = [
     "make_low_rank",
     "make_anomalies",
     "extract_patches",
-    "load_odds",
+    "load_odds", "load_adbench", "ADBENCH_SETS",
     "ODDS_SETS",
 ]

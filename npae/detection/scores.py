@@ -99,11 +99,21 @@ class ParzenScore:
         n, r = self.train_.shape
         self.h_ = bandwidth_factor(n, r, bandwidth)
 
-    def log_density(self, Z, training=False):
-        """log p(z) (in the whitened coordinates' measure); leave-one-out if ``training``."""
+    def log_density(self, Z, training=False, self_index=None):
+        """log p(z) (in the whitened coordinates' measure); leave-one-out if ``training``.
+
+        ``training=True`` scores the training rows themselves, each leaving itself out;
+        ``self_index`` (m,) of int instead names, for each row of ``Z``, the training row
+        that is its own copy (left out of its sum), or -1 for none.
+        """
         T = self.train_
-        A = T if training else self.whiten_(Z)
         n, r = T.shape
+        A = T if training else self.whiten_(Z)
+        if training:
+            self_index = np.arange(n)
+        elif self_index is None:
+            self_index = np.full(A.shape[0], -1)
+        self_index = np.asarray(self_index)
         t2 = np.sum(T * T, axis=1)
         out = np.empty(A.shape[0])
         step = max(1, _CHUNK_ENTRIES // max(n, 1))
@@ -112,11 +122,12 @@ class ParzenScore:
             # squared distances by the expansion |a|^2 - 2 a.t + |t|^2: (c, r) @ (r, n) -> (c, n)
             d2 = np.maximum(np.sum(a * a, axis=1)[:, None] - 2.0 * a @ T.T + t2[None, :], 0.0)
             logk = -0.5 * d2 / self.h_ ** 2
-            if training:
-                logk[np.arange(a.shape[0]), np.arange(i, i + a.shape[0])] = -np.inf
+            own = self_index[i:i + step]
+            rows = np.flatnonzero(own >= 0)
+            logk[rows, own[rows]] = -np.inf
             out[i:i + step] = logsumexp(logk, axis=1)
-        m = n - 1 if training else n
+        m = np.where(self_index >= 0, n - 1, n)  # kernels summed over per row
         return out - np.log(m) - r * np.log(self.h_) - 0.5 * r * _LOG_2PI
 
-    def __call__(self, Z, training=False):
-        return -self.log_density(Z, training)
+    def __call__(self, Z, training=False, self_index=None):
+        return -self.log_density(Z, training, self_index)

@@ -61,13 +61,15 @@ def test_predict_flags_contamination_fraction(data, score):
     np.testing.assert_array_equal(det.predict(X[:50]), det.decision_function(X[:50]) > det.threshold_)
 
 
-def test_default_is_input_density_for_small_d(data):
+def test_default_is_the_chosen_autoencoder_rule(data):
     X, _ = data
     det = npae.OutlierDetector().fit(X)
-    assert det.estimator_ is None and det.score_ == "kde"
-    # leave-one-out: the training scores equal the scores of the same rows seen as new rows
-    # except for each row's own kernel, so new rows far from the data score higher
+    assert isinstance(det.estimator_, npae.Autoencoder) and det.score_ == npae.detection.DEFAULT_SCORE
+    # the Parzen score in the input space leaves each training row out: rows far from the
+    # data score higher than every training row
+    kde = npae.OutlierDetector(estimator="input", score="kde").fit(X)
     far = X.max(axis=0) + 5.0
+    assert kde.decision_function(far[None, :])[0] > kde.decision_scores_.max()
     assert det.decision_function(far[None, :])[0] > det.decision_scores_.max()
     assert npae.OutlierDetector.__module__ == "npae.detection.detector"
 
@@ -110,7 +112,7 @@ def test_detector_bad_input(data):
     with pytest.raises(npae.NotFittedError, match="fit"):
         det.predict(X)
     with pytest.raises(ValueError, match="reconstruction"):
-        npae.OutlierDetector(score="reconstruction").fit(X)
+        npae.OutlierDetector(estimator="input", score="reconstruction").fit(X)
     with pytest.raises(ValueError, match="VAE"):
         npae.OutlierDetector(estimator=npae.PCA(), score="elbo").fit(X)
     det.fit(X)
@@ -119,13 +121,13 @@ def test_detector_bad_input(data):
     with pytest.raises(ValueError, match="labels"):
         npae.metrics.precision_at_n(y[:-1], det.decision_scores_)
     with pytest.raises(ValueError, match="no reconstruction"):
-        det.reconstruction_error(X)
+        npae.OutlierDetector(estimator="input").fit(X).reconstruction_error(X)
 
 
 def test_default_compresses_wide_data():
     X = np.random.default_rng(0).standard_normal((120, 45))
     det = npae.OutlierDetector(contamination=0.1).fit(X)
     assert isinstance(det.estimator_, npae.Autoencoder) and det.estimator_.code_size_ == 8
-    assert det.score_ == "kde" and abs(det.labels_.mean() - 0.1) <= 1 / 120
+    assert det.score_ == npae.detection.DEFAULT_SCORE and abs(det.labels_.mean() - 0.1) <= 1 / 120
     again = npae.OutlierDetector(contamination=0.1).fit(X)
     np.testing.assert_array_equal(again.decision_scores_, det.decision_scores_)  # same seed

@@ -28,3 +28,9 @@ def test_figures_written(results):
     _, out = results
     for name in ("regions.png", "score_histograms.png", "roc_curves.png"):
         assert (out / name).stat().st_size > 5000
+
+
+def test_part_three_default_conventions(results):
+    res, _ = results
+    assert res["default"]["predict_equals_labels"] is True
+    assert 0.5 < res["default"]["roc_auc"] <= 1
