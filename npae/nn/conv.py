@@ -27,7 +27,7 @@ and the batch path here (im2col: the windows of every example gathered into
 one matrix by a strided view, then **one GEMM**; col2im: the adjoint, kh·kw
 strided adds).  ``ops`` (:func:`npae.nn.get_ops`) selects the path.
 
-Max-pooling is over non-overlapping size × size windows; its *switches* (the
+Max-pooling is over non-overlapping ph × pw windows (``size`` = (ph, pw)); its *switches* (the
 position of each maximum inside its window, first on ties) let the decoder
 *unpool*: every pooled value goes back to its switch, zeros elsewhere
 (Masci et al. 2011).  Max-pooling's backward is unpooling of the gradient
@@ -152,15 +152,15 @@ class _batch:
 
     @staticmethod
     def _blocks(X, size, out_hw):
-        """(n, c, h, w) -> (n, c, oh, ow, size²): the windows, cropped to whole ones."""
+        """(n, c, h, w) -> (n, c, oh, ow, ph·pw): the windows, cropped to whole ones."""
         n, c = X.shape[:2]
-        oh, ow = out_hw
-        B = X[:, :, :oh * size, :ow * size].reshape(n, c, oh, size, ow, size)
-        return B.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, size * size)
+        (oh, ow), (ph, pw) = out_hw, size
+        B = X[:, :, :oh * ph, :ow * pw].reshape(n, c, oh, ph, ow, pw)
+        return B.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, ph * pw)
 
     @staticmethod
     def max_pool(X, size):
-        out_hw = (X.shape[2] // size, X.shape[3] // size)
+        out_hw = (X.shape[2] // size[0], X.shape[3] // size[1])
         B = _batch._blocks(X, size, out_hw)
         S = np.argmax(B, axis=-1)  # (n, c, oh, ow), first maximum on ties
         return np.take_along_axis(B, S[..., None], axis=-1)[..., 0], S
@@ -168,11 +168,12 @@ class _batch:
     @staticmethod
     def unpool(P, switches, size, in_hw):
         n, c, oh, ow = P.shape
-        B = np.zeros((n, c, oh, ow, size * size), dtype=P.dtype)
+        ph, pw = size
+        B = np.zeros((n, c, oh, ow, ph * pw), dtype=P.dtype)
         np.put_along_axis(B, switches[..., None], P[..., None], axis=-1)
         U = np.zeros((n, c, *in_hw), dtype=P.dtype)
-        U[:, :, :oh * size, :ow * size] = B.reshape(n, c, oh, ow, size, size).transpose(
-            0, 1, 2, 4, 3, 5).reshape(n, c, oh * size, ow * size)
+        U[:, :, :oh * ph, :ow * pw] = B.reshape(n, c, oh, ow, ph, pw).transpose(
+            0, 1, 2, 4, 3, 5).reshape(n, c, oh * ph, ow * pw)
         return U
 
     @staticmethod
@@ -276,19 +277,20 @@ def conv_transpose2d_backward(dX, Y, W, stride, padding, ops, need_dY=True, dW=N
 
 
 def max_pool(X, size, ops):
-    """(P, switches): max over size × size windows (n, c, h, w) -> (n, c, h//size, w//size)."""
-    if X.shape[2] < size or X.shape[3] < size:
-        raise ValueError(f"a {size} x {size} pooling window does not fit maps of size "
+    """(P, switches): max over windows of ``size`` = (ph, pw):
+    (n, c, h, w) -> (n, c, h // ph, w // pw)."""
+    if X.shape[2] < size[0] or X.shape[3] < size[1]:
+        raise ValueError(f"a {size[0]} x {size[1]} pooling window does not fit maps of size "
                          f"{tuple(X.shape[2:])}")
-    return _path(ops).max_pool(X, size)
+    return _path(ops).max_pool(X, tuple(size))
 
 
 def unpool(P, switches, size, in_hw, ops):
     """Each pooled value back at its switch, zeros elsewhere: (n, c, oh, ow) -> (n, c, h, w).
     Also the backward pass of :func:`max_pool` (with P := dL/dP)."""
-    return _path(ops).unpool(P, switches, size, in_hw)
+    return _path(ops).unpool(P, switches, tuple(size), in_hw)
 
 
 def pool_gather(U, switches, size, ops):
     """U read at the switches: (n, c, h, w) -> (n, c, oh, ow); the backward of :func:`unpool`."""
-    return _path(ops).pool_gather(U, switches, size)
+    return _path(ops).pool_gather(U, switches, tuple(size))

@@ -88,22 +88,23 @@ def correlate_kernel_adjoint(X, G, kernel_hw, stride, padding, out=None):
 
 
 def max_pool(X, size):
-    """Max over non-overlapping size × size windows, and the switches.
+    """Max over non-overlapping windows of ``size`` = (ph, pw), and the switches.
 
-    X (n, c, h, w) -> P (n, c, h // size, w // size) and switches (same shape,
-    int): the flat index u·size + v of the maximum inside its window, the first
+    X (n, c, h, w) -> P (n, c, h // ph, w // pw) and switches (same shape,
+    int): the flat index u·pw + v of the maximum inside its window, the first
     one on ties (``np.argmax``).  Rows and columns beyond the last whole window
     are dropped.
     """
     n, c, h, w = X.shape
-    oh, ow = h // size, w // size
+    (ph, pw) = size
+    oh, ow = h // ph, w // pw
     P = np.empty((n, c, oh, ow), dtype=X.dtype)
     S = np.empty((n, c, oh, ow), dtype=np.intp)
     for i in range(n):
         for y in range(oh):
             for x in range(ow):
-                window = X[i, :, y * size:(y + 1) * size, x * size:(x + 1) * size]
-                flat = window.reshape(c, size * size)  # (c, size²)
+                window = X[i, :, y * ph:(y + 1) * ph, x * pw:(x + 1) * pw]
+                flat = window.reshape(c, ph * pw)  # (c, ph·pw)
                 S[i, :, y, x] = np.argmax(flat, axis=1)
                 P[i, :, y, x] = flat[np.arange(c), S[i, :, y, x]]
     return P, S
@@ -117,12 +118,13 @@ def unpool(P, switches, size, in_hw):
     backward pass of max-pooling).
     """
     n, c, oh, ow = P.shape
+    ph, pw = size
     U = np.zeros((n, c, *in_hw), dtype=P.dtype)
     for i in range(n):
         for y in range(oh):
             for x in range(ow):
-                u, v = np.divmod(switches[i, :, y, x], size)  # (c,), (c,)
-                U[i, np.arange(c), y * size + u, x * size + v] = P[i, :, y, x]
+                u, v = np.divmod(switches[i, :, y, x], pw)  # (c,), (c,)
+                U[i, np.arange(c), y * ph + u, x * pw + v] = P[i, :, y, x]
     return U
 
 
@@ -130,10 +132,11 @@ def pool_gather(U, switches, size):
     """U read at the switches: (n, c, h, w) -> (n, c, oh, ow); max-pooling with
     fixed switches, the backward pass of :func:`unpool`."""
     n, c, oh, ow = switches.shape
+    ph, pw = size
     P = np.empty((n, c, oh, ow), dtype=U.dtype)
     for i in range(n):
         for y in range(oh):
             for x in range(ow):
-                u, v = np.divmod(switches[i, :, y, x], size)
-                P[i, :, y, x] = U[i, np.arange(c), y * size + u, x * size + v]
+                u, v = np.divmod(switches[i, :, y, x], pw)
+                P[i, :, y, x] = U[i, np.arange(c), y * ph + u, x * pw + v]
     return P
