@@ -100,3 +100,34 @@ def conv(m, X, y, seed):
     out, _ = conv_forward(m, X_in.reshape(len(X), *m.image_shape_))
     return rec_loss(m.loss, out, X) + weight_decay(m)
 
+
+
+def _top_rows(V, rate):
+    """Mask of the ⌈rate n⌉ largest entries of each column of V (n, m), ties: lowest row."""
+    k = min(len(V), max(1, int(np.ceil(rate * len(V)))))
+    order = np.argsort(-V, axis=0, kind="stable")[:k]  # (k, m)
+    mask = np.zeros(V.shape, dtype=bool)
+    np.put_along_axis(mask, order, True, axis=0)
+    return mask
+
+
+def wta(m, X, y, seed):
+    from family_oracles import ae_decode, ae_forward
+
+    _, Z = ae_forward(m, X)
+    return rec_loss(m.loss, ae_decode(m, Z * _top_rows(Z, m.sparsity)), X) + weight_decay(m)
+
+
+def conv_wta(m, X, y, seed):
+    def sparsify(H):
+        n, c = H.shape[:2]
+        flat = H.reshape(n, c, -1)
+        first = np.argsort(-flat, axis=2, kind="stable")[..., 0]  # (n, c) spatial winner
+        value = np.take_along_axis(flat, first[..., None], 2)[..., 0]
+        keep = _top_rows(value, m.sparsity)  # (n, c) lifetime winners
+        out = np.zeros_like(flat)
+        np.put_along_axis(out, first[..., None], (value * keep)[..., None], 2)
+        return out.reshape(H.shape)
+
+    out, _ = conv_forward(m, X.reshape(len(X), *m.image_shape_), sparsify)
+    return rec_loss(m.loss, out, X) + weight_decay(m)

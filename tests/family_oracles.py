@@ -343,4 +343,4 @@ def _elsewhere(name):
     return oracle
 
 
-ORACLES.update({key: _elsewhere(key) for key in ("conv",)})
+ORACLES.update({key: _elsewhere(key) for key in ("conv", "wta", "conv_wta")})

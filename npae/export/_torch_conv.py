@@ -1,4 +1,4 @@
-"""The convolutional families in torch: ``F.conv2d``, ``F.max_pool2d`` with indices,
+"""The convolutional and winner-take-all families in torch: ``F.conv2d``, ``F.max_pool2d`` with indices,
 ``F.max_unpool2d`` and ``F.conv_transpose2d`` with npae's kernels.
 
 npae's kernels (f, c, kh, kw) are torch's ``conv2d`` weights and, unchanged,
@@ -9,14 +9,22 @@ breaks ties at the first maximum in both.  Imported only by :func:`npae.to_torch
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ._torch_core import ExportedModule, bernoulli_nll, squared_error, torch_activation
-from ._torch_families import DenoisingModule
+from ._torch_families import AutoencoderModule, DenoisingModule, k_sparse_mask
 
-__all__ = ["ConvModule"]
+__all__ = ["ConvModule", "WTAModule", "ConvWTAModule", "lifetime_mask"]
+
+
+def lifetime_mask(Z, rate):
+    """npae's :func:`~npae.models.wta.lifetime_mask`: the ⌈rate n⌉ largest of each column."""
+    n = Z.shape[0]
+    return k_sparse_mask(Z.T, min(n, max(1, math.ceil(rate * n)))).T
 
 
 class _Kernels(nn.Module):
@@ -107,7 +115,56 @@ class ConvModule(ExportedModule):
         X = self._tensor(X)
         if self.noise is not None:
             X_tilde = self.corrupt(X) if X_tilde is None else self._tensor(X_tilde)
-        Z, S = self.encode(X if X_tilde is None else X_tilde, return_switches=True)
+        # the dense codes (a subclass's encode may sparsify them), then the loss's sparsity
+        Z, S = ConvModule.encode(self, X if X_tilde is None else X_tilde, return_switches=True)
         out = self.decoder_network(self.sparsify(Z), S)
         rec = bernoulli_nll(out, X) if self.bce else squared_error(out, X)
         return self._with_weight_decay({"reconstruction": rec})
+
+
+class WTAModule(AutoencoderModule):
+    """:class:`npae.WinnerTakeAllAutoencoder`: the loss keeps each code unit's ⌈ρ n⌉
+    largest values over the batch given; ``encode`` keeps z ≥ the fitted thresholds."""
+
+    def __init__(self, model, dtype):
+        super().__init__(model, dtype)
+        self.sparsity = float(model.sparsity)
+        self.register_buffer("thresholds", torch.tensor(model.thresholds_, dtype=dtype))
+
+    def encode(self, X):
+        Z = self.encoder(self._tensor(X))
+        return Z * (Z >= self.thresholds)
+
+    def loss_terms(self, X):
+        X = self._tensor(X)
+        Z = self.encoder(X)
+        Zs = Z * lifetime_mask(Z.detach(), self.sparsity)
+        return self._with_weight_decay({"reconstruction": self.reconstruction(self.decoder(Zs),
+                                                                              X)})
+
+
+class ConvWTAModule(ConvModule):
+    """:class:`npae.ConvolutionalWTAAutoencoder`: one spatial winner per map (first on
+    ties), then lifetime sparsity over the batch in the loss; ``encode`` spatial only."""
+
+    def __init__(self, model, dtype):
+        super().__init__(model, dtype)
+        self.sparsity = float(model.sparsity)
+
+    def _spatial(self, Z):
+        H = Z.reshape(Z.shape[0], *self.code_shape)
+        flat = H.reshape(H.shape[0], H.shape[1], -1)
+        first = torch.argmax(flat.detach(), dim=2, keepdim=True)  # first maximum on ties
+        mask = torch.zeros_like(flat, dtype=torch.bool).scatter_(2, first, True)
+        return flat, mask, torch.gather(flat.detach(), 2, first)[..., 0]
+
+    def encode(self, X, return_switches=False):
+        Z, S = super().encode(X, return_switches=True)
+        flat, mask, _ = self._spatial(Z)
+        Z = (flat * mask).reshape(Z.shape)
+        return (Z, S) if return_switches else Z
+
+    def sparsify(self, Z):
+        flat, mask, winners = self._spatial(Z)
+        mask = mask & lifetime_mask(winners, self.sparsity)[..., None]
+        return (flat * mask).reshape(Z.shape)

@@ -207,7 +207,7 @@ class ConvolutionalAutoencoder(BaseAutoencoder):
         kw = {"low": low, "high": high} if self.noise == "salt_and_pepper" else {}
         return corrupt(X, self.noise, self.noise_level, rng, **kw)
 
-    def _sparsify(self, H, ops):
+    def _sparsify(self, H, ops, training=True):
         """A seam for sparse codes (the convolutional WTA): (codes used, mask or None)."""
         return H, None
 
@@ -238,8 +238,8 @@ class ConvolutionalAutoencoder(BaseAutoencoder):
     def _reconstruct(self, params, X):
         ops = get_ops(True)
         H, enc = self.encoder_.forward(params, self._images(X), ops)
-        out = self.decoder_.forward(params, self._sparsify(H, ops)[0], [c.S for c in enc],
-                                    ops)[0]
+        Hs = self._sparsify(H, ops, training=False)[0]
+        out = self.decoder_.forward(params, Hs, [c.S for c in enc], ops)[0]
         return decoder_output(self.loss, out.reshape(X.shape[0], -1))
 
     # ------------------------------------------------------------- pretraining
