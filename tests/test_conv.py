@@ -210,3 +210,15 @@ def test_bad_geometry_is_refused():
         conv.pair(0, "stride", 1)
     with pytest.raises(ValueError, match="padding must be an integer >= 0"):
         conv.pair((1, True), "padding", 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 7), st.integers(2, 7), st.integers(1, 3), st.integers(1, 3),
+       st.integers(0, 2**31 - 1))
+def test_pool_switches_agree_on_ties(h, w, ph, pw, seed):
+    """Few distinct values, many ties: both paths pick the first maximum of each window."""
+    X = np.random.default_rng(seed).integers(0, 2, (2, 2, h, w)).astype(float)
+    size = (min(ph, h), min(pw, w))
+    (Pb, Sb), (Pr, Sr) = conv.max_pool(X, size, batch), conv.max_pool(X, size, reference)
+    np.testing.assert_array_equal(Sb, Sr)
+    np.testing.assert_array_equal(Pb, Pr)

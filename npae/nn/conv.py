@@ -25,7 +25,7 @@ Two paths, as for the dense layer: the reference path
 (:mod:`npae.nn.conv_reference`: loops over examples and output positions)
 and the batch path here (im2col: the windows of every example gathered into
 one matrix by a strided view, then **one GEMM**; col2im: the adjoint, kh·kw
-strided adds).  ``ops`` (:func:`npae.nn.get_ops`) selects the path.
+strided adds; pooling: ph·pw strided comparisons).  ``ops`` (:func:`npae.nn.get_ops`) selects the path.
 
 Max-pooling is over non-overlapping ph × pw windows (``size`` = (ph, pw)); its *switches* (the
 position of each maximum inside its window, first on ties) let the decoder
@@ -80,70 +80,84 @@ def _path(ops):
 
 # --------------------------------------------------------------- batch path
 class _batch:
-    """The im2col / col2im implementations of the three linear maps and the pooling."""
+    """The im2col / col2im implementations of the three linear maps and the pooling.
+
+    Layout: the window matrix is *channel-major*, ``cols`` (c·kh·kw, n·oh·ow) with
+    rows in the order (c, u, v) and columns (i, y, x), and the output gradient is
+    ``G₁`` (f, n·oh·ow).  Every product is then one GEMM with the long n·oh·ow side
+    as its columns, and the gather and scatter copy whole (n, oh, ow) slabs whose
+    last axis is contiguous on one side.
+    """
 
     @staticmethod
     def im2col(X, kernel_hw, stride, padding, out_hw):
-        """Every window as a row: (n, c, h, w) -> (n·oh·ow, c·kh·kw), in the order
-        (i, y, x) of the rows and (c, u, v) of the columns."""
+        """Every window as a column: (n, c, h, w) -> (c·kh·kw, n·oh·ow).
+
+        The input is first copied once, zero-padded, in channel-major order (c, n, h', w'),
+        so that each of the kh·kw slab copies has the same axis order on both sides.
+        """
         (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel_hw, stride, padding, out_hw
-        n, c = X.shape[:2]
-        if ph or pw:
-            Xp = np.zeros((n, c, X.shape[2] + 2 * ph, X.shape[3] + 2 * pw), dtype=X.dtype)
-            Xp[:, :, ph:ph + X.shape[2], pw:pw + X.shape[3]] = X
-        else:
-            Xp = X
-        win = sliding_window_view(Xp, (kh, kw), axis=(2, 3))  # (n, c, h', w', kh, kw), a view
-        win = win[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw]  # (n, c, oh, ow, kh, kw)
-        cols = empty((n, oh, ow, c, kh, kw), X.dtype)
-        np.copyto(cols, win.transpose(0, 2, 3, 1, 4, 5))
-        return cols.reshape(n * oh * ow, c * kh * kw)
+        n, c, h, w = X.shape
+        Xp = empty((c, n, h + 2 * ph, w + 2 * pw), X.dtype)
+        Xp[:, :, :ph], Xp[:, :, h + ph:] = 0, 0
+        Xp[:, :, ph:h + ph, :pw], Xp[:, :, ph:h + ph, w + pw:] = 0, 0
+        np.copyto(Xp[:, :, ph:h + ph, pw:w + pw], X.transpose(1, 0, 2, 3))
+        cols = empty((c, kh, kw, n, oh, ow), X.dtype)
+        for u in range(kh):
+            for v in range(kw):
+                cols[:, u, v] = Xp[:, :, u:u + (oh - 1) * sh + 1:sh, v:v + (ow - 1) * sw + 1:sw]
+        return cols.reshape(c * kh * kw, n * oh * ow)
 
     @staticmethod
     def col2im(cols, shape, kernel_hw, stride, padding, out_hw):
-        """The adjoint of :meth:`im2col`: each row added back over its window."""
+        """The adjoint of :meth:`im2col`: each column added back over its window
+        (accumulated in channel-major order, transposed once at the end)."""
         (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel_hw, stride, padding, out_hw
         n, c, h, w = shape
-        Xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-        C6 = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (n, c, kh, kw, oh, ow)
+        Xp = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+        C6 = cols.reshape(c, kh, kw, n, oh, ow)
         for u in range(kh):
             for v in range(kw):
-                Xp[:, :, u:u + (oh - 1) * sh + 1:sh, v:v + (ow - 1) * sw + 1:sw] += C6[:, :, u, v]
-        return Xp[:, :, ph:ph + h, pw:pw + w]
+                Xp[:, :, u:u + (oh - 1) * sh + 1:sh, v:v + (ow - 1) * sw + 1:sw] += C6[:, u, v]
+        X = empty((n, c, h, w), cols.dtype)
+        np.copyto(X, Xp[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3))
+        return X
 
     @staticmethod
-    def correlate(X, W, stride, padding, out_hw):
+    def _channel_major(G):
+        """(n, f, oh, ow) -> G₁ (f, n·oh·ow), the column order of im2col."""
+        n, f, oh, ow = G.shape
+        G1 = empty((f, n, oh, ow), G.dtype)
+        np.copyto(G1, G.transpose(1, 0, 2, 3))
+        return G1.reshape(f, n * oh * ow)
+
+    @staticmethod
+    def correlate(X, W, stride, padding, out_hw, cols=None):
         n, f = X.shape[0], W.shape[0]
-        cols = _batch.im2col(X, W.shape[2:], stride, padding, out_hw)
-        Wm = W.reshape(f, -1)  # (f, c·kh·kw)
-        Y2 = np.matmul(cols, Wm.T, out=empty((cols.shape[0], f), np.result_type(X, W)))
-        # (n·oh·ow, c·kh·kw) @ (c·kh·kw, f) -> (n·oh·ow, f)
-        Y = empty((n, f, *out_hw), Y2.dtype)
-        np.copyto(Y, Y2.reshape(n, *out_hw, f).transpose(0, 3, 1, 2))
+        if cols is None:
+            cols = _batch.im2col(X, W.shape[2:], stride, padding, out_hw)
+        Y1 = np.matmul(W.reshape(f, -1), cols, out=empty((f, cols.shape[1]),
+                                                         np.result_type(X, W)))
+        # (f, c·kh·kw) @ (c·kh·kw, n·oh·ow) -> (f, n·oh·ow)
+        Y = empty((n, f, *out_hw), Y1.dtype)
+        np.copyto(Y, Y1.reshape(f, n, *out_hw).transpose(1, 0, 2, 3))
         return Y
 
     @staticmethod
-    def _rows(G):
-        """(n, f, oh, ow) -> (n·oh·ow, f), the row order of im2col."""
-        n, f, oh, ow = G.shape
-        G2 = empty((n, oh, ow, f), G.dtype)
-        np.copyto(G2, G.transpose(0, 2, 3, 1))
-        return G2.reshape(n * oh * ow, f)
-
-    @staticmethod
-    def correlate_input_adjoint(G, W, stride, padding, in_hw):
+    def correlate_input_adjoint(G, W, stride, padding, in_hw, G1=None):
         f, c = W.shape[:2]
-        G2 = _batch._rows(G)
-        dcols = np.matmul(G2, W.reshape(f, -1), out=empty((G2.shape[0], W[0].size), G2.dtype))
-        # (n·oh·ow, f) @ (f, c·kh·kw) -> (n·oh·ow, c·kh·kw)
+        G1 = _batch._channel_major(G) if G1 is None else G1
+        dcols = np.matmul(W.reshape(f, -1).T, G1, out=empty((W[0].size, G1.shape[1]), G1.dtype))
+        # (c·kh·kw, f) @ (f, n·oh·ow) -> (c·kh·kw, n·oh·ow)
         return _batch.col2im(dcols, (G.shape[0], c, *in_hw), W.shape[2:], stride, padding,
                              G.shape[2:])
 
     @staticmethod
-    def correlate_kernel_adjoint(X, G, kernel_hw, stride, padding, out=None):
-        cols = _batch.im2col(X, kernel_hw, stride, padding, G.shape[2:])
-        G2 = _batch._rows(G)
-        dW = np.matmul(G2.T, cols)  # (f, n·oh·ow) @ (n·oh·ow, c·kh·kw) -> (f, c·kh·kw)
+    def correlate_kernel_adjoint(X, G, kernel_hw, stride, padding, out=None, cols=None, G1=None):
+        if cols is None:
+            cols = _batch.im2col(X, kernel_hw, stride, padding, G.shape[2:])
+        G1 = _batch._channel_major(G) if G1 is None else G1
+        dW = np.matmul(G1, cols.T)  # (f, n·oh·ow) @ (n·oh·ow, c·kh·kw) -> (f, c·kh·kw)
         dW = dW.reshape(G.shape[1], X.shape[1], *kernel_hw)
         if out is None:
             return dW
@@ -151,35 +165,39 @@ class _batch:
         return out
 
     @staticmethod
-    def _blocks(X, size, out_hw):
-        """(n, c, h, w) -> (n, c, oh, ow, ph·pw): the windows, cropped to whole ones."""
-        n, c = X.shape[:2]
-        (oh, ow), (ph, pw) = out_hw, size
-        B = X[:, :, :oh * ph, :ow * pw].reshape(n, c, oh, ph, ow, pw)
-        return B.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, ph * pw)
+    def _offsets(size, out_hw):
+        """(u, v) and the strided slice of each window offset, in the order u·pw + v."""
+        (ph, pw), (oh, ow) = size, out_hw
+        return [(u * pw + v, (slice(None), slice(None), slice(u, u + oh * ph, ph),
+                              slice(v, v + ow * pw, pw))) for u in range(ph) for v in range(pw)]
 
     @staticmethod
     def max_pool(X, size):
         out_hw = (X.shape[2] // size[0], X.shape[3] // size[1])
-        B = _batch._blocks(X, size, out_hw)
-        S = np.argmax(B, axis=-1)  # (n, c, oh, ow), first maximum on ties
-        return np.take_along_axis(B, S[..., None], axis=-1)[..., 0], S
+        offsets = _batch._offsets(size, out_hw)
+        P = empty((*X.shape[:2], *out_hw), X.dtype)
+        np.copyto(P, X[offsets[0][1]])
+        for _, where in offsets[1:]:
+            np.maximum(P, X[where], out=P)
+        # the switch: the first offset holding the maximum (walked from the last)
+        S = np.full(P.shape, offsets[-1][0], dtype=np.intp)
+        for k, where in reversed(offsets[:-1]):
+            S = np.where(X[where] == P, k, S)
+        return P, S
 
     @staticmethod
     def unpool(P, switches, size, in_hw):
-        n, c, oh, ow = P.shape
-        ph, pw = size
-        B = np.zeros((n, c, oh, ow, ph * pw), dtype=P.dtype)
-        np.put_along_axis(B, switches[..., None], P[..., None], axis=-1)
-        U = np.zeros((n, c, *in_hw), dtype=P.dtype)
-        U[:, :, :oh * ph, :ow * pw] = B.reshape(n, c, oh, ow, ph, pw).transpose(
-            0, 1, 2, 4, 3, 5).reshape(n, c, oh * ph, ow * pw)
+        U = np.zeros((*P.shape[:2], *in_hw), dtype=P.dtype)
+        for k, where in _batch._offsets(size, P.shape[2:]):
+            np.multiply(P, switches == k, out=U[where])
         return U
 
     @staticmethod
     def pool_gather(U, switches, size):
-        B = _batch._blocks(U, size, switches.shape[2:])
-        return np.take_along_axis(B, switches[..., None], axis=-1)[..., 0]
+        P = np.zeros(switches.shape, U.dtype)
+        for k, where in _batch._offsets(size, switches.shape[2:]):
+            P += U[where] * (switches == k)
+        return P
 
 
 # ---------------------------------------------------------- the layer maths
@@ -219,14 +237,21 @@ def conv2d_backward(dY, X, W, stride, padding, ops, need_dX=True, dW=None, db=No
     ``dW``, ``db`` the gradients are *added* into them, in place.
     """
     P = _path(ops)
-    dW = P.correlate_kernel_adjoint(X, dY, W.shape[2:], stride, padding, out=dW)
-    db_new = ops.sum_over_samples(dY.sum(axis=(2, 3)))  # Σ_i Σ_{y,x} dY[i, :, y, x]
-    if db is None:
-        db = db_new
-    else:
-        db += db_new
-    dX = P.correlate_input_adjoint(dY, W, stride, padding, X.shape[2:]) if need_dX else None
+    shared = {"G1": _batch._channel_major(dY)} if P is _batch else {}  # one layout copy
+    dW = P.correlate_kernel_adjoint(X, dY, W.shape[2:], stride, padding, out=dW, **shared)
+    db = _add_bias_grad(db, dY, ops)
+    dX = P.correlate_input_adjoint(dY, W, stride, padding, X.shape[2:], **shared) \
+        if need_dX else None
     return dX, dW, db
+
+
+def _add_bias_grad(db, G, ops):
+    """db + Σ_i Σ_{y,x} G[i, :, y, x] (a new array when db is None)."""
+    db_new = ops.sum_over_samples(G.sum(axis=(2, 3)))
+    if db is None:
+        return db_new
+    db += db_new
+    return db
 
 
 def conv_transpose2d_forward(Y, W, b, stride, padding, out_hw, ops):
@@ -266,13 +291,12 @@ def conv_transpose2d_backward(dX, Y, W, stride, padding, ops, need_dY=True, dW=N
     ``dW``, ``db`` if given.
     """
     P = _path(ops)
-    dW = P.correlate_kernel_adjoint(dX, Y, W.shape[2:], stride, padding, out=dW)
-    db_new = ops.sum_over_samples(dX.sum(axis=(2, 3)))
-    if db is None:
-        db = db_new
-    else:
-        db += db_new
-    dY = P.correlate(dX, W, stride, padding, Y.shape[2:]) if need_dY else None
+    shared = {}
+    if P is _batch:  # the windows of dX serve both products
+        shared = {"cols": _batch.im2col(dX, W.shape[2:], stride, padding, Y.shape[2:])}
+    dW = P.correlate_kernel_adjoint(dX, Y, W.shape[2:], stride, padding, out=dW, **shared)
+    db = _add_bias_grad(db, dX, ops)
+    dY = P.correlate(dX, W, stride, padding, Y.shape[2:], **shared) if need_dY else None
     return dY, dW, db
 
 
