@@ -141,3 +141,12 @@ def test_to_torch_parity():
             Z = m.transform(X)
             np.testing.assert_allclose(t.decode(torch.as_tensor(Z)).numpy(),
                                        m.inverse_transform(Z), atol=1e-12)
+
+
+def test_inference_in_blocks_equals_row_by_row():
+    Xs = RNG.random((700, 1, 6, 6))  # more rows than one inference block
+    m = npae.ConvolutionalAutoencoder(filters=(2,), kernel_size=3, epochs=0).fit(Xs)
+    Z = m.transform(Xs)
+    np.testing.assert_array_equal(Z[650:], m.transform(Xs[650:]))
+    np.testing.assert_array_equal(m.reconstruct(Xs)[:5], m.reconstruct(Xs[:5]))
+    np.testing.assert_array_equal(m.inverse_transform(Z)[600:], m.inverse_transform(Z[600:]))

@@ -50,6 +50,8 @@ from .base import BaseAutoencoder
 
 __all__ = ["ConvolutionalAutoencoder"]
 
+_BLOCK = 512  # rows per block at inference
+
 
 @register("conv")
 class ConvolutionalAutoencoder(BaseAutoencoder):
@@ -226,21 +228,32 @@ class ConvolutionalAutoencoder(BaseAutoencoder):
         return {"reconstruction": rec}
 
     # ------------------------------------------------------------- inference
+    def _blocks(self, fn, X):
+        """fn on blocks of rows, stacked: im2col holds kh·kw copies of a block, not of X."""
+        return np.concatenate([fn(X[s:s + _BLOCK]) for s in range(0, len(X), _BLOCK)]) \
+            if len(X) > _BLOCK else fn(X)
+
     def _encode(self, params, X):
-        H = self.encoder_.forward(params, self._images(X), get_ops(True))[0]
-        return H.reshape(X.shape[0], -1)  # (n, f_L, h_L, w_L) -> (n, code_size)
+        def encode(Xb):
+            H = self.encoder_.forward(params, self._images(Xb), get_ops(True))[0]
+            return H.reshape(Xb.shape[0], -1)  # (n, f_L, h_L, w_L) -> (n, code_size)
+        return self._blocks(encode, X)
 
     def _decode(self, params, Z):
-        H = Z.reshape(Z.shape[0], *self.code_shape_)
-        out = self.decoder_.forward(params, H, None, get_ops(True))[0]
-        return decoder_output(self.loss, out.reshape(Z.shape[0], -1))
+        def decode(Zb):
+            H = Zb.reshape(Zb.shape[0], *self.code_shape_)
+            out = self.decoder_.forward(params, H, None, get_ops(True))[0]
+            return decoder_output(self.loss, out.reshape(Zb.shape[0], -1))
+        return self._blocks(decode, Z)
 
     def _reconstruct(self, params, X):
-        ops = get_ops(True)
-        H, enc = self.encoder_.forward(params, self._images(X), ops)
-        Hs = self._sparsify(H, ops, training=False)[0]
-        out = self.decoder_.forward(params, Hs, [c.S for c in enc], ops)[0]
-        return decoder_output(self.loss, out.reshape(X.shape[0], -1))
+        def reconstruct(Xb):
+            ops = get_ops(True)
+            H, enc = self.encoder_.forward(params, self._images(Xb), ops)
+            Hs = self._sparsify(H, ops, training=False)[0]
+            out = self.decoder_.forward(params, Hs, [c.S for c in enc], ops)[0]
+            return decoder_output(self.loss, out.reshape(Xb.shape[0], -1))
+        return self._blocks(reconstruct, X)
 
     # ------------------------------------------------------------- pretraining
     def _pretrain(self, X):

@@ -206,5 +206,7 @@ class ConvolutionalWTAAutoencoder(_Tracking, ConvolutionalAutoencoder):
         return H * mask, mask
 
     def _encode(self, params, X):
-        H = self.encoder_.forward(params, self._images(X), get_ops(True))[0]
-        return self._sparsify(H, None, training=False)[0].reshape(X.shape[0], -1)
+        def encode(Xb):
+            H = self.encoder_.forward(params, self._images(Xb), get_ops(True))[0]
+            return self._sparsify(H, None, training=False)[0].reshape(Xb.shape[0], -1)
+        return self._blocks(encode, X)

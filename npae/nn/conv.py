@@ -207,7 +207,7 @@ def _check(X, W, name):
                          "(channels-first (n, c, h, w) and (f, c, kh, kw))")
 
 
-def conv2d_forward(X, W, b, stride, padding, ops):
+def conv2d_forward(X, W, b, stride, padding, ops, windows=None):
     """Y = C_W X + b: the correlation of each image with each kernel, plus its bias.
 
     Parameters
@@ -218,6 +218,9 @@ def conv2d_forward(X, W, b, stride, padding, ops):
     stride, padding : (int, int)
     ops : module
         :mod:`npae.nn.batch` or :mod:`npae.nn.reference` (selects the path).
+    windows : dict, optional
+        On the batch path, X's im2col matrix is kept here (key "cols") so that
+        :func:`conv2d_backward` given the same dict does not gather it again.
 
     Returns
     -------
@@ -225,20 +228,29 @@ def conv2d_forward(X, W, b, stride, padding, ops):
     """
     _check(X, W, "X")
     out_hw = conv_output_hw(X.shape[2:], W.shape[2:], stride, padding)
-    Y = _path(ops).correlate(X, W, stride, padding, out_hw)
+    P = _path(ops)
+    if P is _batch and windows is not None:
+        windows["cols"] = _batch.im2col(X, W.shape[2:], stride, padding, out_hw)
+        Y = _batch.correlate(X, W, stride, padding, out_hw, cols=windows["cols"])
+    else:
+        Y = P.correlate(X, W, stride, padding, out_hw)
     Y += b[:, None, None]
     return Y
 
 
-def conv2d_backward(dY, X, W, stride, padding, ops, need_dX=True, dW=None, db=None):
+def conv2d_backward(dY, X, W, stride, padding, ops, need_dX=True, dW=None, db=None,
+                    windows=None):
     """Gradients of :func:`conv2d_forward` given dY = dL/dY (n, f, oh, ow).
 
     Returns (dX (n, c, h, w) or None, dW (f, c, kh, kw), db (f,)); given
-    ``dW``, ``db`` the gradients are *added* into them, in place.
+    ``dW``, ``db`` the gradients are *added* into them, in place.  ``windows``:
+    the dict the forward pass filled (batch path), or None.
     """
     P = _path(ops)
     shared = {"G1": _batch._channel_major(dY)} if P is _batch else {}  # one layout copy
-    dW = P.correlate_kernel_adjoint(X, dY, W.shape[2:], stride, padding, out=dW, **shared)
+    cols = {"cols": windows["cols"]} if P is _batch and windows else {}
+    dW = P.correlate_kernel_adjoint(X, dY, W.shape[2:], stride, padding, out=dW, **shared,
+                                    **cols)
     db = _add_bias_grad(db, dY, ops)
     dX = P.correlate_input_adjoint(dY, W, stride, padding, X.shape[2:], **shared) \
         if need_dX else None

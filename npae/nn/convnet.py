@@ -74,12 +74,14 @@ class ConvLayer:
 
 
 class ConvCache(NamedTuple):
-    """H_in (layer input), A (pre-activation), G = f(A), S (switches or None)."""
+    """H_in (layer input), A (pre-activation), G = f(A), S (switches or None), windows
+    (the batch path's im2col matrix of H_in, reused by the kernel gradient)."""
 
     H_in: np.ndarray
     A: np.ndarray
     G: np.ndarray
     S: np.ndarray | None
+    windows: dict
 
 
 def init_kernel(rng, shape, activation, scheme, dtype):
@@ -126,11 +128,12 @@ class ConvEncoder:
         """X (n, c, h, w) -> codes H_L (n, *out_shape) and the per-layer caches."""
         cache, H = [], X
         for layer in self.layers:
+            windows = {}
             A = conv.conv2d_forward(H, params[layer.W], params[layer.b], layer.stride,
-                                    layer.padding, ops)  # (n, c, h, w) -> (n, f, oh, ow)
+                                    layer.padding, ops, windows)  # (n, c, h, w) -> (n, f, oh, ow)
             G = layer.activation.forward(A, out=empty_like(A))
             P, S = conv.max_pool(G, layer.pool, ops) if layer.pooled else (G, None)
-            cache.append(ConvCache(H, A, G, S))
+            cache.append(ConvCache(H, A, G, S, windows))
             H = P
         return H, cache
 
@@ -138,7 +141,7 @@ class ConvEncoder:
         """Backpropagate dL/dH_L; ``dG_extra`` {l: array} adds a term's gradient on G_l."""
         dG_extra = dG_extra or {}
         for l in range(len(self.layers) - 1, -1, -1):
-            layer, (H_in, A, G, S) = self.layers[l], cache[l]
+            layer, (H_in, A, G, S, windows) = self.layers[l], cache[l]
             dG = conv.unpool(dH, S, layer.pool, G.shape[2:], ops) if layer.pooled else dH
             if l in dG_extra:
                 dG = dG + dG_extra[l]
@@ -146,7 +149,8 @@ class ConvEncoder:
             dH, _, _ = conv.conv2d_backward(dA, H_in, params[layer.W], layer.stride, layer.padding,
                                             ops, need_dX=(need_dX or l > 0),
                                             dW=grad_entry(grads, params, layer.W),
-                                            db=grad_entry(grads, params, layer.b))
+                                            db=grad_entry(grads, params, layer.b),
+                                            windows=windows)
         return dH
 
 
