@@ -1,0 +1,14 @@
+"""The convolution and WTA tutorials run in --quick mode and show what they claim."""
+
+import os
+import runpy
+
+HERE = os.path.dirname(__file__)
+
+
+def test_convolution_tutorial_quick(tmp_path):
+    mod = runpy.run_path(os.path.join(HERE, "..", "tutorials", "convolution.py"))
+    res = mod["main"](["--quick", "--quiet", "--out", str(tmp_path)])
+    assert res["max_diff"] < 1e-12 and res["adjoint_gap"] < 1e-10 and res["gradcheck"]
+    assert (tmp_path / "kernels_conv.png").stat().st_size > 1000
+    assert (tmp_path / "reconstructions_conv.png").stat().st_size > 1000
