@@ -96,7 +96,8 @@ class PhaseTimer:
     """Wrap the batch path's primitives; charge each call's own time (minus nested ones)."""
 
     GROUPS = {"im2col": "im2col (window gather)", "col2im": "col2im (window scatter-add)",
-              "correlate": "GEMMs + layout copies", "correlate_input_adjoint": "GEMMs + layout copies",
+              "correlate": "GEMMs + layout copies",
+              "correlate_input_adjoint": "GEMMs + layout copies",
               "correlate_kernel_adjoint": "GEMMs + layout copies",
               "max_pool": "pooling / unpooling", "unpool": "pooling / unpooling",
               "pool_gather": "pooling / unpooling"}
@@ -195,7 +196,8 @@ def main(argv=None):
                      " / ".join(f"{v:.2f}" for v in times["torch"])])
         ph = phases(X, dtype)
         total = sum(ph.values())
-        phase_rows += [[dtype, k, f"{1e3 * v / -(-len(X) // BATCH):.1f}", f"{100 * v / total:.0f} %"]
+        steps = -(-len(X) // BATCH)
+        phase_rows += [[dtype, k, f"{1e3 * v / steps:.1f}", f"{100 * v / total:.0f} %"]
                        for k, v in sorted(ph.items(), key=lambda kv: -kv[1])]
     lines += ["## One epoch (seconds)", ""]
     lines += markdown_table(["dtype", "npae", "PyTorch", "ratio", "target", "npae runs",

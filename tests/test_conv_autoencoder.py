@@ -71,8 +71,9 @@ def test_greedy_layerwise_training_copies_each_layer():
                   batch_size=3, epochs=2)
     one = npae.ConvolutionalAutoencoder(filters=(2,), random_state=seed, **shared).fit(X)
     for name in ("W", "b"):
-        np.testing.assert_array_equal(m.params_[f"encoder.0.{name}"], one.params_[f"encoder.0.{name}"])
-        np.testing.assert_array_equal(m.params_[f"decoder.0.{name}"], one.params_[f"decoder.0.{name}"])
+        for part in ("encoder", "decoder"):
+            np.testing.assert_array_equal(m.params_[f"{part}.0.{name}"],
+                                          one.params_[f"{part}.0.{name}"])
     maps = one.transform(X).reshape(6, *one.code_shape_)
     two = npae.ConvolutionalAutoencoder(filters=(3,), random_state=seed + 1,
                                         output_activation="relu", **shared).fit(maps)
@@ -85,7 +86,8 @@ def test_greedy_layerwise_training_copies_each_layer():
 
 
 def test_flat_rows_without_a_shape_are_square_images_or_one_row():
-    m = npae.ConvolutionalAutoencoder(filters=(2,), kernel_size=3, epochs=0).fit(RNG.random((3, 49)))
+    m = npae.ConvolutionalAutoencoder(filters=(2,), kernel_size=3, epochs=0).fit(
+        RNG.random((3, 49)))
     assert m.image_shape_ == (1, 7, 7) and m.code_shape_ == (2, 2, 2)
     m = npae.ConvolutionalAutoencoder(filters=(2,), kernel_size=(1, 3), pool=(1, 2),
                                       epochs=0).fit(RNG.random((3, 12)))

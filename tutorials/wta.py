@@ -42,7 +42,8 @@ def main(argv=None):
     Z = np.array([[0.9, 0.5], [0.2, 0.5], [0.7, 0.5], [0.1, 0.3]])
     say(f"   Z (4 examples x 2 units) =\n{Z}")
     say(f"   lifetime mask, rate 0.5 (each unit keeps its 2 largest over the batch):\n"
-        f"{lifetime_mask(Z, 0.5).astype(int)}   (unit 2: three 0.5s tie for two places; the lowest rows win)")
+        f"{lifetime_mask(Z, 0.5).astype(int)}\n   (unit 2: three 0.5s tie for two places; "
+        "the lowest rows win)")
     H = np.array([[[[0.1, 0.8], [0.8, 0.2]]]])  # one 2 x 2 map with a tie
     mask = spatial_mask(H)[0][0, 0].astype(int).tolist()
     say(f"   spatial mask of the map {H[0, 0].tolist()}: {mask}  (the first maximum wins)")

@@ -1,5 +1,6 @@
-"""The convolutional and winner-take-all families in torch: ``F.conv2d``, ``F.max_pool2d`` with indices,
-``F.max_unpool2d`` and ``F.conv_transpose2d`` with npae's kernels.
+"""The convolutional and winner-take-all families in torch: ``F.conv2d``,
+``F.max_pool2d`` with indices, ``F.max_unpool2d`` and ``F.conv_transpose2d`` with
+npae's kernels.
 
 npae's kernels (f, c, kh, kw) are torch's ``conv2d`` weights and, unchanged,
 its ``conv_transpose2d`` weights (in_channels = f, out_channels = c): the

@@ -25,7 +25,8 @@ Two paths, as for the dense layer: the reference path
 (:mod:`npae.nn.conv_reference`: loops over examples and output positions)
 and the batch path here (im2col: the windows of every example gathered into
 one matrix by a strided view, then **one GEMM**; col2im: the adjoint, kh·kw
-strided adds; pooling: ph·pw strided comparisons).  ``ops`` (:func:`npae.nn.get_ops`) selects the path.
+strided adds; pooling: ph·pw strided comparisons).  ``ops`` (:func:`npae.nn.get_ops`)
+selects the path.
 
 Max-pooling is over non-overlapping ph × pw windows (``size`` = (ph, pw)); its *switches* (the
 position of each maximum inside its window, first on ties) let the decoder
