@@ -127,3 +127,17 @@ def test_to_torch_parity():
             np.testing.assert_allclose(p.grad.numpy(), grads[name], rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(t.encode(Xf).detach().numpy(), m.transform(Xf), atol=1e-12)
         np.testing.assert_allclose(t(Xf).detach().numpy(), m.reconstruct(Xf), atol=1e-12)
+
+
+def test_convolutional_wta_greedy_layers_are_wta_models():
+    X = np.random.default_rng(5).random((12, 1, 9, 9))
+    kw = dict(kernel_size=3, sparsity=0.25, batch_size=6, random_state=2)
+    m = npae.ConvolutionalWTAAutoencoder(filters=(3, 2), pretrain_epochs=2, epochs=0, **kw).fit(X)
+    seed = int(np.random.default_rng(2).integers(2**31 - 1))
+    one = npae.ConvolutionalWTAAutoencoder(filters=(3,), epochs=2,
+                                           **{**kw, "random_state": seed}).fit(X)
+    np.testing.assert_array_equal(m.params_["encoder.0.W"], one.params_["encoder.0.W"])
+    # the layer was trained with its sparsity: a plain convolutional AE gives other kernels
+    plain = npae.ConvolutionalAutoencoder(filters=(3,), pool=1, epochs=2, kernel_size=3,
+                                          batch_size=6, random_state=seed).fit(X)
+    assert not np.allclose(m.params_["encoder.0.W"], plain.params_["encoder.0.W"])

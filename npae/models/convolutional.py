@@ -85,7 +85,8 @@ class ConvolutionalAutoencoder(BaseAutoencoder):
     pretrain_epochs : int, default=0
         Epochs of greedy layer-wise training of each layer before ``epochs`` of
         joint training (0: none).
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs, ...
+    weight_decay, init, optimizer, learning_rate, batch_size, epochs, validation_data,
+    random_state, dtype, verbose
         Training, as in :class:`npae.Autoencoder`.
 
     Attributes
@@ -257,24 +258,24 @@ class ConvolutionalAutoencoder(BaseAutoencoder):
 
     # ------------------------------------------------------------- pretraining
     def _pretrain(self, X):
-        """Greedy layer-wise training: layer l alone on the maps below it, weights copied in."""
-        shared = {k: getattr(self, k) for k in ("kernel_size", "stride", "padding", "pool",
-                                                  "activation", "weight_decay", "init",
-                                                  "optimizer", "learning_rate", "batch_size",
-                                                  "dtype", "noise", "noise_level")}
+        """Greedy layer-wise training: layer l alone (a one-layer model of this class, its
+        sparsity included) on the dense maps below it; its weights copied in."""
+        settings = {**self.get_params(deep=False), "image_shape": None, "pretrain_epochs": 0,
+                    "epochs": self.pretrain_epochs, "validation_data": None,
+                    "validation_fraction": None, "early_stopping": False, "callbacks": None,
+                    "checkpoint_path": None, "warm_start": False, "verbose": 0}
         seed = int(check_rng(self.random_state).integers(2**31 - 1))
-        maps = self._images(X)
+        maps, ops = self._images(X), get_ops(True)
         for l, layer in enumerate(self.encoder_.layers):
-            last = l == len(self.encoder_.layers) - 1
-            first = l == 0
-            one = ConvolutionalAutoencoder(
-                **shared, filters=(layer.filters,), epochs=self.pretrain_epochs,
-                code_activation=self.code_activation if last else None,
-                loss=self.loss if first else "mse", random_state=seed + l,
-                output_activation=self.output_activation if first else self.activation,
-                tied=self.tied).fit(maps)
+            first, last = l == 0, l == len(self.encoder_.layers) - 1
+            one = type(self)(**{
+                **settings, "filters": (layer.filters,), "random_state": seed + l,
+                "code_activation": self.code_activation if last else None,
+                "loss": self.loss if first else "mse",
+                "output_activation": self.output_activation if first else self.activation,
+            }).fit(maps)
             for part in ("encoder", "decoder"):
                 for kind in ("W", "b"):
                     if f"{part}.0.{kind}" in one.params_:
                         self.params_[f"{part}.{l}.{kind}"][...] = one.params_[f"{part}.0.{kind}"]
-            maps = one.transform(maps).reshape(len(maps), *layer.out_shape)
+            maps = one._blocks(lambda M, m=one: m.encoder_.forward(m.params_, M, ops)[0], maps)

@@ -113,7 +113,8 @@ class WinnerTakeAllAutoencoder(_Tracking, Autoencoder):
         The paper's ReLU code.
     sparsity : float in (0, 1], default=0.05
         ρ, the fraction of the minibatch each code unit keeps (its k %).
-    weight_decay, init, optimizer, learning_rate, batch_size, epochs, ...
+    weight_decay, init, optimizer, learning_rate, batch_size, epochs, validation_data,
+    random_state, dtype, verbose
         Training, as in :class:`npae.Autoencoder`.
 
     Attributes
@@ -171,7 +172,8 @@ class ConvolutionalWTAAutoencoder(_Tracking, ConvolutionalAutoencoder):
 
     Parameters
     ----------
-    image_shape, filters, kernel_size, stride, padding, activation, loss, tied, noise, ...
+    image_shape, filters, kernel_size, stride, padding, activation, code_activation,
+    output_activation, loss, tied, noise, noise_level, pretrain_epochs
         As in :class:`npae.ConvolutionalAutoencoder`; no pooling by default
         (``pool=1``: the paper's encoder is convolutions only, and its decoder
         one transposed convolution from the sparse maps).
