@@ -38,6 +38,9 @@ ORDER = [
     ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
     ("anomaly_odds.md", "One-class detection on the ODDS benchmark (issue 10)"),
     ("clvae_anomaly.md", "The CL-VAE preprint's anomaly protocol (issue 10)"),
+    ("conv_speed.md", "Convolutional autoencoder: npae's batch convolution vs PyTorch (issue 20)"),
+    ("conv_wta_digits.md", "Convolutional vs dense, Conv-WTA vs FC-WTA vs k-sparse, digits (issue 20)"),
+    ("conv_wta_fashion.md", "The same on a Fashion-MNIST subset (issue 20)"),
 ]
 
 
