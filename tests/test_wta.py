@@ -81,8 +81,19 @@ def test_convolutional_winners_one_per_map_and_top_fraction_per_map():
     assert np.all(mask.reshape(10, 4, -1).any(axis=2).sum(axis=0) == 2)  # lifetime: ⌈0.2·10⌉
     _, winners = spatial_mask(H)
     np.testing.assert_array_equal(mask.reshape(10, 4, -1).any(axis=2), brute_lifetime(winners, 0.2))
-    codes = m.transform(X).reshape(10, 4, -1)  # encoding: spatial winners only
+    codes = m.transform(X).reshape(10, 4, -1)  # encoding: spatial winners >= thresholds
     assert np.all(np.count_nonzero(codes, axis=2) <= 1)
+    kept = (winners >= m.thresholds_) & (winners != 0)
+    np.testing.assert_array_equal(np.count_nonzero(codes, axis=2) == 1, kept)
+
+
+def test_convolutional_thresholds_are_the_kth_winner_of_the_epoch():
+    X = np.random.default_rng(6).random((8, 1, 6, 6))
+    kw = dict(filters=(3,), kernel_size=3, sparsity=0.25, batch_size=8, random_state=3)
+    start = npae.ConvolutionalWTAAutoencoder(**kw).initialize(X)
+    _, winners = spatial_mask(start.encoder_.forward(start.params_, X, npae.nn.batch)[0])
+    m = npae.ConvolutionalWTAAutoencoder(**kw, epochs=1).fit(X)  # one batch: one k-th value
+    np.testing.assert_allclose(m.thresholds_, np.sort(winners, axis=0)[-2], rtol=1e-12)
 
 
 def test_dead_units_are_reported():

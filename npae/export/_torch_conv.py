@@ -146,11 +146,13 @@ class WTAModule(AutoencoderModule):
 
 class ConvWTAModule(ConvModule):
     """:class:`npae.ConvolutionalWTAAutoencoder`: one spatial winner per map (first on
-    ties), then lifetime sparsity over the batch in the loss; ``encode`` spatial only."""
+    ties), then lifetime sparsity over the batch in the loss; ``encode`` keeps the winners
+    at or above the fitted thresholds."""
 
     def __init__(self, model, dtype):
         super().__init__(model, dtype)
         self.sparsity = float(model.sparsity)
+        self.register_buffer("thresholds", torch.tensor(model.thresholds_, dtype=dtype))
 
     def _spatial(self, Z):
         H = Z.reshape(Z.shape[0], *self.code_shape)
@@ -161,7 +163,8 @@ class ConvWTAModule(ConvModule):
 
     def encode(self, X, return_switches=False):
         Z, S = super().encode(X, return_switches=True)
-        flat, mask, _ = self._spatial(Z)
+        flat, mask, winners = self._spatial(Z)
+        mask = mask & (winners >= self.thresholds)[..., None]
         Z = (flat * mask).reshape(Z.shape)
         return (Z, S) if return_switches else Z
 

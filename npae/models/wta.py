@@ -26,9 +26,11 @@ then runs every layer one example at a time).  Ties go to the lowest index
 (:func:`npae.models.ksparse.k_sparse_mask`).
 
 Encoding.  Lifetime sparsity is a minibatch statistic, and a row's code must
-depend on that row alone: the fully connected ``transform`` keeps z_j where
-z_j ≥ t_j, t_j (``thresholds_``) the mean over the last epoch's minibatches of
-the k-th largest z_j; the convolutional one keeps the spatial winners only.
+depend on that row alone: ``transform`` (and ``reconstruct``) keep a unit j
+(a map's spatial winner) where its value is ≥ t_j, the unit's threshold
+(``thresholds_``): the mean over the last epoch's minibatches of the k-th
+largest value of that unit (of that map's winners).  Without it, a decoder
+trained on ρ of its units active would see all of them.
 
 Dead units (as for k-sparse): ``history_["dead_fraction"]`` is the fraction of
 code units (maps) none of whose winners in the epoch was positive.
@@ -78,9 +80,15 @@ def spatial_mask(H):
 
 
 class _Tracking:
-    """Dead units and (fully connected) encoding thresholds, per epoch."""
+    """Dead units and the encoding thresholds t_j, per epoch."""
 
     _diagnostics = ("dead_fraction",)
+
+    def _prepare_fit(self, X, y):
+        super()._prepare_fit(X, y)
+        # before the first epoch: keep every code (the lowest finite value)
+        self.thresholds_ = np.full(self._code_units(), np.finfo(self._dtype).min,
+                                   dtype=self._dtype)
 
     def _epoch_start(self, epoch):
         m = self._code_units()
@@ -95,6 +103,9 @@ class _Tracking:
                 self._kth[1] += 1
 
     def _epoch_diagnostics(self):
+        total, count = self._kth
+        if count:
+            self.thresholds_ = (total / count).astype(self._dtype)
         return {"dead_fraction": float(np.mean(~self._alive))}
 
     def _after_fit(self):
@@ -139,16 +150,6 @@ class WinnerTakeAllAutoencoder(_Tracking, Autoencoder):
     def _code_units(self):
         return self._code_size()
 
-    def _prepare_fit(self, X, y):
-        # before the first epoch: keep every code (the lowest finite value)
-        self.thresholds_ = np.full(self._code_size(), np.finfo(self._dtype).min, dtype=self._dtype)
-
-    def _epoch_diagnostics(self):
-        total, count = self._kth
-        if count:
-            self.thresholds_ = (total / count).astype(self._dtype)
-        return super()._epoch_diagnostics()
-
     def _loss(self, params, X, y, rng, ops, grads):
         Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, m)
         mask = lifetime_mask(Z, self.sparsity)  # (n, m), ⌈ρ n⌉ True per column
@@ -182,6 +183,8 @@ class ConvolutionalWTAAutoencoder(_Tracking, ConvolutionalAutoencoder):
 
     Attributes
     ----------
+    thresholds_ : ndarray (maps,)
+        t_c, the encoding thresholds of the maps' winners (see the module docstring).
     history_ : dict of lists
         Also "dead_fraction" (maps without a positive winner in the epoch).
     """
@@ -194,17 +197,19 @@ class ConvolutionalWTAAutoencoder(_Tracking, ConvolutionalAutoencoder):
         "pool": Param(1),
         "sparsity": Param(0.05, Interval("real", 0, 1, closed="right")),
     }
+    _state = ConvolutionalAutoencoder._state + ("thresholds_",)
 
     def _code_units(self):
         return self.code_shape_[0]
 
     def _sparsify(self, H, ops, training=True):
         spatial, winners = spatial_mask(H)  # (n, c, h, w), (n, c)
-        if not training:
-            return H * spatial, spatial
-        life = lifetime_mask(winners, self.sparsity)  # (n, c)
+        if training:
+            life = lifetime_mask(winners, self.sparsity)  # (n, c)
+            self._track((winners * life > 0).any(axis=0), np.where(life, winners, np.inf).min(0))
+        else:  # a row alone: its winners against the fitted thresholds
+            life = winners >= self.thresholds_
         mask = spatial & life[:, :, None, None]
-        self._track((winners * life > 0).any(axis=0))
         return H * mask, mask
 
     def _encode(self, params, X):
