@@ -1,5 +1,5 @@
 """Convolution by hand: the sums, im2col, the gradient check, a convolutional autoencoder
-=====================================================================================
+======================================================================================
 
 Every family so far treats an image as a row of 784 unrelated numbers.  A
 convolution knows that a pixel has neighbours: one small kernel slides over

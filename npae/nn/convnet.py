@@ -125,7 +125,7 @@ class ConvEncoder:
         return params
 
     def forward(self, params, X, ops):
-        """X (n, c, h, w) -> codes H_L (n, *out_shape) and the per-layer caches."""
+        """X (n, c, h, w) -> codes H_L of shape ``(n, *out_shape)`` and the per-layer caches."""
         cache, H = [], X
         for layer in self.layers:
             windows = {}
@@ -193,7 +193,7 @@ class ConvDecoder:
         return params
 
     def forward(self, params, Z, switches, ops):
-        """Codes (n, *out_shape) -> reconstruction network output (n, c, h, w).
+        """Codes of shape ``(n, *out_shape)`` -> the decoder network's output (n, c, h, w).
 
         ``switches``: the encoder's, one per layer (the caches' S), or None.
         """
