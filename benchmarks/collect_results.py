@@ -47,6 +47,9 @@ ORDER = [
     ("rbm_pretraining_fashion.md", "RBM-pretrained 784-1000-500-250-30 on full Fashion-MNIST "
      "(issue 20)"),
     ("anomaly_benchmark.md", "The default detector, chosen by leave-one-dataset-out on 26 sets (issue 22)"),
+    ("conv_speed.md", "Convolutional autoencoder: npae's batch convolution vs PyTorch (issue 20)"),
+    ("conv_wta_digits.md", "Convolutional vs dense, Conv-WTA vs FC-WTA vs k-sparse, digits (issue 20)"),
+    ("conv_wta_fashion.md", "The same on a Fashion-MNIST subset (issue 20)"),
 ]
 
 

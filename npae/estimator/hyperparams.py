@@ -32,7 +32,7 @@ import numpy as np
 
 __all__ = ["Param", "Interval", "Options", "Boolean", "NoneValue", "LayerSizes",
            "HasMethods", "RandomState", "ArrayLike", "PositivePair", "FloatDtype", "Callables",
-           "PathLike",
+           "PathLike", "IntTuple",
            "InvalidParameterError", "Hyperparameters"]
 
 
@@ -123,6 +123,26 @@ class LayerSizes:
     def __str__(self):
         return "an int or a tuple of positive ints" + (" (or ())" if self.allow_empty else "")
 
+
+
+class IntTuple:
+    """An int >= ``minimum`` (``scalar``: standing for all ``length`` entries) or a
+    tuple/list of ``length`` such ints, e.g. a kernel size 5 or (5, 3)."""
+
+    def __init__(self, length, minimum, scalar=True):
+        self.length, self.minimum, self.scalar = length, minimum, scalar
+
+    def is_satisfied_by(self, v):
+        def ok(s):
+            return isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_)) \
+                and s >= self.minimum
+        if self.scalar and ok(v):
+            return True
+        return isinstance(v, (tuple, list)) and len(v) == self.length and all(ok(s) for s in v)
+
+    def __str__(self):
+        what = f"a tuple of {self.length} integers >= {self.minimum}"
+        return f"an integer >= {self.minimum} or {what}" if self.scalar else what
 
 
 class HasMethods:

@@ -62,8 +62,13 @@ class Inference:
         self._check_fitted()
         X = self._validate_X(X, targets=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            out = self._decode(self.params_, self._encode(self.params_, X))
+            out = self._reconstruct(self.params_, X)
             return check_output(self._dtype, out, "reconstruction", X)
+
+    def _reconstruct(self, params, X):
+        """x̂ of validated rows: decode(encode(X)); a family whose decoder needs more than
+        the codes (the convolutional autoencoder's pooling switches) overrides it."""
+        return self._decode(params, self._encode(params, X))
 
     def reconstruction_error(self, X, per_feature=False):
         """Squared reconstruction error of each sample.
@@ -86,7 +91,7 @@ class Inference:
         self._check_fitted()
         X = self._validate_X(X, targets=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            sq = (self._decode(self.params_, self._encode(self.params_, X)) - X) ** 2
+            sq = (self._reconstruct(self.params_, X) - X) ** 2
             sq = check_output(self._dtype, sq, "reconstruction error", X)
         return sq if per_feature else sq.mean(axis=1)
 

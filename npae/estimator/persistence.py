@@ -234,7 +234,10 @@ def _check_sizes(model, meta, params, path):
     """Sizes in the metadata that could not fit in the stored parameters are refused
     before ``_build`` (so that a forged ``hidden=(10**12,)`` allocates nothing)."""
     budget = sum(int(np.prod(m.shape, dtype=object)) for m in params.values())
-    sizes = {"n_features_in": meta["n_features_in"]}
+    # A convolutional model shares its kernels over the pixels: its inputs may outnumber its
+    # parameters, and its _build allocates nothing of the input's size.
+    shared = getattr(type(model), "_kernels_shared_over_inputs", False)
+    sizes = {} if shared else {"n_features_in": meta["n_features_in"]}
     for name, p in model._hyperparameters.items():
         value = getattr(model, name)
         if name in _SIZE_NAMES or any(isinstance(c, LayerSizes) for c in p.constraints):

@@ -22,6 +22,9 @@ _CONVERTERS = {
     "clvae": ("_torch_generative", "CLVAEModule"),
     "aae": ("_torch_generative", "AdversarialModule"),
     "concrete": ("_torch_generative", "ConcreteModule"),
+    "conv": ("_torch_conv", "ConvModule"),
+    "wta": ("_torch_conv", "WTAModule"),
+    "conv_wta": ("_torch_conv", "ConvWTAModule"),
 }
 
 

@@ -18,6 +18,8 @@ from .sparse import SparseAutoencoder                     # §2.3
 from .ksparse import KSparseAutoencoder                   # Makhzani & Frey 2013
 from .denoising import DenoisingAutoencoder               # §2.4
 from .contractive import ContractiveAutoencoder           # §2.5
+from .convolutional import ConvolutionalAutoencoder       # Masci et al. 2011
+from .wta import WinnerTakeAllAutoencoder, ConvolutionalWTAAutoencoder  # Makhzani & Frey 2014, 2015
 from .variational import VariationalAutoencoder           # §2.6
 from .clvae import ConditionalLatentVAE                   # Norlander & Sopasakis 2019
 from .adversarial import AdversarialAutoencoder           # §2.7
@@ -28,10 +30,12 @@ from .vade import VariationalDeepEmbedding                # Jiang et al. 2017
 from .semantic_hashing import SemanticHashingAutoencoder  # Salakhutdinov & Hinton 2009
 from .ocnn import OneClassNeuralNetwork                   # Chalapathy et al. 2018
 from .dagmm import DeepAutoencodingGMM                    # Zong et al. 2018
+from .rbm import RBM                                      # Hinton 2002, 2010
 from .stacked import pretrain_stack                       # Hinton & Salakhutdinov 2006
 
-__all__ = ["Autoencoder", "SparseAutoencoder", "KSparseAutoencoder", "DenoisingAutoencoder",
-           "ContractiveAutoencoder", "VariationalAutoencoder", "ConditionalLatentVAE",
+__all__ = ["Autoencoder", "SparseAutoencoder", "KSparseAutoencoder", "WinnerTakeAllAutoencoder",
+           "DenoisingAutoencoder", "ContractiveAutoencoder", "ConvolutionalAutoencoder",
+           "ConvolutionalWTAAutoencoder", "VariationalAutoencoder", "ConditionalLatentVAE",
            "AdversarialAutoencoder", "ConcreteAutoencoder", "WassersteinAutoencoder",
            "DeepEmbeddedClustering", "VariationalDeepEmbedding", "SemanticHashingAutoencoder",
-           "OneClassNeuralNetwork", "DeepAutoencodingGMM", "pretrain_stack"]
+           "OneClassNeuralNetwork", "DeepAutoencodingGMM", "RBM", "pretrain_stack"]

@@ -94,7 +94,7 @@ def pretrain_stack(X, hidden, latent_dim=None, *, family="autoencoder", layer_pa
         ``"semantic_hashing"``: binary codes from an RBM-pretrained stack, as
         Salakhutdinov & Hinton (2009).
     finetune_params : dict, optional
-        That family's own hyperparameters (e.g. ``{"noise_level": 4.0}``).
+        That family's own hyperparameters (e.g. ``{"code_noise_std": 4.0}``).
     pretrain_epochs : int, default=10
         Epochs of each shallow model.
     finetune_epochs : int, default=10

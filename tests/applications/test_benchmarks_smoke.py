@@ -24,7 +24,11 @@ SCRIPTS += ["vae_binarized.py", "vae_student_t.py", "clvae_protocol.py", "aae_de
             pytest.param("vae_manifold.py", marks=pytest.mark.skipif(
                 importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn")),
             pytest.param("ksparse_classify.py", marks=pytest.mark.skipif(
-                importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn"))]
+                importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn")),
+            pytest.param("conv_wta.py", marks=pytest.mark.skipif(
+                importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn")),
+            pytest.param("conv_speed.py", marks=pytest.mark.skipif(
+                importlib.util.find_spec("torch") is None, reason="needs torch"))]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
