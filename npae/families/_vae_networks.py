@@ -135,7 +135,7 @@ class Bernoulli:
 
 
 class Gaussian:
-    """x_j ~ N(μ_j, σ²_j): σ² fixed (``sigma``²) or learned per feature above a floor ξ."""
+    """x_j ~ N(μ_j, σ²_j): σ² fixed (σ = ``sigma``) or learned per feature above a floor ξ."""
 
     def __init__(self, sigma, learned, min_var, dtype=np.float64):
         self.sigma, self.learned_var, self.min_var = float(sigma), bool(learned), float(min_var)
