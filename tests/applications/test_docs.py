@@ -121,8 +121,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 _WAIT_FOR_MATH = """
 const done = arguments[arguments.length - 1];
-if (!window.MathJax || !MathJax.startup) { done("no MathJax"); return; }
-MathJax.startup.promise.then(() => done("ok"), (e) => done("error: " + e));
+const t0 = Date.now();
+(function wait() {  // MathJax is loaded with the page but may start a moment later on a busy machine
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    MathJax.startup.promise.then(() => done("ok"), (e) => done("error: " + e));
+  } else if (Date.now() - t0 > 30000) {
+    done("no MathJax");
+  } else {
+    setTimeout(wait, 100);
+  }
+})();
 """
 
 _IMAGES = """
