@@ -64,16 +64,6 @@ def fd_jacobian(f, X, eps=1e-5):
     return np.stack(cols, axis=2)
 
 
-def checkable(value, grads):
-    """Central differences resolve a gradient to ~1e-11 absolute (round-off of a
-    loss of order one over ε = 1e-5), so a tensor whose gradient is non-zero but
-    below 1e-4 cannot show a relative error < 1e-7 — not a bug, a limit of the
-    check.  Such draws (vanishing gradients through chains of width-1 sigmoid
-    layers) are skipped; exact zeros are fine."""
-    scale = 1e-4 * (1.0 + abs(value))
-    return all(np.linalg.norm(g) < 1e-13 or np.linalg.norm(g) > scale for g in grads.values())
-
-
 def relative(a, b):
     a, b = np.asarray(a, float), np.asarray(b, float)
     return np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-300)
@@ -112,11 +102,10 @@ def test_penalty_gradient_alone_both_paths(spec, method):
     rng = np.random.default_rng(seed)
     mlp, params = random_encoder(rng, d, widths, acts)
     X = rng.standard_normal((n, d))
-    assume(checkable(*penalty_fun(mlp, X, lam, batch)(params)))
     for ops in (batch, reference):
+        # One rule (npae.gradcheck): relative error < tol, or within the round-off floor.
         report = check_gradient(penalty_fun(mlp, X, lam, ops, method), params)
         assert report.passed, f"{ops.__name__} {method}\n{report}"
-        assert report.max_rel_error < 1e-7
 
 
 @GC
@@ -151,7 +140,6 @@ def test_penalty_gradient_relu_family_away_from_kinks(spec):
     X = rng.standard_normal((n, d))
     _, cache = mlp.forward(params, X, batch)
     assume(min(np.abs(A).min() for _, A, _ in cache) > 1e-3)  # away from the kinks
-    assume(checkable(*penalty_fun(mlp, X, lam, batch)(params)))
     report = check_gradient(penalty_fun(mlp, X, lam, batch), params)
     assert report.passed, str(report)
 
@@ -289,7 +277,6 @@ def test_model_total_gradient_both_paths_and_paths_agree(spec):
     cae = ContractiveAutoencoder(**kwargs).initialize(X)
     for name, p in cae.params_.items():  # away from the symmetric initial point
         p += 0.3 * rng.standard_normal(p.shape)
-    assume(checkable(*cae.loss_and_grads(X)))
     for vec in (True, False):
         report = check_gradients(cae, X, vectorized=vec)
         assert report.passed, f"vectorized={vec}\n{report}"
