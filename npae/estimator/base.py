@@ -131,6 +131,10 @@ class BaseAutoencoder(Fitting, Inference, Hyperparameters, abc.ABC):
     def _prepare_fit(self, X, y):
         """Called with the validated training data once the parameters are drawn."""
 
+    def _continue_fit(self, X, y):
+        """A later ``partial_fit`` call: its validated chunk stands for the training data
+        that ``_prepare_fit`` stored for the epoch hooks and ``_after_fit`` (default: none)."""
+
     def _epoch_start(self, epoch):
         """Called before every epoch (schedules)."""
 

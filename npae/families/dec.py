@@ -193,9 +193,8 @@ class DeepEmbeddedClustering(Autoencoder):
             "loss", "tied", "weight_decay", "init", "optimizer", "learning_rate", "batch_size",
             "dtype")}
         if self.pretrain == "stacked_denoising":  # the paper's: greedy SDAE, then fine-tuning
-            for k in ("hidden", "latent_dim", "activation", "code_activation", "loss", "decoder_hidden",
-                      "tied",
-                      "output_activation"):
+            for k in ("hidden", "latent_dim", "activation", "code_activation", "loss",
+                      "decoder_hidden", "tied", "output_activation"):
                 settings.pop(k)
             ae = pretrain_stack(X, self.hidden, self.latent_dim, family="denoising", activation=self.activation,
                                 layer_params={"noise": "masking", "corruption_level": self.corruption_level},
@@ -216,6 +215,10 @@ class DeepEmbeddedClustering(Autoencoder):
         self.labels_ = km.labels
         self._changed, self._stop = 0.0, False
         self._refresh_target()
+
+    def _continue_fit(self, X, y):
+        self._X_train = X  # a later partial_fit: this chunk, as _prepare_fit's data;
+        self.labels_ = np.argmax(self._assignments(self.params_, X), axis=1)  # its clusters now
 
     def _refresh_target(self):
         """Freeze θ and μ and the cluster frequencies f_j = Σ_i q_ij over the training set."""
