@@ -222,6 +222,9 @@ def _open_npy(path, name):
             magic = fh.read(6)
     except FileNotFoundError:
         raise FileNotFoundError(f"{name}: no such file {path!r}") from None
+    if magic.startswith(b"PK\x03\x04"):  # a zip: np.savez's archive
+        raise ValueError(f"{name}: {path!r} is an .npz archive, not a single .npy array; "
+                         "save the training array alone with np.save")
     if magic != b"\x93NUMPY":
         raise ValueError(f"{name}: {path!r} is not a .npy file (it does not start with NumPy's "
                          f"magic bytes; it starts with {magic!r}); a text file? read it with "
