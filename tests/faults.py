@@ -247,6 +247,40 @@ def run_faults(key, rng, tmp):
     attempts.append(Attempt(key, "fit", "divergence (lr=1e64)", outcome,
                             not (usable or same), detail[:200]))
 
+    # Adam at 1e3 (a refit, a warm start, a partial_fit): an error, or a model no worse
+    # than DIVERGENCE_FACTOR x its starting loss; never a good model replaced by a diverged one.
+    from npae.estimator.divergence import DIVERGENCE_FACTOR, Probe
+    for how in ("fit", "warm_start", "partial_fit"):
+        model = _fitted(key, X, y)
+        start = Probe(model, X, y, None, model.batch_size).initial
+        model.set_params(optimizer="adam", learning_rate=1e3, warm_start=how == "warm_start")
+        before = snapshot(model)
+        with np.errstate(all="ignore"):
+            try:
+                model.partial_fit(X, y) if how == "partial_fit" else model.fit(X, y)
+                outcome, detail = "returned", "returned"
+            except Exception as exc:  # noqa: BLE001
+                outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
+            end = Probe(model, X, y, None, model.batch_size).initial
+        within = abs(end) <= DIVERGENCE_FACTOR * max(1.0, abs(start)) if how != "fit" else \
+            np.isfinite(end)  # a refit from fresh parameters: its own initial loss
+        if outcome == "returned":
+            outcome = "ok" if within else "silent"
+        attempts.append(Attempt(key, how, "Adam at learning_rate=1e3", outcome,
+                                not (snapshot(model) == before or within), detail[:200]))
+
+    # A second and third partial_fit continue (no AttributeError).
+    model = cls(**{**cls._examples[0], "epochs": 2})
+    try:
+        for part in np.array_split(np.arange(len(X)), 3):
+            model.partial_fit(X[part], None if y is None else y[part])
+        outcome = "ok" if len(model.history_["loss"]) == 3 else "silent"
+        detail = "three calls"
+    except Exception as exc:  # noqa: BLE001
+        outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
+    attempts.append(Attempt(key, "partial_fit", "second and third call", outcome,
+                            False, detail[:200]))
+
     # Ctrl-C in the second epoch: the partly trained model says so.
     model = _fitted(key, X, y)
     original = cls._epoch_start
