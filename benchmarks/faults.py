@@ -65,8 +65,10 @@ def main(argv=None):
             + faults.table(rows) + "\n")
     print(text)
     if not args.quick:
+        from _common import stamp  # the commit and date that produced the table
+
         with open(os.path.join(HERE, "results", "faults.md"), "w") as fh:
-            fh.write(text)
+            fh.write(stamp(text))
 
 
 if __name__ == "__main__":
