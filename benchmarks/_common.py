@@ -164,8 +164,9 @@ def write_markdown(path, title, command, lines):
     import os
 
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as fh:
-        fh.write(stamp(f"# {title}\n\nCommand: `{command}`\n\n" + "\n".join(lines) + "\n"))
+    text = stamp(f"# {title}\n\nCommand: `{command}`\n\n" + "\n".join(lines) + "\n")
+    with open(path, "w") as fh:  # stamped first: a truncated file would count as a change
+        fh.write(text)
 
 
 def limit_threads(n):

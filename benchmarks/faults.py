@@ -67,8 +67,9 @@ def main(argv=None):
     if not args.quick:
         from _common import stamp  # the commit and date that produced the table
 
+        text = stamp(text)  # before opening: a truncated results file would count as a change
         with open(os.path.join(HERE, "results", "faults.md"), "w") as fh:
-            fh.write(stamp(text))
+            fh.write(text)
 
 
 if __name__ == "__main__":

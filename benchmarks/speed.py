@@ -338,8 +338,9 @@ def main(argv=None):
     print()
     print(text)
     if args.out:
+        stamped = stamp(text)  # before opening: a truncated results file would count as a change
         with open(args.out, "w") as fh:
-            fh.write(stamp(text) + "\n")
+            fh.write(stamped + "\n")
     return text
 
 
