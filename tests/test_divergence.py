@@ -40,11 +40,13 @@ def _bound(initial):
 
 
 @pytest.mark.parametrize("key", FAMILIES)
-def test_adam_at_1e3_from_scratch_raises_and_keeps_nothing_diverged(key):
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_a_huge_rate_from_scratch_raises_and_keeps_nothing_diverged(key, optimizer):
     cls = families()[key]
     X, y = _data()
     y = y if cls._uses_labels else None
-    model = cls(**_settings(cls, **HUGE))
+    huge = {**HUGE, "optimizer": optimizer}
+    model = cls(**_settings(cls, **huge))
     with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError) as info:
         model.fit(X, y)
     message = str(info.value)
@@ -57,7 +59,7 @@ def test_adam_at_1e3_from_scratch_raises_and_keeps_nothing_diverged(key):
             model.transform(X)
     else:  # the parameters of that epoch: those of a fit that stops there, bit for bit
         epochs = int(kept.group(1))
-        ref = cls(**_settings(cls, **HUGE, epochs=epochs)).fit(X, y)
+        ref = cls(**_settings(cls, **{**huge, "epochs": epochs})).fit(X, y)
         for k in ref.params_:
             np.testing.assert_array_equal(model.params_[k], ref.params_[k])
         initial = _probe_loss(cls(**_settings(cls)).initialize(X, y), X, y)
@@ -143,3 +145,38 @@ def test_a_second_and_third_partial_fit_train_on_their_chunks(key):
         ref = cls(**_settings(cls)).partial_fit(X[:16]).partial_fit(X[16:28]).partial_fit(X[28:])
         np.testing.assert_array_equal(ref.phi_, model.phi_)
     assert not hasattr(model, "_X_fit") and not hasattr(model, "_X_train")
+
+
+class _JumpAfterTwo:
+    """An lr_schedule whose factor jumps a millionfold after two epochs."""
+
+    def factor(self, epoch, epochs, history):
+        return 1.0 if epoch < 2 else 1e6
+
+
+@pytest.mark.parametrize("key", FAMILIES)
+def test_divergence_after_good_epochs_keeps_them_and_says_so_truly(key):
+    cls = families()[key]
+    X, y = _data()
+    y = y if cls._uses_labels else None
+    model = cls(**_settings(cls, epochs=6, lr_schedule=_JumpAfterTwo()))
+    with np.errstate(all="ignore"):
+        try:
+            model.fit(X, y)
+        except TrainingDivergedError as exc:
+            message = str(exc)
+        else:
+            message = None
+    initial = _probe_loss(cls(**_settings(cls)).initialize(X, y), X, y)
+    if message is None:  # the family's loss stayed within the bound: nothing diverged
+        assert abs(_probe_loss(model, X, y)) <= _bound(initial)
+        return
+    kept = KEPT.search(message)
+    assert kept is not None and int(kept.group(1)) >= 2, message  # epochs 1-2 at the usual rate
+    assert len(model.history_["loss"]) == int(kept.group(1))  # fitted, with those epochs
+    assert np.all(np.isfinite(model.transform(X)))
+    assert abs(_probe_loss(model, X, y)) <= _bound(initial)
+    # each family's own fitted state was derived (_after_fit), not left out
+    own = {"dec": "labels_", "vade": "labels_", "dagmm": "phi_", "ocnn": "r_"}.get(key)
+    if own is not None:
+        assert np.all(np.isfinite(getattr(model, own)))
