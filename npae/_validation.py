@@ -118,7 +118,8 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
         big = np.max(np.abs(arr))  # in the input's precision: a longdouble may exceed float64's
         limit = float(np.finfo(dtype).max)
         if big > limit:
-            shown = np.format_float_scientific(big, precision=2, unique=False)
+            shown = f"{float(big):.2g}" if np.isfinite(float(big)) else \
+                np.format_float_scientific(big, precision=2, unique=False)  # beyond float64
             fix = "rescale the data" + (" or use dtype='float64'" if limit < np.finfo(
                 np.float64).max else " (the largest float a model holds is float64's)")
             raise ValueError(

@@ -173,6 +173,8 @@ def test_divergence_after_good_epochs_keeps_them_and_says_so_truly(key):
         return
     kept = KEPT.search(message)
     assert kept is not None and int(kept.group(1)) >= 2, message  # epochs 1-2 at the usual rate
+    rate = model.learning_rate * 1e6
+    assert f"(learning_rate={model.learning_rate}, scaled by lr_schedule to {rate:.3g})" in message
     assert len(model.history_["loss"]) == int(kept.group(1))  # fitted, with those epochs
     assert np.all(np.isfinite(model.transform(X)))
     assert abs(_probe_loss(model, X, y)) <= _bound(initial)

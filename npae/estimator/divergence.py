@@ -62,6 +62,7 @@ class Probe:
         idx = np.arange(min(size, X.shape[0] if rows is None else len(rows)))
         idx = idx if rows is None else np.asarray(rows)[idx]
         self.model = model
+        self.rate = None  # the step size a schedule set for this epoch (None: the model's)
         self.X = gather(X, idx, model._dtype)
         self.y = None if y is None else y[idx]
         self.initial = self.loss()
@@ -80,21 +81,25 @@ class Probe:
         """Raise if the epoch's loss or its end parameters diverged; else record them as good."""
         if abs(epoch_loss) > self.bound:
             diverged(model, epoch, good, f"grew to {epoch_loss:.3g} (initial loss: "
-                                         f"{self.initial:.3g})")
+                                         f"{self.initial:.3g})", self.rate)
         end = self.loss()
         if not np.isfinite(end) or abs(end) > self.bound:
             diverged(model, epoch, good, f"of the parameters at the end of the epoch reached "
                                          f"{end:.3g} on the first training batch (initial loss: "
-                                         f"{self.initial:.3g})")
+                                         f"{self.initial:.3g})", self.rate)
         good[:] = model._flat.flat
 
 
-def diverged(model, epoch, good, what):
-    """Put back the last good parameters and raise :class:`npae.TrainingDivergedError`."""
+def diverged(model, epoch, good, what, rate=None):
+    """Put back the last good parameters and raise :class:`npae.TrainingDivergedError`.
+
+    ``rate``: the step size a learning-rate schedule set for that epoch, if any."""
     model._flat.flat[:] = good
+    scaled = "" if rate is None or rate == model.learning_rate else \
+        f", scaled by lr_schedule to {rate:.3g}"
     raise TrainingDivergedError(
         f"the training loss {what} at epoch {epoch + 1} "
-        f"(learning_rate={model.learning_rate})", epoch=epoch)
+        f"(learning_rate={model.learning_rate}{scaled})", epoch=epoch)
 
 
 def outcome(exc, kept, during=None):

@@ -178,7 +178,8 @@ def fit_minibatch(model, X, y, rows, streams, val):
             progress.start_epoch()
             t0 = time.perf_counter()
             batches = minibatches(X, rows, bs, streams.order, model._dtype)
-            epoch_terms = _run_pass(model, trainer, batches, y, streams.step, good, epoch,
+            probe.rate = lr
+            epoch_terms = _run_pass(model, trainer, batches, y, streams.step, good, epoch, lr,
                                     lambda b: progress.batch(b, e))
             loss = model._total(epoch_terms)
             probe.judge(model, epoch, good, loss)  # raises, or records this epoch as good
@@ -216,7 +217,7 @@ def partial_pass(model, trainer, X, y, rng, val, calls):
     batches = ((idx, gather(X, idx, model._dtype))
                for idx in (np.arange(s, min(s + bs, n)) for s in range(0, n, bs)))
     good = model._flat.flat.copy()
-    terms = _run_pass(model, trainer, batches, y, rng, good, epoch)
+    terms = _run_pass(model, trainer, batches, y, rng, good, epoch, None)
     probe.judge(model, epoch, good, model._total(terms))
     seconds = time.perf_counter() - t0
     vl = record(model, epoch, terms, val, seconds)
@@ -224,13 +225,13 @@ def partial_pass(model, trainer, X, y, rng, val, calls):
         0, model._total(terms), vl, None, seconds)
 
 
-def _run_pass(model, trainer, batches, y, rng, good, epoch, on_batch=None):
+def _run_pass(model, trainer, batches, y, rng, good, epoch, rate, on_batch=None):
     """Step on every minibatch; the terms averaged over the rows (divergence checked)."""
     sums, n = {}, 0
     for b, (idx, Xb) in enumerate(batches, start=1):
         terms = trainer.step(Xb, None if y is None else y[idx], rng)
         if not np.isfinite(model._total(terms)):
-            _diverged(model, epoch, good, "became NaN or infinite")
+            _diverged(model, epoch, good, "became NaN or infinite", rate)
         for k, v in terms.items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
         n += len(idx)
@@ -239,7 +240,7 @@ def _run_pass(model, trainer, batches, y, rng, good, epoch, on_batch=None):
     # A batch's loss is computed before its update: the pass's last step can
     # still overflow the parameters.
     if not np.all(np.isfinite(model._flat.flat)):
-        _diverged(model, epoch, good, "left non-finite parameters")
+        _diverged(model, epoch, good, "left non-finite parameters", rate)
     return {k: v / n for k, v in sums.items()}
 
 
