@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -367,6 +368,7 @@ def run_functions(rng):
         "PCA.fit(NaN)": lambda: npae.PCA(n_components=2).fit(np.full((5, 3), np.nan)),
         "PCA.fit(1-D)": lambda: npae.PCA(n_components=2).fit(np.ones(5)),
         "PCA(n_components=-1)": lambda: npae.PCA(n_components=-1).fit(X),
+        "PCA.fit(X * 1e300)": lambda: npae.PCA(n_components=2).fit(rng.random((6, 3)) * 1e300),
     }
     attempts = []
     for case, call in cases.items():
@@ -377,7 +379,53 @@ def run_functions(rng):
             outcome, result = classify(exc, allowed=(OSError,)), exc
         attempts.append(Attempt("functions", case.split("(")[0], case, outcome,
                                 detail=f"{type(result).__name__}: {result}"[:200]))
+    attempts.append(_pca_concurrent_reads(rng))
     return attempts
+
+
+def _pca_concurrent_reads(rng, reads=2000):
+    """Readers on two threads while a third refits a PCA back and forth: every code must
+    be one fit's (its mean with its components), never a mix."""
+    import threading
+
+    A, B = rng.normal(size=(40, 5)), 3.0 + 2.0 * rng.normal(size=(40, 5))
+    Xq = rng.normal(size=(3000, 5))  # a read long enough for a refit to land inside it
+    fits = [npae.PCA(n_components=2).fit(D) for D in (A, B)]
+    allowed = [f.transform(Xq) for f in fits]
+    pca, stop, bad = npae.PCA(n_components=2).fit(A), threading.Event(), []
+
+    def refit():
+        i = 0
+        while not stop.is_set():
+            pca.fit((A, B)[i % 2])
+            i += 1
+
+    def read():
+        for _ in range(reads // 2):
+            try:
+                Z = pca.transform(Xq)
+            except Exception as exc:  # noqa: BLE001
+                bad.append(repr(exc))
+                continue
+            if not any(np.array_equal(Z, ok) for ok in allowed):
+                bad.append("a code from one fit's mean and another's components")
+
+    writer, readers = threading.Thread(target=refit), [threading.Thread(target=read)
+                                                        for _ in range(2)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: a mid-read refit is likely
+    try:
+        writer.start()
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+    finally:
+        stop.set()
+        writer.join()
+        sys.setswitchinterval(interval)
+    return Attempt("functions", "PCA", f"{reads} reads during refits", "ok", bool(bad),
+                   f"{len(bad)} mixed or failed reads" + (f": {bad[0]}" if bad else ""))
 
 
 def run_labels_and_counts(key, rng):
