@@ -101,7 +101,10 @@ def new_model(model, X, y, prepare=None, warm=False):
     else:
         new._flat.assign(new._init_params(streams.init))
         new.history_ = {"loss": [], "val_loss": [], "time": []}
-    new._prepare_fit(X, y)
+    if warm:
+        new._prepare_warm(X, y, model)  # no fresh pretraining over the fitted model (DEC, VaDE)
+    else:
+        new._prepare_fit(X, y)
     return new, X, y, streams
 
 
