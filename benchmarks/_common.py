@@ -120,11 +120,39 @@ def machine_line(t_start=None):
     return line
 
 
+def provenance():
+    """"commit <sha>[ + uncommitted changes], <UTC date and time>": what produced a table."""
+    import datetime
+    import os
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, text=True,
+                             capture_output=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, text=True, capture_output=True, timeout=10).stdout.strip()
+        commit = f"commit {sha}" + (" + uncommitted changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        commit = "commit unknown (not a git checkout)"
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{commit}, {when}"
+
+
+def stamp(text):
+    """``text`` with "Produced by: <provenance>" after its ``Command:`` line (or first)."""
+    lines = text.split("\n")
+    at = next((i + 1 for i, ln in enumerate(lines) if ln.startswith("Command:")), 0)
+    return "\n".join(lines[:at] + ["", f"Produced by: {provenance()}"] + lines[at:])
+
+
 def finish(text, md=None):
-    """Print a results text and, if ``md`` is a path, write it there (folders created)."""
+    """Print a results text and, if ``md`` is a path, write it there (folders created),
+    stamped with the commit and date that produced it (:func:`stamp`)."""
     import os
 
     print(text)
+    text = stamp(text)
     if md:
         os.makedirs(os.path.dirname(os.path.abspath(md)), exist_ok=True)
         with open(md, "w") as fh:
@@ -136,8 +164,9 @@ def write_markdown(path, title, command, lines):
     import os
 
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as fh:
-        fh.write(f"# {title}\n\nCommand: `{command}`\n\n" + "\n".join(lines) + "\n")
+    text = stamp(f"# {title}\n\nCommand: `{command}`\n\n" + "\n".join(lines) + "\n")
+    with open(path, "w") as fh:  # stamped first: a truncated file would count as a change
+        fh.write(text)
 
 
 def limit_threads(n):

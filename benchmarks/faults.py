@@ -65,6 +65,9 @@ def main(argv=None):
             + faults.table(rows) + "\n")
     print(text)
     if not args.quick:
+        from _common import stamp  # the commit and date that produced the table
+
+        text = stamp(text)  # before opening: a truncated results file would count as a change
         with open(os.path.join(HERE, "results", "faults.md"), "w") as fh:
             fh.write(text)
 

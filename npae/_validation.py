@@ -6,6 +6,8 @@ import numbers
 import sys
 from collections.abc import Iterable
 
+import os
+
 import numpy as np
 
 __all__ = ["NotFittedError", "TrainingDivergedError", "check_array", "check_output", "check_rng",
@@ -85,6 +87,10 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
         Wrong rank, too few rows, wrong number of columns, NaN/inf, values
         outside [0, 1] when required.
     """
+    if isinstance(X, (str, os.PathLike)):
+        raise TypeError(f"{name} is a path ({os.fspath(X)!r}), not an array: fit and partial_fit "
+                        "read a .npy path block by block, other methods take arrays; pass "
+                        "np.load(path, mmap_mode='r')")
     arr = _as_numeric_array(X, name)
     if arr.ndim != 2:
         hint = (f"Reshape your data with {name}.reshape(1, -1) for one sample or "
@@ -109,13 +115,16 @@ def check_array(X, *, name="X", dtype=np.float64, n_features=None, unit_interval
             np.finfo(arr.dtype).max > np.finfo(dtype).max and np.all(np.isfinite(arr)):
         # A downcast (float64 data, float32 model): finite values beyond its
         # range would become inf in the cast; name that, not "infinite values".
-        big = float(np.max(np.abs(arr)))
+        big = np.max(np.abs(arr))  # in the input's precision: a longdouble may exceed float64's
         limit = float(np.finfo(dtype).max)
         if big > limit:
+            shown = f"{float(big):.2g}" if np.isfinite(float(big)) else \
+                np.format_float_scientific(big, precision=2, unique=False)  # beyond float64
+            fix = "rescale the data" + (" or use dtype='float64'" if limit < np.finfo(
+                np.float64).max else " (the largest float a model holds is float64's)")
             raise ValueError(
-                f"{name} has values up to {big:.2g} in absolute value, too large for "
-                f"{np.dtype(dtype).name} (max {limit:.2g}); rescale the data or use "
-                "dtype='float64'"
+                f"{name} has values up to {shown} in absolute value, too large for "
+                f"{np.dtype(dtype).name} (max {limit:.2g}); {fix}"
             )
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if not np.all(np.isfinite(arr)):

@@ -3,7 +3,7 @@
     npae demo [--out DIR] [--epochs N] [--quick]
         Train autoencoders on the bundled digits, print held-out reconstruction
         error next to PCA's with the same code size, write figures.
-    npae fit MODEL [--data PATH] [--set key=value ...] [--out model.npz]
+    npae fit MODEL [--data PATH] [--set key=value ...] [--out model.npz] [--force]
         Train any family on the bundled digits (or an .npy/.npz/IDX folder) and save it;
         shows its progress (verbose=2) unless --set verbose=0.
     npae gradcheck MODEL [--set key=value ...] [--n-samples N] [--reference]
@@ -176,11 +176,14 @@ def _side_by_side_codes(Z_pca, Z_ae, labels, path):
 
 
 # ----------------------------------------------------------------- commands
-def _check_out(path):
+def _check_out(path, force=False):
     """The model file can be written: checked before training (a bad path would lose it)."""
     from .estimator.persistence import _check_target
 
     _, folder = _check_target(path)
+    if os.path.exists(path) and not force:
+        raise FileExistsError(f"{path!r} exists; pass --force to overwrite it, or choose "
+                              "another --out")
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"cannot save to {path!r}: the folder {folder!r} is not writable")
     if os.path.exists(path) and not os.access(path, os.W_OK):
@@ -193,7 +196,7 @@ def cmd_fit(args):
     settings.setdefault("verbose", 2)
     model = _make_model(args.model, settings)
     model._validate_params()  # every setting checked before the data are read
-    _check_out(args.out)
+    _check_out(args.out, args.force)
     X, y = _load_data(args.data, args.n)
     t0 = time.perf_counter()
     labelled = getattr(model, "_uses_labels", False)
@@ -267,6 +270,7 @@ def build_parser():
     f.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="hyperparameter, e.g. --set hidden=(256,) --set latent_dim=64 --set epochs=20")
     f.add_argument("--out", default="model.npz")
+    f.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
     g = sub.add_parser("gradcheck", help="numerical gradient check of a model configuration")
     g.add_argument("model", choices=list(_families()))

@@ -24,11 +24,14 @@ The reported error of a tensor is ``‖g_analytic − g_numeric‖ / max(‖g_an
 ‖g_numeric‖)`` over the entries checked (Ng's exercise uses the similar
 ``‖a − n‖ / ‖a + n‖``).  A tensor passes when that error is below ``tol``,
 or when ``‖g_analytic − g_numeric‖`` is within the round-off floor of the
-finite differences, 32 u ``|f|`` √m / ε for m entries checked: a gradient that is
-tiny next to the loss (a saturated unit, a loss with a large constant part
-such as the BCE of grey-level pixels) cannot be resolved more finely, and the
-table marks such rows "ok (round-off)".  An O(1) error in any gradient larger
-than that floor still fails.
+finite differences, :func:`roundoff_floor` = 32 u ``s`` √m / ε for m entries
+checked, where ``s`` is the magnitude of the loss (``|f|``, or the ``scale``
+given: the sum of the magnitudes of the terms, for a loss whose terms of either
+sign cancel): a gradient that is tiny next to the loss (a saturated unit, a loss
+with a large constant part such as the BCE of grey-level pixels) cannot be
+resolved more finely, and the table marks such rows "ok (round-off)".  An O(1)
+error in any gradient larger than that floor still fails.  This is the one rule:
+a test of a gradient asserts ``report.passed``, not a relative error of its own.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ import numpy as np
 
 from ._validation import check_rng
 
-__all__ = ["numerical_gradient", "check_gradient", "check_gradients", "GradCheckReport"]
+__all__ = ["numerical_gradient", "check_gradient", "check_gradients", "GradCheckReport",
+           "roundoff_floor"]
 
 
 def numerical_gradient(f, x, eps=1e-5, indices=None):
@@ -193,13 +197,38 @@ _U = float(np.finfo(np.float64).eps)
 _ROUNDOFF_SAFETY = 32.0
 
 
+def roundoff_floor(scale, eps, n_checked):
+    """The absolute difference that central differences cannot resolve.
+
+    ``32 u scale √m / ε``: the round-off of each loss evaluation (u ``scale``,
+    u the float64 unit round-off) divided by the step, over ``m`` entries
+    checked, with a safety factor of 32.  :func:`check_gradient` passes a
+    tensor whose ``‖g_analytic − g_numeric‖`` is within it.
+
+    Parameters
+    ----------
+    scale : float
+        Magnitude of the loss's value (``|f|``), or of the terms summed into
+        it when they cancel.
+    eps : float
+        Finite-difference step.
+    n_checked : int
+        Entries compared.
+
+    Returns
+    -------
+    float
+    """
+    return _ROUNDOFF_SAFETY * _U * abs(float(scale)) / float(eps) * np.sqrt(n_checked)
+
+
 def _pick(size, max_entries, rng):
     if size <= max_entries:
         return np.arange(size)
     return np.sort(rng.choice(size, size=max_entries, replace=False))
 
 
-def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0):
+def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0, scale=None):
     """Check an analytic gradient against central differences.
 
     Parameters
@@ -219,6 +248,11 @@ def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0):
         Tensors larger than this are checked at that many random entries.
     rng : int or Generator
         Chooses the sampled entries.
+    scale : float, optional
+        The magnitude that sets the round-off floor (:func:`roundoff_floor`);
+        default ``|f(params)|``.  Give the sum of the magnitudes of the terms
+        of a loss whose terms cancel (e.g. ``np.sum(np.abs(R * H))`` for
+        ``f = np.sum(R * H)``): its round-off is that of the terms.
 
     Returns
     -------
@@ -241,6 +275,9 @@ def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0):
             or max_entries < 1:
         raise ValueError(f"max_entries must be an int >= 1 (entries checked per tensor), got "
                          f"{max_entries!r}: checking nothing cannot pass")
+    if scale is not None and (isinstance(scale, (bool, np.bool_)) or not isinstance(
+            scale, numbers.Real) or not np.isfinite(scale) or scale < 0):
+        raise ValueError(f"scale must be a finite number >= 0 (the loss's magnitude), got {scale!r}")
     single = isinstance(params, np.ndarray)
     named = {"x": params} if single else params
     if not isinstance(named, dict) or not named:
@@ -267,7 +304,7 @@ def check_gradient(fun, params, eps=1e-5, tol=1e-7, max_entries=200, rng=0):
             continue
         idx = _pick(value.size, max_entries, rng)
         num = numerical_gradient(lambda: fun(params)[0], value, eps=eps, indices=idx)
-        floor = _ROUNDOFF_SAFETY * _U * abs(f0) / eps * np.sqrt(len(idx))
+        floor = roundoff_floor(max(abs(f0), 0.0 if scale is None else scale), eps, len(idx))
         rel, max_abs, ok = _compare(name, g.ravel()[idx], num, tol, floor)
         report.rows.append(GradCheckRow(name, value.shape, len(idx), rel, max_abs, ok,
                                         floor, tol))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -247,6 +248,40 @@ def run_faults(key, rng, tmp):
     attempts.append(Attempt(key, "fit", "divergence (lr=1e64)", outcome,
                             not (usable or same), detail[:200]))
 
+    # Adam at 1e3 (a refit, a warm start, a partial_fit): an error, or a model no worse
+    # than DIVERGENCE_FACTOR x its starting loss; never a good model replaced by a diverged one.
+    from npae.estimator.divergence import DIVERGENCE_FACTOR, Probe
+    for how in ("fit", "warm_start", "partial_fit"):
+        model = _fitted(key, X, y)
+        start = Probe(model, X, y, None, model.batch_size).initial
+        model.set_params(optimizer="adam", learning_rate=1e3, warm_start=how == "warm_start")
+        before = snapshot(model)
+        with np.errstate(all="ignore"):
+            try:
+                model.partial_fit(X, y) if how == "partial_fit" else model.fit(X, y)
+                outcome, detail = "returned", "returned"
+            except Exception as exc:  # noqa: BLE001
+                outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
+            end = Probe(model, X, y, None, model.batch_size).initial
+        within = abs(end) <= DIVERGENCE_FACTOR * max(1.0, abs(start)) if how != "fit" else \
+            np.isfinite(end)  # a refit from fresh parameters: its own initial loss
+        if outcome == "returned":
+            outcome = "ok" if within else "silent"
+        attempts.append(Attempt(key, how, "Adam at learning_rate=1e3", outcome,
+                                not (snapshot(model) == before or within), detail[:200]))
+
+    # A second and third partial_fit continue (no AttributeError).
+    model = cls(**{**cls._examples[0], "epochs": 2})
+    try:
+        for part in np.array_split(np.arange(len(X)), 3):
+            model.partial_fit(X[part], None if y is None else y[part])
+        outcome = "ok" if len(model.history_["loss"]) == 3 else "silent"
+        detail = "three calls"
+    except Exception as exc:  # noqa: BLE001
+        outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
+    attempts.append(Attempt(key, "partial_fit", "second and third call", outcome,
+                            False, detail[:200]))
+
     # Ctrl-C in the second epoch: the partly trained model says so.
     model = _fitted(key, X, y)
     original = cls._epoch_start
@@ -333,6 +368,7 @@ def run_functions(rng):
         "PCA.fit(NaN)": lambda: npae.PCA(n_components=2).fit(np.full((5, 3), np.nan)),
         "PCA.fit(1-D)": lambda: npae.PCA(n_components=2).fit(np.ones(5)),
         "PCA(n_components=-1)": lambda: npae.PCA(n_components=-1).fit(X),
+        "PCA.fit(X * 1e300)": lambda: npae.PCA(n_components=2).fit(rng.random((6, 3)) * 1e300),
     }
     attempts = []
     for case, call in cases.items():
@@ -343,7 +379,53 @@ def run_functions(rng):
             outcome, result = classify(exc, allowed=(OSError,)), exc
         attempts.append(Attempt("functions", case.split("(")[0], case, outcome,
                                 detail=f"{type(result).__name__}: {result}"[:200]))
+    attempts.append(_pca_concurrent_reads(rng))
     return attempts
+
+
+def _pca_concurrent_reads(rng, reads=2000):
+    """Readers on two threads while a third refits a PCA back and forth: every code must
+    be one fit's (its mean with its components), never a mix."""
+    import threading
+
+    A, B = rng.normal(size=(40, 5)), 3.0 + 2.0 * rng.normal(size=(40, 5))
+    Xq = rng.normal(size=(3000, 5))  # a read long enough for a refit to land inside it
+    fits = [npae.PCA(n_components=2).fit(D) for D in (A, B)]
+    allowed = [f.transform(Xq) for f in fits]
+    pca, stop, bad = npae.PCA(n_components=2).fit(A), threading.Event(), []
+
+    def refit():
+        i = 0
+        while not stop.is_set():
+            pca.fit((A, B)[i % 2])
+            i += 1
+
+    def read():
+        for _ in range(reads // 2):
+            try:
+                Z = pca.transform(Xq)
+            except Exception as exc:  # noqa: BLE001
+                bad.append(repr(exc))
+                continue
+            if not any(np.array_equal(Z, ok) for ok in allowed):
+                bad.append("a code from one fit's mean and another's components")
+
+    writer, readers = threading.Thread(target=refit), [threading.Thread(target=read)
+                                                        for _ in range(2)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: a mid-read refit is likely
+    try:
+        writer.start()
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+    finally:
+        stop.set()
+        writer.join()
+        sys.setswitchinterval(interval)
+    return Attempt("functions", "PCA", f"{reads} reads during refits", "ok", bool(bad),
+                   f"{len(bad)} mixed or failed reads" + (f": {bad[0]}" if bad else ""))
 
 
 def run_labels_and_counts(key, rng):

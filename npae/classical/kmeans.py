@@ -129,8 +129,13 @@ def kmeans(X, n_clusters, rng=0, *, n_init=10, max_iter=300, tol=1e-4):
     max_iter = check_int("max_iter", max_iter, minimum=1)
     tol = check_real("tol", tol, low=0.0)
     rng = np.random.default_rng(rng)
-    tol_abs = tol * float(np.mean(np.var(X, axis=0))) * X.shape[1]
-    x_sqnorm = np.sum(X * X, axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        tol_abs = tol * float(np.mean(np.var(X, axis=0))) * X.shape[1]
+        x_sqnorm = np.sum(X * X, axis=1)
+    if not (np.all(np.isfinite(x_sqnorm)) and np.isfinite(tol_abs)):
+        raise ValueError(f"X's values (largest magnitude {np.max(np.abs(X)):.3g}) overflow "
+                         "squared distances in float64; rescale the data first (e.g. "
+                         "standardise it)")
     best = None
     for _ in range(n_init):
         centers = _kmeans_plusplus(X, n_clusters, rng, x_sqnorm)

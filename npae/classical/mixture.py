@@ -114,6 +114,12 @@ def _m_step(X, resp, covariance_type, reg_covar):
             diff = X - means[j]
             cov[j] = (resp[:, j, None] * diff).T @ diff / nk[j]
             cov[j].flat[:: d + 1] += reg_covar
+    var = cov if covariance_type == "diag" else np.diagonal(cov, axis1=1, axis2=2)
+    if np.any(var <= 0):
+        j, f = np.argwhere(var <= 0)[0]
+        raise ValueError(f"component {j} has zero variance along feature {f} (reg_covar="
+                         f"{reg_covar}): its density is degenerate; set reg_covar > 0 (e.g. "
+                         "1e-6) or drop constant features")
     return nk / n, means, cov
 
 

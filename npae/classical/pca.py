@@ -122,24 +122,33 @@ class PCA:
                 f"min(n_samples, n_features) = min({n}, {d}); "
                 "reduce n_components or pass more data",
             )
-        mean = X.mean(axis=0)
-        Xc = X - mean
-        _, S, Vt = _svd(Xc)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = X.mean(axis=0)
+            Xc = X - mean
+            _, S, Vt = _svd(Xc) if np.all(np.isfinite(Xc)) else (None, np.array([np.inf]), None)
+            var = S**2 / (n - 1)
+            total = var.sum()
+        if not np.isfinite(total):
+            raise ValueError(
+                f"X's values (largest magnitude {np.max(np.abs(X)):.3g}) overflow the variance "
+                "in float64; rescale the data first (e.g. divide by its largest magnitude "
+                "or standardise it)"
+            )
         Vt, _ = _flip_rows(Vt)
-        var = S**2 / (n - 1)
-        total = var.sum()
-
-        self.mean_ = mean
-        self.components_ = Vt[:k].copy()
-        self.singular_values_ = S[:k].copy()
-        self.explained_variance_ = var[:k].copy()
-        if total > 0:
-            self.explained_variance_ratio_ = var[:k] / total
-        else:  # constant data: no variance to explain
-            self.explained_variance_ratio_ = np.zeros(k)
-        self.n_components_ = k
-        self.n_samples_ = n
-        self.n_features_in_ = d
+        # Built aside and installed in one assignment: a reader (transform, ...) holds one
+        # state for its whole call and never mixes one fit's mean with another's components.
+        fitted = {
+            "mean_": mean,
+            "components_": Vt[:k].copy(),
+            "singular_values_": S[:k].copy(),
+            "explained_variance_": var[:k].copy(),
+            # constant data: no variance to explain
+            "explained_variance_ratio_": var[:k] / total if total > 0 else np.zeros(k),
+            "n_components_": k,
+            "n_samples_": n,
+            "n_features_in_": d,
+        }
+        self.__dict__ = {**self.__dict__, **fitted}
         return self
 
     def fit_transform(self, X, y=None):
@@ -163,8 +172,11 @@ class PCA:
             )
 
     def _check_X(self, X):
-        self._check_fitted()
-        return check_array(X, name="X", n_features=self.n_features_in_)
+        """``(X, state)``: the validated data and the fitted state this call reads (one fit's)."""
+        state = self.__dict__  # a refit installs a new dict; this one stays whole
+        if "components_" not in state:
+            self._check_fitted()
+        return check_array(X, name="X", n_features=state["n_features_in_"]), state
 
     # -- encoder / decoder ----------------------------------------------------
 
@@ -180,8 +192,8 @@ class PCA:
         Z : ndarray, shape (n_samples, ``n_components_``)
             ``(X - mean_) @ components_.T``.
         """
-        X = self._check_X(X)
-        return (X - self.mean_) @ self.components_.T
+        X, st = self._check_X(X)
+        return (X - st["mean_"]) @ st["components_"].T
 
     def inverse_transform(self, Z):
         """Map codes back to the input space (the decoder).
@@ -195,14 +207,16 @@ class PCA:
         X_hat : ndarray, shape (n_samples, n_features)
             ``Z @ components_ + mean_``.
         """
-        self._check_fitted()
+        st = self.__dict__
+        if "components_" not in st:
+            self._check_fitted()
         Z = check_array(Z, name="Z")
-        if Z.shape[1] != self.n_components_:
+        if Z.shape[1] != st["n_components_"]:
             raise ValueError(
-                f"Z has {Z.shape[1]} columns, but this PCA has {self.n_components_} "
+                f"Z has {Z.shape[1]} columns, but this PCA has {st['n_components_']} "
                 f"components; pass codes produced by transform()."
             )
-        return Z @ self.components_ + self.mean_
+        return Z @ st["components_"] + st["mean_"]
 
     def reconstruct(self, X):
         """Project ``X`` on the principal subspace and back (as ``Autoencoder.reconstruct``).
@@ -216,9 +230,10 @@ class PCA:
         X_hat : ndarray, shape (n_samples, n_features)
             ``inverse_transform(transform(X))``.
         """
-        X = self._check_X(X)
+        X, st = self._check_X(X)
+        V, mean = st["components_"], st["mean_"]
         # (n, d) @ (d, k) -> (n, k) codes; (n, k) @ (k, d) -> (n, d)
-        return ((X - self.mean_) @ self.components_.T) @ self.components_ + self.mean_
+        return ((X - mean) @ V.T) @ V + mean
 
     def reconstruction_error(self, X, per_feature=False):
         r"""Squared reconstruction error of each sample, averaged over features.
@@ -249,10 +264,10 @@ class PCA:
         training data ``n_features_in_ * err.mean()`` is the sum of the discarded
         eigenvalues of ``Xc.T @ Xc / n``. See ``docs/linear_theory.md``.
         """
-        X = self._check_X(X)
-        Xc = X - self.mean_
+        X, st = self._check_X(X)
+        Xc, V = X - st["mean_"], st["components_"]
         # (n, d) @ (d, k) -> (n, k) codes; (n, k) @ (k, d) -> (n, d) projection
-        R = Xc - (Xc @ self.components_.T) @ self.components_
+        R = Xc - (Xc @ V.T) @ V
         sq = R**2
         return sq if per_feature else sq.mean(axis=1)
 

@@ -80,6 +80,10 @@ def load_odds(name_or_path, data_dir=None):
     y = np.asarray(mat["y"]).ravel()
     if X.ndim != 2 or y.shape[0] != X.shape[0]:
         raise ValueError(f"{path}: X has shape {X.shape} but y has {y.shape[0]} labels")
+    if not np.all(np.isfinite(X)):
+        bad = int(np.sum(~np.isfinite(X)))
+        raise ValueError(f"{path}: X holds {bad} NaN or infinite value(s) of {X.size}; ODDS sets "
+                         "are complete, so the file is damaged or not an ODDS set")
     if not np.isin(y, (0, 1)).all():
         raise ValueError(f"{path}: y must hold 0 (inlier) and 1 (outlier) only")
     return X, y.astype(np.int64)

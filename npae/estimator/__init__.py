@@ -3,7 +3,8 @@
 :mod:`~npae.estimator.base`          the family contract, ``loss_and_grads`` and the one training ``step``
 :mod:`~npae.estimator.hyperparams`   hyperparameters declared as data (defaults, constraints, renames)
 :mod:`~npae.estimator.registry`      the one table of families
-:mod:`~npae.estimator.training`      the loop: epochs, parameter groups, divergence, L-BFGS
+:mod:`~npae.estimator.training`      the loop: epochs, parameter groups, L-BFGS
+:mod:`~npae.estimator.divergence`    when training has diverged, and what the model then holds
 :mod:`~npae.estimator.fitting`       ``fit``'s transaction, ``partial_fit``, validation split
 :mod:`~npae.estimator.sources`, :mod:`~npae.estimator.batches`   data in memory or on disk, minibatches
 :mod:`~npae.estimator.streams`, :mod:`~npae.estimator.row_seeds` the random streams

@@ -131,6 +131,20 @@ class BaseAutoencoder(Fitting, Inference, Hyperparameters, abc.ABC):
     def _prepare_fit(self, X, y):
         """Called with the validated training data once the parameters are drawn."""
 
+    def _prepare_warm(self, X, y, previous):
+        """``_prepare_fit`` for a model that continues ``previous``'s parameters (a warm
+        start, or partial_fit after fit); default the same.  Families that pretrain (DEC,
+        VaDE) keep the fitted model instead of pretraining afresh over it."""
+        self._prepare_fit(X, y)
+
+    def _carry(self, previous, *names):
+        """Copy the fitted attributes ``names`` that ``previous`` has (a warm start)."""
+        self.__dict__.update({k: getattr(previous, k) for k in names if hasattr(previous, k)})
+
+    def _continue_fit(self, X, y):
+        """A later ``partial_fit`` call: its validated chunk stands for the training data
+        that ``_prepare_fit`` stored for the epoch hooks and ``_after_fit`` (default: none)."""
+
     def _epoch_start(self, epoch):
         """Called before every epoch (schedules)."""
 

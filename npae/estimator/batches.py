@@ -218,6 +218,18 @@ def _through_blocks(X, order, blocks, batch_size, dtype, out):
 def _open_npy(path, name):
     path = os.fspath(path)
     try:
+        with open(path, "rb") as fh:
+            magic = fh.read(6)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{name}: no such file {path!r}") from None
+    if magic.startswith(b"PK\x03\x04"):  # a zip: np.savez's archive
+        raise ValueError(f"{name}: {path!r} is an .npz archive, not a single .npy array; "
+                         "save the training array alone with np.save")
+    if magic != b"\x93NUMPY":
+        raise ValueError(f"{name}: {path!r} is not a .npy file (it does not start with NumPy's "
+                         f"magic bytes; it starts with {magic!r}); a text file? read it with "
+                         "np.loadtxt and write it with np.save")
+    try:
         X = np.load(path, mmap_mode="r", allow_pickle=False)
     except FileNotFoundError:
         raise FileNotFoundError(f"{name}: no such file {path!r}") from None

@@ -94,6 +94,8 @@ class EpochEnd:
         self.early = (EarlyStopping(model.n_iter_no_change, model.tol)
                       if model.early_stopping else None)
         self.callbacks = list(model.callbacks or ())
+        for f in self.callbacks:
+            _check_arity(f)
         self.reason = None
 
     def after(self, epoch, logs):
@@ -132,3 +134,17 @@ class EpochEnd:
         if model.checkpoint_path is not None and model.history_["loss"]:
             save_checkpoint(model, model.checkpoint_path)
         return note
+
+
+def _check_arity(f):
+    """A callback must take (model, epoch, logs): refuse one that cannot, before training."""
+    import inspect
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    try:
+        sig.bind(None, 0, {})
+    except TypeError as exc:
+        raise TypeError(f"callback {getattr(f, '__qualname__', f)!s} has signature {sig}; a "
+                        f"callback is called as f(model, epoch, logs) ({exc})") from None

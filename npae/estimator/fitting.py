@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import unbox_labels
-from . import training
+from . import divergence, training
 from . import persistence
 from .persistence import _check_target
 from .sources import check_source, gather, is_out_of_core
@@ -101,7 +101,10 @@ def new_model(model, X, y, prepare=None, warm=False):
     else:
         new._flat.assign(new._init_params(streams.init))
         new.history_ = {"loss": [], "val_loss": [], "time": []}
-    new._prepare_fit(X, y)
+    if warm:
+        new._prepare_warm(X, y, model)  # no fresh pretraining over the fitted model (DEC, VaDE)
+    else:
+        new._prepare_fit(X, y)
     return new, X, y, streams
 
 
@@ -162,10 +165,16 @@ def partial_fit(model, X, y=None):
     state = getattr(model, "_partial_", None)
     if state is None:
         # The first call (or the first after fit/load): build aside, then install.
-        new, X, y, streams = new_model(model, X, y, warm=hasattr(model, "params_"))
+        try:
+            new, X, y, streams = new_model(model, X, y, warm=hasattr(model, "params_"))
+        except training.TrainingDivergedError as exc:  # a family's pretraining (DEC, VaDE)
+            raise divergence.outcome(exc, _UNCHANGED, during="pretraining") from None
         _check_minibatch_optimizer(new)
         state = _PartialState(training.Trainer(new), streams.step)
-        _pass(new, state, X, y)
+        try:
+            _pass(new, state, X, y)
+        except training.TrainingDivergedError as exc:  # built aside: nothing installed
+            raise divergence.outcome(exc, _UNCHANGED) from None
         new._partial_ = state
         model._install(new)
         state.trainer.model = model  # the trainer steps the installed model from now on
@@ -177,15 +186,21 @@ def partial_fit(model, X, y=None):
              copy.deepcopy(state.rng), {k: copy.copy(v) for k, v in model.history_.items()},
              state.calls)
     try:
+        model._continue_fit(X, y)  # the family's hooks see this chunk as the training data
         _pass(model, state, X, y)
-    except BaseException:
+    except BaseException as exc:
         attrs, flat, optimizers, rng, history, calls = saved
         model.__dict__ = attrs
         model._flat.flat[:] = flat
         state.trainer.restore(optimizers)
         state.rng, state.calls, model.history_ = rng, calls, history
+        if isinstance(exc, training.TrainingDivergedError):
+            raise divergence.outcome(exc, _UNCHANGED) from None
         raise
     return model
+
+
+_UNCHANGED = "partial_fit changes nothing when it fails: the model is as before this call"
 
 
 def _pass(model, state, X, y):
@@ -219,9 +234,10 @@ class Fitting:
         Transactional: everything is validated and the new model is built
         aside; it replaces the fitted state of ``self`` in one step at the end.
         A fit that fails before training leaves ``self`` as it was.  A fit
-        that diverges after at least one good epoch raises
-        :class:`npae.TrainingDivergedError` and leaves the model at the
-        parameters of its last good epoch (usable); Ctrl-C keeps the partly
+        that diverges raises :class:`npae.TrainingDivergedError` and leaves
+        the model at the parameters of its last good epoch, or, without one,
+        exactly as it was; the message says which
+        (:mod:`npae.estimator.divergence`); Ctrl-C keeps the partly
         trained model with ``history_["interrupted"] = True``.
 
         Minibatches come from a fresh permutation every epoch; permutations,
@@ -255,19 +271,33 @@ class Fitting:
 
     def _fit(self, X, y, train=True, prepare=None):
         warm = train and self.warm_start and hasattr(self, "params_")
-        new, X, y, streams = new_model(self, X, y, prepare, warm)
+        unchanged = ("the model is " + ("the one fitted before this call, unchanged"
+                                        if hasattr(self, "params_") else "unchanged (still not fitted)"))
+        try:
+            new, X, y, streams = new_model(self, X, y, prepare, warm)
+        except training.TrainingDivergedError as exc:  # a family's pretraining (DEC, VaDE)
+            raise divergence.outcome(exc, unchanged, during="pretraining") from None
         if not train:
             self._install(new)
             return self
         rows, val = split_validation(new, X, y, streams.split)
+        before = len(new.history_["loss"])  # a warm start continues the history
         try:
             fit = training.fit_lbfgs if new.optimizer == "lbfgs" else training.fit_minibatch
             fit(new, X, y, rows, streams, val)
         except training.TrainingDivergedError as exc:
-            if new.history_["loss"]:  # at least one good epoch: keep it
-                new._after_fit()
-                self._install(new)
-            raise exc
+            good = len(new.history_["loss"]) - before
+            if not good:  # nothing to keep: self exactly as before the call
+                kept = f"no epoch of this fit stayed within the bound, so {unchanged}"
+                raise divergence.outcome(exc, kept) from None
+            new._after_fit()
+            self._install(new)
+            best = getattr(new, "best_epoch_", None) if new.early_stopping else None
+            kept = (f"the model keeps the parameters of epoch {best + 1}, early stopping's best"
+                    if best is not None else
+                    f"the model keeps the parameters of epoch {len(new.history_['loss'])}, "
+                    "the last good one")
+            raise divergence.outcome(exc, kept) from None
         except KeyboardInterrupt:
             new.history_["interrupted"] = True
             new._after_fit()

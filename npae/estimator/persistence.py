@@ -5,7 +5,8 @@ Format 2 (this version) records the family's registry key; format-1 files
 stock classes.  ``save`` is atomic: it writes a temporary file in the target
 folder, flushes and fsyncs it, then moves it over the target with
 ``os.replace``, so an interrupted or failed save never destroys an existing
-file.
+file; the temporary files of killed saves are removed by the next save into
+that folder, and the file's mode follows the umask (:mod:`npae.estimator._atomic`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import numbers
 import os
-import tempfile
 import warnings
 import zipfile
 
@@ -23,6 +23,7 @@ from .._version import __version__
 from . import schedules
 from .hyperparams import LayerSizes
 from .registry import families, family_key, get_family
+from ._atomic import write_atomic
 from ._safe_npz import SafeNpz, UnsafeArchive
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
@@ -81,19 +82,8 @@ def save(model, path):
     arrays = {f"param:{k}": np.asarray(v) for k, v in model.params_.items()}
     arrays.update({f"state:{k}": np.asarray(v) for k, v in model._extra_state().items()})
     arrays["__meta__"] = np.array(json.dumps(meta))
-    fd, tmp = tempfile.mkstemp(prefix=".npae-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    # atomic; stale temporary files of killed saves removed; mode from the umask
+    write_atomic(target, folder, lambda fh: np.savez(fh, **arrays))
     return path
 
 

@@ -15,11 +15,13 @@ the groups that take it, and every group of the phase steps its own slice.
 - The adversarial autoencoder: three phases (reconstruction, discriminator,
   generator), one group each.
 
-Divergence.  A non-finite minibatch loss, non-finite parameters at the end
-of an epoch, or an epoch loss whose magnitude exceeds
-``DIVERGENCE_FACTOR × max(1, ``|first epoch loss|``)`` stops training with
-:class:`npae.TrainingDivergedError`; the model keeps the parameters of the
-last good epoch (see :meth:`BaseAutoencoder.fit`).
+Divergence (:mod:`npae.estimator.divergence`).  A non-finite minibatch loss,
+non-finite parameters, or an epoch loss or end-of-epoch probe loss whose
+magnitude exceeds ``DIVERGENCE_FACTOR × max(1, ``|initial loss|``)`` (the loss
+of the initial parameters, measured before the first step) stops training
+with :class:`npae.TrainingDivergedError`, after putting back the parameters
+of the last good epoch; the caller completes the message with what the model
+holds (:meth:`BaseAutoencoder.fit`, ``partial_fit``).
 
 Randomness: four streams from ``random_state`` (:mod:`npae.estimator.streams`):
 initial parameters, hold-out, row order, and the draws inside the steps.
@@ -45,6 +47,7 @@ from ..nn import get_ops
 from .optim import lbfgs, make_optimizer
 from .schedules import make_schedule
 from .callbacks import EpochEnd
+from .divergence import DIVERGENCE_FACTOR, Probe, diverged as _diverged
 from .progress import Progress
 from ..nn.batch import Workspace
 from .sources import gather, minibatches  # noqa: F401  (minibatches: part of this module's API)
@@ -52,11 +55,6 @@ from .streams import Streams, random_streams  # noqa: F401  (part of this module
 
 __all__ = ["ParamGroup", "Trainer", "fit_minibatch", "fit_lbfgs", "partial_pass",
            "minibatches", "random_streams", "Streams", "ConvergenceWarning", "DIVERGENCE_FACTOR"]
-
-#: An epoch loss this many times larger in magnitude than max(1, ``|first epoch loss|``)
-#: counts as divergence (a finite 1e239 is as lost as an inf).
-DIVERGENCE_FACTOR = 1e6
-
 
 class ConvergenceWarning(UserWarning):
     """Training stopped without the progress it was asked for (e.g. L-BFGS made no step)."""
@@ -163,7 +161,7 @@ def fit_minibatch(model, X, y, rows, streams, val):
     done = len(model.history_["loss"])  # epochs recorded before this fit (warm start)
     progress = Progress(model, -(-n // bs), model.epochs, first=done)
     good = model._flat.flat.copy()  # parameters at the end of the last good epoch
-    first, monitored, e = None, [], -1
+    probe, monitored, e = None, [], -1
     try:
         for e in range(model.epochs):
             epoch = done + e
@@ -173,23 +171,23 @@ def fit_minibatch(model, X, y, rows, streams, val):
                 trainer.scale_learning_rates(factor)
                 lr = model.learning_rate * factor
             model._epoch_start(e)
+            if probe is None:  # the loss of the initial parameters, before the first step
+                probe = Probe(model, X, y, rows, bs)
             if model._should_stop():
                 break
             progress.start_epoch()
             t0 = time.perf_counter()
             batches = minibatches(X, rows, bs, streams.order, model._dtype)
-            epoch_terms = _run_pass(model, trainer, batches, y, streams.step, good, epoch,
+            probe.rate = lr
+            epoch_terms = _run_pass(model, trainer, batches, y, streams.step, good, epoch, lr,
                                     lambda b: progress.batch(b, e))
             loss = model._total(epoch_terms)
-            first = loss if first is None else first
-            if abs(loss) > DIVERGENCE_FACTOR * max(1.0, abs(first)):
-                _diverged(model, epoch, good, f"grew to {loss:.3g} (first epoch: {first:.3g})")
+            probe.judge(model, epoch, good, loss)  # raises, or records this epoch as good
             seconds = time.perf_counter() - t0
             vl = record(model, epoch, epoch_terms, val, seconds)
             if lr is not None:
                 model.history_.setdefault("learning_rate", []).append(lr)
             progress.epoch(e, loss, vl, lr, seconds)
-            good[:] = model._flat.flat
             logs = _logs(epoch, loss, epoch_terms, seconds, vl, lr)
             monitored.append(logs[monitor])
             if end.after(epoch, logs):
@@ -214,24 +212,26 @@ def partial_pass(model, trainer, X, y, rng, val, calls):
     bs = min(model.batch_size, n)
     epoch = len(model.history_["loss"])
     model._epoch_start(min(calls, max(model.epochs - 1, 0)))
+    probe = Probe(model, X, y, None, bs)  # this call's parameters, before its first step
     t0 = time.perf_counter()
     batches = ((idx, gather(X, idx, model._dtype))
                for idx in (np.arange(s, min(s + bs, n)) for s in range(0, n, bs)))
     good = model._flat.flat.copy()
-    terms = _run_pass(model, trainer, batches, y, rng, good, epoch)
+    terms = _run_pass(model, trainer, batches, y, rng, good, epoch, None)
+    probe.judge(model, epoch, good, model._total(terms))
     seconds = time.perf_counter() - t0
     vl = record(model, epoch, terms, val, seconds)
     Progress(model, -(-n // bs), 1, first=epoch, label="partial_fit").epoch(
         0, model._total(terms), vl, None, seconds)
 
 
-def _run_pass(model, trainer, batches, y, rng, good, epoch, on_batch=None):
+def _run_pass(model, trainer, batches, y, rng, good, epoch, rate, on_batch=None):
     """Step on every minibatch; the terms averaged over the rows (divergence checked)."""
     sums, n = {}, 0
     for b, (idx, Xb) in enumerate(batches, start=1):
         terms = trainer.step(Xb, None if y is None else y[idx], rng)
         if not np.isfinite(model._total(terms)):
-            _diverged(model, epoch, good, "became NaN or infinite")
+            _diverged(model, epoch, good, "became NaN or infinite", rate)
         for k, v in terms.items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
         n += len(idx)
@@ -240,7 +240,7 @@ def _run_pass(model, trainer, batches, y, rng, good, epoch, on_batch=None):
     # A batch's loss is computed before its update: the pass's last step can
     # still overflow the parameters.
     if not np.all(np.isfinite(model._flat.flat)):
-        _diverged(model, epoch, good, "left non-finite parameters")
+        _diverged(model, epoch, good, "left non-finite parameters", rate)
     return {k: v / n for k, v in sums.items()}
 
 
@@ -300,6 +300,8 @@ def fit_lbfgs(model, X, y, rows, streams, val):
         loss = model._total(fun.terms)
         if not np.isfinite(loss):
             _diverged(model, it, good, "became NaN or infinite")
+        if abs(loss) > bound:
+            _diverged(model, it, good, f"grew to {loss:.3g} (initial loss: {initial:.3g})")
         seconds = time.perf_counter() - t0[0]
         vl = record(model, it, fun.terms, val, seconds)
         progress.epoch(it - done, loss, vl, None, seconds)
@@ -311,6 +313,8 @@ def fit_lbfgs(model, X, y, rows, streams, val):
     model.n_iter_ = 0
     if model.epochs == 0:
         return
+    initial = fun(model._flat.flat.copy())[0]  # the loss of the initial parameters
+    bound = DIVERGENCE_FACTOR * max(1.0, abs(initial)) if np.isfinite(initial) else np.inf
     try:
         result = lbfgs(fun, model._flat.flat.copy(), maxiter=model.epochs, callback=callback)
     except _Stop:
@@ -349,12 +353,3 @@ def record(model, epoch, terms, val, seconds):
                                         np.random.default_rng(epoch), get_ops(True), {}))
     h["val_loss"].append(vl)
     return vl
-
-
-def _diverged(model, epoch, good, what):
-    model._flat.flat[:] = good
-    raise TrainingDivergedError(
-        f"the training loss {what} at epoch {epoch + 1} "
-        f"(learning_rate={model.learning_rate}); the model keeps the parameters of the last "
-        "good epoch. Try a smaller learning_rate, standardise or rescale the data, or add "
-        "weight_decay", epoch=epoch)

@@ -207,15 +207,17 @@ class ConvolutionalAutoencoder(BaseAutoencoder):
         kw = {"low": low, "high": high} if self.noise == "salt_and_pepper" else {}
         return corrupt(X, self.noise, self.corruption_level, rng, **kw)
 
-    def _sparsify(self, H, ops, training=True):
-        """A seam for sparse codes (the convolutional WTA): (codes used, mask or None)."""
+    def _sparsify(self, H, ops, training=True, track=True):
+        """A seam for sparse codes (the convolutional WTA): (codes used, mask or None).
+        ``track``: a training step (its statistics count); False for a loss evaluated
+        without gradients (validation, the divergence probe)."""
         return H, None
 
     def _loss(self, params, X, y, rng, ops, grads):
         n = X.shape[0]
         X_in = self._images(self._corrupt(X, rng))  # (n, c, h, w)
         H, enc = self.encoder_.forward(params, X_in, ops)  # (n, c, h, w) -> (n, f_L, h_L, w_L)
-        Hs, mask = self._sparsify(H, ops)
+        Hs, mask = self._sparsify(H, ops, track=bool(grads))
         switches = [c.S for c in enc]
         out, dec = self.decoder_.forward(params, Hs, switches, ops)  # -> (n, c, h, w)
         rec, dout = reconstruction_loss(self.loss, out.reshape(n, -1), X)  # against the clean x

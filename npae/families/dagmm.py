@@ -148,6 +148,9 @@ class DeepAutoencodingGMM(Autoencoder):
         self._X_fit = X
         self._fit_mixture(X)
 
+    def _continue_fit(self, X, y):
+        self._X_fit = X  # a later partial_fit: this chunk, as _prepare_fit's data
+
     def _fit_mixture(self, X):
         Z, gamma, _, _ = self._forward(self.params_, X, get_ops(True))
         self.phi_, self.means_, self.covariances_, _ = gmm_parameters(gamma, Z, get_ops(True))

@@ -190,19 +190,16 @@ class DeepEmbeddedClustering(Autoencoder):
         seed = int(check_rng(self.random_state).integers(2**31 - 1))
         settings = {k: getattr(self, k) for k in (
             "hidden", "latent_dim", "decoder_hidden", "activation", "code_activation", "output_activation",
-            "loss", "tied", "weight_decay", "init", "optimizer", "learning_rate", "batch_size",
-            "dtype")}
+            "loss", "tied", "weight_decay", "init", "optimizer", "learning_rate", "batch_size", "dtype")}
         if self.pretrain == "stacked_denoising":  # the paper's: greedy SDAE, then fine-tuning
-            for k in ("hidden", "latent_dim", "activation", "code_activation", "loss", "decoder_hidden",
-                      "tied",
-                      "output_activation"):
+            for k in ("hidden", "latent_dim", "activation", "code_activation", "loss",
+                      "decoder_hidden", "tied", "output_activation"):
                 settings.pop(k)
             ae = pretrain_stack(X, self.hidden, self.latent_dim, family="denoising", activation=self.activation,
                                 layer_params={"noise": "masking", "corruption_level": self.corruption_level},
-                                code_activation=self.code_activation, loss=self.loss,
+                                code_activation=self.code_activation, loss=self.loss, random_state=seed,
                                 pretrain_epochs=int(self.pretrain_epochs),
-                                finetune_epochs=int(self.pretrain_epochs), random_state=seed,
-                                **settings)
+                                finetune_epochs=int(self.pretrain_epochs), **settings)
         else:
             ae = (DenoisingAutoencoder(noise="masking", corruption_level=self.corruption_level, **settings)
                   if self.pretrain == "denoising" else Autoencoder(**settings))
@@ -211,11 +208,18 @@ class DeepEmbeddedClustering(Autoencoder):
         self.pretrain_history_ = ae.history_
         km = kmeans(self._encode(self.params_, X), int(self.n_clusters), rng=seed)
         self.params_["clusters.centers"][...] = km.centers
-        self.init_labels_ = km.labels
-        self._X_train = X
-        self.labels_ = km.labels
-        self._changed, self._stop = 0.0, False
+        self.init_labels_ = self.labels_ = km.labels
+        self._X_train, self._changed, self._stop = X, 0.0, False
         self._refresh_target()
+
+    def _prepare_warm(self, X, y, previous):  # continue the fitted model, no new pretraining
+        self._carry(previous, "pretrain_history_", "init_labels_")
+        self._continue_fit(X, y)
+        self._refresh_target()
+
+    def _continue_fit(self, X, y):  # a later partial_fit: this chunk, as _prepare_fit's data
+        self._X_train, self._changed, self._stop = X, 0.0, False
+        self.labels_ = np.argmax(self._assignments(self.params_, X), axis=1)
 
     def _refresh_target(self):
         """Freeze θ and μ and the cluster frequencies f_j = Σ_i q_ij over the training set."""
@@ -258,8 +262,7 @@ class DeepEmbeddedClustering(Autoencoder):
             return
         Q = self._assignments(self.params_, self._X_train)
         labels = np.argmax(Q, axis=1)
-        self._changed = float(np.mean(labels != self.labels_))
-        self.labels_ = labels
+        self._changed, self.labels_ = float(np.mean(labels != self.labels_)), labels
         if self._changed < self.assignment_tol:  # the paper's stopping rule
             self._stop = True
             return

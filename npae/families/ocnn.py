@@ -157,6 +157,9 @@ class OneClassNeuralNetwork(Autoencoder):
         self._pretraining = False
         self._update_r()
 
+    def _continue_fit(self, X, y):
+        self._X_fit = X  # a later partial_fit: this chunk, as _prepare_fit's data
+
     def _epoch_start(self, epoch):
         self._pretraining = self.optimizer != "lbfgs" and epoch < self.pretrain_epochs
         if not self._pretraining:

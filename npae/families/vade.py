@@ -175,6 +175,13 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
         self._X_train = X
         self.labels_ = self.predict(X)
 
+    def _prepare_warm(self, X, y, previous):  # continue the fitted model, no new pretraining
+        self._carry(previous, "pretrain_history_", "init_labels_")
+        self._X_train, self.labels_ = X, self.predict(X)
+
+    def _continue_fit(self, X, y):
+        self._X_train = X  # a later partial_fit: this chunk, as _prepare_fit's data
+
     def _pretrain(self, X, seed):
         """A deterministic autoencoder d → hidden → latent_dim (linear code) → mirror, as the
         paper; its code layer becomes the mean head mu, the rest maps name for name."""

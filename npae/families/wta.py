@@ -151,7 +151,8 @@ class WinnerTakeAllAutoencoder(_Tracking, Autoencoder):
         Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, m)
         mask = lifetime_mask(Z, self.sparsity)  # (n, m), ⌈ρ n⌉ True per column
         Zs = Z * mask
-        self._track((Zs > 0).any(axis=0), np.where(mask, Z, np.inf).min(axis=0))
+        if grads:  # a training step; not a loss without gradients (validation, divergence probe)
+            self._track((Zs > 0).any(axis=0), np.where(mask, Z, np.inf).min(axis=0))
         out, dec_cache = self.decoder_.forward(params, Zs, ops)  # (n, m) -> (n, d)
         rec, dout = self._reconstruction_loss(out, X)
         dZs = self.decoder_.backward(params, dec_cache, dout, grads, ops)
@@ -199,11 +200,12 @@ class ConvolutionalWTAAutoencoder(_Tracking, ConvolutionalAutoencoder):
     def _code_units(self):
         return self.code_shape_[0]
 
-    def _sparsify(self, H, ops, training=True):
+    def _sparsify(self, H, ops, training=True, track=True):
         spatial, winners = spatial_mask(H)  # (n, c, h, w), (n, c)
         if training:
             life = lifetime_mask(winners, self.sparsity)  # (n, c)
-            self._track((winners * life > 0).any(axis=0), np.where(life, winners, np.inf).min(0))
+            if track:
+                self._track((winners * life > 0).any(axis=0), np.where(life, winners, np.inf).min(0))
         else:  # a row alone: its winners against the fitted thresholds
             life = winners >= self.thresholds_
         mask = spatial & life[:, :, None, None]

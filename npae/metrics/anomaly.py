@@ -68,6 +68,10 @@ def sample_bounding_box(X, n_generated=100_000, rng=0, bounds=None):
             "drop constant features before computing EM/MV curves"
         )
     volume = float(np.prod(high - low))
+    if not 0.0 < volume < np.inf:
+        raise ValueError(f"the bounding box's volume is {volume} in float64 (side lengths "
+                         f"{np.min(high - low):.3g} to {np.max(high - low):.3g}); rescale X "
+                         "(e.g. standardise it) before computing EM/MV curves")
     U = np.random.default_rng(rng).uniform(low, high, size=(n_generated, X.shape[1]))
     return U, volume
 

@@ -1,6 +1,7 @@
 """The command line: the README's main job and the teaching tools run end to end."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +95,10 @@ def test_speed_benchmark_smoke(tmp_path, monkeypatch):
         sys.argv = argv
     text = (tmp_path / "speed.md").read_text()
     assert "float32" in text and "float64" in text
+    # PyTorch's fastest CPU setting is a row of the same run (when torch is installed),
+    # and the table records the commit and date that produced it
+    assert "PyTorch CPU, fused Adam" in text and "batch / PyTorch fastest" in text
+    assert re.search(r"Produced by: commit (\w{12}|unknown).*, \d{4}-\d\d-\d\d \d\d:\d\d UTC", text)
 
 
 @pytest.mark.parametrize("model", list(cli.FAMILIES))

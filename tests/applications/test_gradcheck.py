@@ -8,7 +8,8 @@ import pytest
 
 import npae
 from npae import Autoencoder
-from npae.gradcheck import GradCheckReport, check_gradient, check_gradients, numerical_gradient
+from npae.gradcheck import (GradCheckReport, check_gradient, check_gradients, numerical_gradient,
+                            roundoff_floor)
 from npae.nn.network import accumulate
 
 
@@ -311,3 +312,49 @@ def test_round_off_floor_no_false_fail_for_small_gradients_of_a_large_loss():
     # Without the constant the same gradients pass on the relative error alone.
     plain = check_gradient(_offset_loss(0.0, 1e-4), w)
     assert plain.passed and plain.max_rel_error < 1e-7 and "round-off" not in str(plain).split("\n")[1]
+
+
+def test_scale_sets_the_floor_for_a_loss_whose_terms_cancel():
+    # f = 1e3 sin(w0) − 1e3 sin(w0) + 1e-4 Σ sin(w): |f| is small, but each evaluation
+    # carries the round-off of terms of size 1e3.  With |f| the floor is too low ...
+    def fun(w):
+        big = 1e3 * np.sin(w[0] + 0.3)
+        return big + 1e-4 * float(np.sum(np.sin(w))) - big, 1e-4 * np.cos(w)
+
+    w = np.linspace(-1, 1, 7)
+    default = check_gradient(fun, w)
+    given = check_gradient(fun, w, scale=2e3)
+    assert given.rows[0].floor == pytest.approx(roundoff_floor(2e3, 1e-5, 7), rel=1e-12)
+    assert given.rows[0].floor > 1e3 * default.rows[0].floor
+    assert given.passed, given
+    # ... and a wrong gradient above the raised floor still fails.
+    def wrong(w):
+        value, g = fun(w)
+        return value, 1.5 * g
+    assert not check_gradient(wrong, w, scale=2e3).passed
+    for bad in (-1.0, np.nan, True, "1"):
+        with pytest.raises(ValueError, match="scale must be a finite number >= 0"):
+            check_gradient(fun, w, scale=bad)
+
+
+def test_network_case_hypothesis_found_passes_by_the_shared_rule():
+    # ([1, 1, 1], sigmoid-sigmoid, n=1): a first-layer gradient of ~1e-8 whose
+    # relative error (~1e-5 at this seed) is round-off; the one rule passes it.
+    from npae.nn import MLP, get_ops
+    rng = np.random.default_rng(5399)
+    net = MLP.build("m", (1, 1, 1), ["sigmoid", "sigmoid"])
+    p = net.init_params(rng)
+    for k in p:
+        if k.endswith(".b"):
+            p[k] = rng.normal(scale=0.3, size=p[k].shape)
+    X, R = rng.normal(size=(1, 1)), rng.normal(size=(1, 1))
+
+    def f(q):
+        H, cache = net.forward(q, q["X"], get_ops(True))
+        grads = {}
+        grads["X"] = net.backward(q, cache, R, grads, get_ops(True), need_dX=True)
+        return float(np.sum(R * H)), grads
+
+    report = check_gradient(f, {**p, "X": X})
+    assert report.passed, report
+    assert report.max_rel_error > 1e-7  # a fixed relative bound alone would fail here

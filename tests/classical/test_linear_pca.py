@@ -167,3 +167,43 @@ class TestPCA:
                                    atol=1e-10 * scale)
         np.testing.assert_allclose(pca.components_ @ pca.components_.T,
                                    np.eye(X.shape[1]), atol=1e-12)
+
+
+class _RefitOnUse(np.ndarray):
+    """A fitted ``mean_`` that refits its PCA on other data the first time it is used:
+    a refit landing in the middle of a reader's call, deterministically."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if self.pca is not None:
+            pca, self.pca = self.pca, None
+            pca.fit(self.other)
+        inputs = tuple(np.asarray(x) if isinstance(x, _RefitOnUse) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["transform", "reconstruct", "reconstruction_error"])
+def test_a_refit_during_a_read_never_mixes_two_fits(method):
+    rng = np.random.default_rng(0)
+    X1, X2 = rng.normal(size=(30, 4)), 5 + 3 * rng.normal(size=(30, 4)) @ rng.normal(size=(4, 4))
+    expected = getattr(PCA(2).fit(X1), method)(X1)
+    pca = PCA(2).fit(X1)
+    trap = pca.mean_.copy().view(_RefitOnUse)
+    trap.pca, trap.other = pca, X2
+    pca.__dict__["mean_"] = trap
+    got = getattr(pca, method)(X1)  # the refit lands after the mean is read
+    np.testing.assert_array_equal(got, expected)  # one fit's mean and components
+    np.testing.assert_array_equal(pca.components_, PCA(2).fit(X2).components_)  # and it landed
+
+
+def test_overflowing_data_is_a_clear_error_and_a_refit_keeps_the_old_fit():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    pca = PCA(2).fit(X)
+    before = {k: np.copy(v) for k, v in pca.__dict__.items()}
+    with np.errstate(all="raise"), pytest.raises(
+            ValueError, match=r"largest magnitude 2.\d+e\+300\) overflow the variance in float64; "
+                              r"rescale the data first"):
+        pca.fit(X * 1e300)
+    for k, v in before.items():
+        np.testing.assert_array_equal(pca.__dict__[k], v)
+    with pytest.raises(ValueError, match="overflow the variance"):
+        PCA().fit(np.full((300, 2), 1e307) * np.array([1.0, -1.0]) + np.arange(2))

@@ -106,7 +106,7 @@ def test_bad_inputs_have_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         as_data_source(tmp_path / "missing.npy")
     (tmp_path / "junk.npy").write_bytes(b"not an npy file")
-    with pytest.raises(ValueError, match="not a readable .npy file"):
+    with pytest.raises(ValueError, match=r"not a (readable )?.npy file"):
         as_data_source(tmp_path / "junk.npy")
     np.savez(tmp_path / "two.npz", a=np.ones((2, 2)))
     with pytest.raises(ValueError, match="is an .npz archive"):

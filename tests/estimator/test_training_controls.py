@@ -78,7 +78,8 @@ def test_early_stopping_keeps_the_best_epoch_when_training_diverges():
     with pytest.raises(npae.TrainingDivergedError):
         ae.fit(_data())
     best = int(np.argmin(ae.history_["val_loss"]))
-    assert ae.best_epoch_ == best < 4 < len(seen)
+    # Epoch 5 (index 4) is the first at the huge rate: its end parameters fail the probe.
+    assert ae.best_epoch_ == best < 4 <= len(seen)
     assert _same(ae.params_, seen[best][2])
 
 

@@ -18,7 +18,7 @@ from npae.gradcheck import check_gradient, check_gradients
 from npae.families import adversarial as adv
 from npae.families.adversarial import discriminator_loss, generator_loss, rbf_mmd2
 from npae.estimator.training import Trainer
-from helpers import rel_diff
+from helpers import assert_paths_agree, rel_diff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SMOOTH = ("tanh", "sigmoid", "softplus")
@@ -161,15 +161,15 @@ def test_paths_agree_to_round_off(cfg):
     la, ga = model.loss_and_grads(X, y, rng=seed, vectorized=True)
     lb, gb = model.loss_and_grads(X, y, rng=seed, vectorized=False)
     assert abs(la - lb) <= 1e-12 * abs(la)
-    for k in ga:
-        assert rel_diff(ga[k], gb[k]) <= 1e-12, k
+    # Per tensor to 1e-12 of max(its size, 1e-3 of the largest gradient): a tensor whose
+    # terms cancel to ~1e-9 differs between summation orders by the terms' round-off
+    # (Hypothesis found a discriminator bias at 1.3e-9 with a relative difference of 7e-10).
+    assert_paths_agree(ga, gb)
     for phase in adv.PHASES:
         la, ga = model.phase_loss_and_grads(X, phase, y, rng=seed, vectorized=True)
         lb, gb = model.phase_loss_and_grads(X, phase, y, rng=seed, vectorized=False)
         assert abs(la - lb) <= 1e-12 * abs(la)
-        for k in ga:
-            if np.any(ga[k]) or np.any(gb[k]):
-                assert rel_diff(ga[k], gb[k]) <= 1e-12, (phase, k)
+        assert_paths_agree(ga, gb)
 
 
 def test_total_is_sum_of_phases():

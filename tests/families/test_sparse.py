@@ -56,7 +56,11 @@ def test_kl_sparsity_gradient(h, rho, beta, tanh, seed):
     rng = np.random.default_rng(seed)
     rho = lo + rho * (hi - lo)
     rho_hat = lo + rng.uniform(0.02, 0.98, h) * (hi - lo)
-    report = check_gradient(lambda r: kl_sparsity(r, rho, beta, interval=(lo, hi)), rho_hat)
+    # eps 1e-6: the KL's third derivative grows as 1/rho_hat^3 near the ends of the interval
+    # and the truncation error (eps^2/6 f''') of eps = 1e-5 reached 2e-7 relative (Hypothesis:
+    # h=1, rho=0.8, seed 846); check_gradient's round-off floor grows as 1/eps instead.
+    report = check_gradient(lambda r: kl_sparsity(r, rho, beta, interval=(lo, hi)), rho_hat,
+                            eps=1e-6)
     assert report.passed, report
 
 

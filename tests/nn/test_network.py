@@ -123,9 +123,14 @@ def test_mlp_backward_matches_central_differences(case, vectorized):
         grads["X"] = dX
         return float(np.sum(R * H)), grads
 
-    report = check_gradient(f, {**p, "X": X})
+    # f sums terms of either sign: their magnitudes set the round-off floor.
+    _, cache = net.forward(p, X, ops)
+    report = check_gradient(f, {**p, "X": X}, scale=float(np.sum(np.abs(R * cache[-1][2]))))
+    # One rule (npae.gradcheck): relative error below tol, or a difference within the
+    # round-off floor of the finite differences.  No stricter relative bound of its
+    # own: Hypothesis found ([1, 1, 1], sigmoid, n=1), whose tiny first-layer gradient
+    # has a relative error of 1e-7 from round-off alone.
     assert report.passed, report
-    assert report.max_rel_error < 1e-7
 
 
 @pytest.mark.parametrize("vectorized", PATHS)
