@@ -14,6 +14,8 @@ import os
 
 import numpy as np
 
+from .odds import checked_outlier_set
+
 __all__ = ["load_adbench", "adbench_dir", "ADBENCH_SETS"]
 
 #: the fifteen sets of the development pool (``../shared/data/README.md``)
@@ -76,12 +78,5 @@ def load_adbench(name_or_path, data_dir=None):
         if "X" not in data or "y" not in data:
             raise ValueError(f"{path} is not an ADBench file: it must hold 'X' and 'y', found "
                              f"{sorted(data.files)}")
-        X = np.ascontiguousarray(data["X"], dtype=np.float64)
-        y = np.asarray(data["y"]).ravel()
-    if X.ndim != 2 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"{path}: X has shape {X.shape} but y has {y.shape[0]} labels")
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"{path}: y must hold 0 (inlier) and 1 (outlier) only")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{path}: X has non-finite values")
-    return X, y.astype(np.int64)
+        X, y = data["X"], data["y"]
+    return checked_outlier_set(path, X, y, "ADBench")

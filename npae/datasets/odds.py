@@ -76,14 +76,21 @@ def load_odds(name_or_path, data_dir=None):
     if "X" not in mat or "y" not in mat:
         raise ValueError(f"{path} is not an ODDS file: it must hold 'X' and 'y', found "
                          f"{sorted(k for k in mat if not k.startswith('__'))}")
-    X = np.ascontiguousarray(mat["X"], dtype=np.float64)
-    y = np.asarray(mat["y"]).ravel()
+    return checked_outlier_set(path, mat["X"], mat["y"], "ODDS")
+
+
+def checked_outlier_set(path, X, y, source):
+    """``(X, y)`` of an outlier benchmark file as float64 rows and 0/1 int64 labels, or a
+    clear error naming ``path``: a 2-D X with one label per row, finite values (the
+    benchmark sets are complete), labels 0 (inlier) and 1 (outlier) only."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.asarray(y).ravel()
     if X.ndim != 2 or y.shape[0] != X.shape[0]:
         raise ValueError(f"{path}: X has shape {X.shape} but y has {y.shape[0]} labels")
     if not np.all(np.isfinite(X)):
         bad = int(np.sum(~np.isfinite(X)))
-        raise ValueError(f"{path}: X holds {bad} NaN or infinite value(s) of {X.size}; ODDS sets "
-                         "are complete, so the file is damaged or not an ODDS set")
+        raise ValueError(f"{path}: X holds {bad} NaN or infinite value(s) of {X.size}; {source} sets "
+                         f"are complete, so the file is damaged or not an {source} set")
     if not np.isin(y, (0, 1)).all():
         raise ValueError(f"{path}: y must hold 0 (inlier) and 1 (outlier) only")
     return X, y.astype(np.int64)
