@@ -304,11 +304,9 @@ class Hyperparameters:
     def set_params(self, **params):
         """Set hyperparameters; unknown names raise a ValueError. Returns self."""
         valid = self._get_param_names()
-        params = {k: v for k, v in params.items()}
-        for old, new in self._renames.items():  # old names: mapped, with a FutureWarning
-            if old in params:
-                params = Hyperparameters._upgrade_settings.__func__(type(self), params)
-                break
+        if any(old in params for old in self._renames):  # old names: mapped, with a FutureWarning
+            # (the base rule only: here ``hidden`` is read in its current meaning)
+            params = Hyperparameters._upgrade_settings.__func__(type(self), params)
         for key, value in params.items():
             if key not in valid:
                 raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; "

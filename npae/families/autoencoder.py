@@ -99,15 +99,13 @@ class Autoencoder(BaseAutoencoder):
         "tied": Param(False, Boolean()),
     }
 
-    #: ``hidden`` ended with the code size before npae 0.3 (see ``_upgrade_settings``)
-    _hidden_held_code = True
-
     @classmethod
     def _upgrade_settings(cls, settings, warn=True):
-        """Old names, and ``hidden`` without ``latent_dim`` in its pre-0.3 meaning."""
+        """Old names, and ``hidden`` without ``latent_dim`` in its pre-0.3 meaning (the code
+        size last: every family built on this one read it so before npae 0.3)."""
         settings = super()._upgrade_settings(settings, warn)
         hidden = settings.get("hidden")
-        if cls._hidden_held_code and "hidden" in settings and "latent_dim" not in settings:
+        if "hidden" in settings and "latent_dim" not in settings:
             sizes = (hidden,) if isinstance(hidden, numbers.Integral) else hidden
             if isinstance(sizes, (tuple, list, np.ndarray)) and len(sizes):  # else: validation's
                 if warn:
