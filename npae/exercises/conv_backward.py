@@ -68,16 +68,17 @@ def conv2d_dX(dY, X, W, stride, pad):
 '''
 
 #: Per case (sizes drawn from the seed, npae.exercises._shapes): (n, c, f) from 2..9,
-#: (h, w) from 5..9 and (kh, kw) from 2..4, so the kernel always fits.  The first two
-#: cases have c ≠ f, h ≠ w and kh ≠ kw; the last is square (c = f, h = w, kh = kw),
-#: where W with its channel axes swapped keeps its shape and is recognised by value.
-CHANNELS = [(4, 3, 5), (2, 6, 3), (1, 4, 4)]
-SPATIAL = [(6, 7), (8, 5), (6, 6)]
-KERNELS = [(2, 3), (4, 2), (3, 3)]
+#: (h, w) from 5..9 and (kh, kw) from 2..4, so the kernel always fits.  The first case
+#: is square (c = f, h = w, kh = kw): W with its channel axes swapped keeps its shape
+#: there and is recognised by value (elsewhere it fails with a shape error, which says
+#: less).  The other two have c ≠ f, h ≠ w and kh ≠ kw.
+CHANNELS = [(1, 4, 4), (4, 3, 5), (2, 6, 3)]
+SPATIAL = [(6, 6), (6, 7), (8, 5)]
+KERNELS = [(3, 3), (2, 3), (4, 2)]
 #: stride and the range the padding is drawn from; a stride-2 case pads at least 1 so
 #: that its output has at least 2 rows and columns (h ≥ 5 > kh).
-STRIDES = (1, 2, 2)
-PADS = ((0, 2), (1, 2), (1, 2))
+STRIDES = (2, 1, 2)
+PADS = ((1, 2), (0, 2), (1, 2))
 
 
 def _draw(rng):
@@ -128,7 +129,8 @@ def _forward_hints(case):
              alt=_forward(X, _flipped(W), b, s, p)[0]),
         Hint("Y", "the bias b[o] is missing", alt=_forward(X, W, 0 * b, s, p)[0]),
         Hint("Y", "W's first two axes read the wrong way round: W is (f, c, kh, kw), the "
-                  "output channel first", alt=_forward(X, _swapped(W), b, s, p)[0] if square else None),
+                  "output channel first",
+             alt=_forward(X, _swapped(W), b, s, p)[0] if square else None),
         Hint("Y", "the stride is missing: output (y, x) reads the window starting at "
                   "(y·s, x·s)", alt=_forward(X, W, b, 1, p)[0]),
         Hint("Y", "the padding is missing: X is zero-padded by p on each side first",

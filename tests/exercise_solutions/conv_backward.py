@@ -35,8 +35,9 @@ def conv2d_dW(dY, X, W, stride, pad):
     dW = np.zeros(W.shape)
     for y in range(oh):
         for x in range(ow):
-            window = Xp[:, :, y * stride:y * stride + kh, x * stride:x * stride + kw]
-            dW += np.tensordot(dY[:, :, y, x], window, axes=([0], [0]))
+            # (n, f) . (n, c, kh, kw) summed over the samples -> (f, c, kh, kw)
+            patch = Xp[:, :, y * stride:y * stride + kh, x * stride:x * stride + kw]
+            dW += np.tensordot(dY[:, :, y, x], patch, axes=([0], [0]))
     return dW
 
 
