@@ -34,6 +34,8 @@ EXERCISES = (
     "dec",
     "ksparse",
     "contractive_deep",
+    "conv_backward",
+    "rbm_cd1",
 )
 
 

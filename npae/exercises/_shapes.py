@@ -18,13 +18,16 @@ __all__ = ["draw_shapes"]
 LOW, HIGH = 2, 9
 
 
-def draw_shapes(rng, patterns):
+def draw_shapes(rng, patterns, low=LOW, high=HIGH):
     """One shape per pattern: 1 stays 1; equal sizes stay equal, different ones different.
 
     Parameters
     ----------
     rng : np.random.Generator
     patterns : list of tuple of int
+    low, high : int, optional
+        The range of the drawn sizes (default 2..9); a narrower one keeps, say,
+        a kernel smaller than the image it slides over.
 
     Returns
     -------
@@ -33,9 +36,9 @@ def draw_shapes(rng, patterns):
     shapes = []
     for pattern in patterns:
         symbols = sorted({s for s in pattern if s != 1})
-        if len(symbols) > HIGH - LOW + 1:
-            raise ValueError(f"pattern {pattern} has more distinct sizes than {LOW}..{HIGH}")
-        sizes = rng.choice(range(LOW, HIGH + 1), size=len(symbols), replace=False)
+        if len(symbols) > high - low + 1:
+            raise ValueError(f"pattern {pattern} has more distinct sizes than {low}..{high}")
+        sizes = rng.choice(range(low, high + 1), size=len(symbols), replace=False)
         drawn = dict(zip(symbols, (int(v) for v in sizes)))
         shapes.append(tuple(1 if s == 1 else drawn[s] for s in pattern))
     return shapes

@@ -66,18 +66,26 @@ def test_every_hint_fires_on_an_instructors_cases(name, index, seed):
     check_every_hint_fires(name, index, seed)
 
 
+@pytest.mark.parametrize("low, high", [(2, 9), (2, 4)])  # the default, a kernel's
 @settings(max_examples=50, deadline=None)
 @given(seed=st.integers(0, 2 ** 32 - 1))
-def test_drawn_shapes_keep_their_pattern(seed):
+def test_drawn_shapes_keep_their_pattern(seed, low, high):
     patterns = [(5, 5, 5), (4, 3, 7), (1, 7, 2), (6, 4, 4), (7,)]
-    shapes = draw_shapes(np.random.default_rng(seed), patterns)
+    rng = np.random.default_rng(seed)
+    shapes = draw_shapes(rng, patterns) if (low, high) == (2, 9) else \
+        draw_shapes(rng, patterns, low, high)
     for pattern, shape in zip(patterns, shapes):
         assert len(shape) == len(pattern)
         for a, x in zip(pattern, shape):
-            assert (x == 1) == (a == 1) and (a == 1 or 2 <= x <= 9)
+            assert (x == 1) == (a == 1) and (a == 1 or low <= x <= high)
         for j in range(len(pattern)):
             for k in range(len(pattern)):
                 assert (shape[j] == shape[k]) == (pattern[j] == pattern[k])
+
+
+def test_more_distinct_sizes_than_the_range_holds_is_an_error():
+    with pytest.raises(ValueError, match="more distinct sizes than 2..4"):
+        draw_shapes(np.random.default_rng(0), [(2, 3, 4, 5)], 2, 4)
 
 
 def test_an_instructors_seed_draws_other_shapes():

@@ -126,6 +126,21 @@ def test_start_writes_valid_notebooks(tmp_path, capsys):
     assert status == 1 and out.count("not done yet") == len(get_exercise("vae").PARTS)
 
 
+@pytest.mark.parametrize("name, parts", [("conv_backward", 4), ("rbm_cd1", 3)])
+def test_a_solution_passes_as_py_and_in_its_started_notebook(tmp_path, capsys, name, parts):
+    status, out = check(capsys, SOLUTIONS / f"{name}.py", "--mark", name=name)
+    assert status == 0 and f"PASSED: {parts}/{parts} parts" in out, out
+    assert main(["exercise", "start", str(tmp_path), "--format", "ipynb"]) == 0
+    capsys.readouterr()
+    path = tmp_path / f"{name}.ipynb"
+    nb = json.loads(path.read_text())
+    assert "raise NotImplementedError" in "".join(nb["cells"][1]["source"])
+    nb["cells"][1]["source"] = (SOLUTIONS / f"{name}.py").read_text().splitlines(keepends=True)
+    path.write_text(json.dumps(nb))
+    status, out = check(capsys, path, "--mark", "--seed", "12345", name=name)
+    assert status == 0 and f"PASSED: {parts}/{parts} parts" in out, out
+
+
 def test_grade_file_reports_a_missing_file_and_never_the_expected_values(tmp_path):
     g = grade_file("losses", tmp_path / "losses.py", limits=Limits(time=20, memory_mb=1024))
     assert g.status == "missing" and g.points == 0 and g.max_points == 3
