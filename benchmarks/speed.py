@@ -212,6 +212,56 @@ def time_phases(X, dtype, repeats=3):
     return {k: 1000 * v / repeats for k, v in total.items()}, model._flat.size
 
 
+CONTENDERS = ("batch", "gemm", "torch", "fused", "fit", "adam")
+
+
+def run_contender(name, X, dtype, n_params, repeats, trainer=None):
+    """``repeats`` timings (seconds) of one contender on one epoch of ``X``."""
+    if name == "batch":
+        if trainer is None:
+            trainer = Trainer(X, dtype)
+            trainer.epoch(X[:4 * BATCH])  # warm-up (BLAS, allocator, the workspace)
+        return [time_npae_batch(trainer, X) for _ in range(repeats)]
+    timers = {"gemm": lambda: time_gemm_bound(X, dtype),
+              "torch": lambda: time_torch(X, dtype),
+              "fused": lambda: time_torch(X, dtype, fused=True),
+              "fit": lambda: time_npae_fit(X, dtype),
+              "adam": lambda: time_adam_alone(X, dtype, n_params)}
+    if trainer is None:  # a fresh process: one untimed run first, as the batch path has
+        timers[name]()
+    return [timers[name]() for _ in range(repeats)]
+
+
+def isolated_runs(dtype, contenders, rounds, per_round, args):
+    """Each contender timed in a process of its own, the processes interleaved.
+
+    With more than one thread, a library's idle worker threads keep spinning for
+    a while after its last parallel call (OpenBLAS's for up to ~0.1 s, OpenMP's
+    for its spin count), on the cores the next contender needs: in one process,
+    whatever runs after NumPy or after PyTorch is slowed by the other's spinners.
+    A process per contender keeps each library's threads to its own runs.
+    """
+    runs = {k: [] for k in contenders}
+    for _ in range(rounds):
+        for who in contenders:
+            runs[who] += worker_output(who, dtype, per_round, args)
+    return runs
+
+
+def worker_output(name, dtype, repeats, args):
+    """What ``speed.py --worker name`` prints (its last line, JSON), run in a new process."""
+    import json
+    import subprocess
+
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name,
+           "--worker-dtype", np.dtype(dtype).name, "--repeats", str(repeats),
+           "--threads", str(args.threads), "--clock", args.clock]
+    if args.quick:
+        cmd.append("--quick")
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main(argv=None):
     global CLOCK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -226,6 +276,14 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="write the markdown table here")
     parser.add_argument("--phases", action="store_true",
                         help="also time the phases of a batch-path epoch")
+    parser.add_argument("--passes", action="store_true",
+                        help="also split one epoch into its kinds of pass, npae beside PyTorch")
+    parser.add_argument("--isolate", choices=["auto", "yes", "no"], default="auto",
+                        help="time each contender in a process of its own (auto: with "
+                             "more than one thread, see isolated_runs)")
+    parser.add_argument("--worker", choices=CONTENDERS + ("passes-npae", "passes-torch"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--worker-dtype", choices=["float32", "float64"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.clock == "cpu" and args.threads != 1:
         parser.error("--clock cpu adds up the CPU time of all threads; use --clock wall "
@@ -236,7 +294,24 @@ def main(argv=None):
 
     X_all, _ = load_mnist()
     X_all = X_all[:1024] if args.quick else X_all
+    if args.worker:  # one contender in this process; the parent reads the JSON line
+        import json
+
+        dtype = np.dtype(args.worker_dtype).type
+        X = X_all.astype(dtype)
+        if args.worker == "passes-npae":
+            from _speed_passes import npae_passes
+            result = npae_passes(lambda: make_model(dtype), X, BATCH)
+        elif args.worker == "passes-torch":
+            from _speed_passes import torch_passes
+            result = torch_passes(X, dtype, HIDDEN, BATCH, fused=True)
+        else:
+            n_params = make_model(dtype).initialize(X[:BATCH])._flat.size
+            result = run_contender(args.worker, X, dtype, n_params, args.repeats)
+        print(json.dumps(result))
+        return None
     repeats = 1 if args.quick else args.repeats
+    isolate = args.isolate == "yes" or (args.isolate == "auto" and args.threads > 1)
     ref_rows = min(128 if args.quick else args.reference_rows, len(X_all))
     try:
         import torch
@@ -256,17 +331,16 @@ def main(argv=None):
         name = np.dtype(dtype).name
         runs = {"batch": [], "gemm": [], "torch": [], "fused": [], "fit": [], "ref": [],
                 "adam": []}
-        trainer = Trainer(X, dtype)
-        n_params = trainer.model._flat.size
-        trainer.epoch(X[:4 * BATCH])  # warm-up (BLAS, allocator, the workspace)
-        for _ in range(repeats):  # interleaved, so drift hits every column alike
-            runs["batch"].append(time_npae_batch(trainer, X))
-            runs["gemm"].append(time_gemm_bound(X, dtype))
-            if torch is not None:
-                runs["torch"].append(time_torch(X, dtype))
-                runs["fused"].append(time_torch(X, dtype, fused=True))
-            runs["fit"].append(time_npae_fit(X, dtype))
-            runs["adam"].append(time_adam_alone(X, dtype, n_params))
+        contenders = [k for k in CONTENDERS if torch is not None or k not in ("torch", "fused")]
+        if isolate:  # a process per contender and round, the rounds interleaved
+            runs.update(isolated_runs(dtype, contenders, repeats, 3, args))
+        else:
+            trainer = Trainer(X, dtype)
+            n_params = trainer.model._flat.size
+            trainer.epoch(X[:4 * BATCH])  # warm-up (BLAS, allocator, the workspace)
+            for _ in range(repeats):  # interleaved, so drift hits every column alike
+                for who in contenders:
+                    runs[who] += run_contender(who, X, dtype, n_params, 1, trainer)
         # The reference path is slow by design: time a slice, scale to the epoch.
         runs["ref"].append(time_npae_reference(X[:ref_rows], dtype) * len(X) / ref_rows)
         med = {k: statistics.median(v) if v else float("nan") for k, v in runs.items()}
@@ -303,7 +377,9 @@ def main(argv=None):
 
     clock = "process CPU time" if args.clock == "cpu" else "wall-clock time"
     env = [f"- rows: {len(X_all)} × 784, batch {BATCH}, 784-256-64-256-784 sigmoid, Adam; "
-           f"medians of {repeats} interleaved runs, {clock}; reference path timed on "
+           f"medians of {repeats} interleaved runs"
+           + (" (3 epochs each, every contender in a process of its own)" if isolate else "")
+           + f", {clock}; reference path timed on "
            f"{ref_rows} rows and scaled to the epoch",
            f"- threads: {thread_note}",
            f"- numpy {np.__version__}; BLAS: {blas_info()}",
@@ -329,6 +405,18 @@ def main(argv=None):
             env.append(f"| {np.dtype(dtype).name} | " + " | ".join(f"{v:.1f} ms" for v in ms.values())
                        + f" | {size} |")
         env.append(f"(milliseconds per epoch of the batch path, mean over the repeats, {clock})")
+    if args.passes:
+        from _speed_passes import passes_table
+
+        rows = []
+        for dtype in (np.float32, np.float64):
+            name = np.dtype(dtype).name
+            for who in ("npae", "torch") if torch is not None else ("npae",):
+                label = f"npae {name}" if who == "npae" else f"PyTorch fused Adam {name}"
+                rows.append((label, worker_output(f"passes-{who}", dtype, 1, args)))
+        env += ["", "Where one epoch goes, pass by pass (ms per epoch, wall clock, one "
+                "epoch each after a warm-up, each in a process of its own; see "
+                "benchmarks/_speed_passes.py):", "", *passes_table(rows)]
     command = " ".join(["python benchmarks/speed.py", *(argv if argv is not None else sys.argv[1:])])
     title = ["# Speed: one epoch of the basic autoencoder, npae vs GEMM bound vs PyTorch", "",
              f"Command: `{command}`", ""]
