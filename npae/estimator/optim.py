@@ -1,4 +1,4 @@
-"""Optimizers: SGD, momentum, Adam, and a full-batch L-BFGS driver (scipy).
+r"""Optimizers: SGD, momentum, Adam, and a full-batch L-BFGS driver (scipy).
 
 The first-order optimizers update a flat parameter vector in place from a
 flat gradient vector of the same length (see :mod:`npae.estimator.params`): one
@@ -6,7 +6,10 @@ fused vector operation per step, whatever the number of tensors.  A model
 that trains several parts with separate optimizers (the adversarial
 autoencoder) gives each its own contiguous slice of the buffer.
 
-    Θ ← Θ − ε ∂L/∂Θ        (the review's eq. 1, plain SGD)
+.. math::
+
+    \Theta \leftarrow \Theta - \epsilon \, \frac{\partial L}{\partial \Theta}
+    \qquad \text{(the review's eq. 1, plain SGD)}
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ __all__ = ["SGD", "Momentum", "Adam", "make_optimizer", "lbfgs", "OPTIMIZERS"]
 
 
 class SGD:
-    """Θ ← Θ − ε g."""
+    r""":math:`\Theta \leftarrow \Theta - \epsilon g`."""
 
     def __init__(self, learning_rate=0.01):
         self.learning_rate = learning_rate
@@ -32,7 +35,8 @@ class SGD:
 
 
 class Momentum:
-    """Heavy-ball momentum (optionally Nesterov): v ← μ v − ε g;  Θ ← Θ + v."""
+    r"""Heavy-ball momentum (optionally Nesterov):
+    :math:`v \leftarrow \mu v - \epsilon g;\ \Theta \leftarrow \Theta + v`."""
 
     def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=False):
         self.learning_rate = learning_rate
@@ -53,20 +57,27 @@ class Momentum:
 
 
 class Adam:
-    """Adam (Kingma & Ba 2015), Algorithm 1, with no temporaries.
+    r"""Adam (Kingma & Ba 2015), Algorithm 1, with no temporaries.
 
-    The paper's update, with g the gradient at step t::
+    The paper's update, with g the gradient at step t:
 
-        m ← β1 m + (1−β1) g;   v ← β2 v + (1−β2) g²;
-        Θ ← Θ − ε m̂ / (√v̂ + eps),   m̂ = m / (1−β1^t),  v̂ = v / (1−β2^t)
+    .. math::
+
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \qquad
+        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \qquad
+        \Theta \leftarrow \Theta - \epsilon \frac{\hat m}{\sqrt{\hat v} + \mathrm{eps}},
+        \quad \hat m = \frac{m}{1-\beta_1^t}, \ \hat v = \frac{v}{1-\beta_2^t}
 
     is computed in an equivalent form with fewer passes over the vectors:
-    the state is ``M = m / (1−β1)`` and ``V = v / (1−β2)``, which obey
-    ``M ← β1 M + g`` and ``V ← β2 V + g²`` (no multiply by 1−β), and the
-    constants go into two scalars::
+    the state is :math:`M = m / (1-\beta_1)` and :math:`V = v / (1-\beta_2)`, which obey
+    :math:`M \leftarrow \beta_1 M + g` and :math:`V \leftarrow \beta_2 V + g^2` (no multiply
+    by :math:`1-\beta`), and the constants go into two scalars:
 
-        Θ ← Θ − s_t M / (√V + eps / c_t),   c_t = √((1−β2) / (1−β2^t)),
-                                             s_t = ε (1−β1) / ((1−β1^t) c_t)
+    .. math::
+
+        \Theta \leftarrow \Theta - s_t \frac{M}{\sqrt{V} + \mathrm{eps} / c_t}, \qquad
+        c_t = \sqrt{\frac{1-\beta_2}{1-\beta_2^t}}, \quad
+        s_t = \frac{\epsilon (1-\beta_1)}{(1-\beta_1^t)\, c_t}
 
     The vectors are updated in chunks of ``CHUNK_BYTES`` bytes, so that the ten
     elementwise passes of one chunk run on data held in the CPU cache, with a

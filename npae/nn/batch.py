@@ -49,7 +49,7 @@ VECTORIZED = True
 
 
 def dense_forward(X, W, b):
-    """A = X W + b, the review's h(Wx + b) with rows as samples (before h).
+    """:math:`A = X W + b`, the review's :math:`h(Wx + b)` with rows as samples (before h).
 
     (n, i) @ (i, o) + (o,) -> (n, o)
     """
@@ -65,9 +65,13 @@ def dense_forward(X, W, b):
 
 
 def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
-    """Gradients of a dense layer given the upstream gradient dA = dL/dA.
+    r"""Gradients of a dense layer given the upstream gradient
+    :math:`dA = \partial L / \partial A`.
 
-    dW = Σ_i x^(i)ᵀ da^(i) = Xᵀ dA,  db = Σ_i da^(i),  dX = dA Wᵀ.
+    .. math::
+
+        dW = \sum_i x^{(i)\top} da^{(i)} = X^\top dA, \qquad
+        db = \sum_i da^{(i)}, \qquad dX = dA\, W^\top
 
     ``need_dX=False`` skips the input gradient (the first layer of a network
     needs none: it is the data), which saves one of the three matrix products.
@@ -97,12 +101,12 @@ def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
 
 
 def mean_over_samples(H):
-    """(1/n) Σ_i h^(i): (n, h) -> (h,)"""
+    r""":math:`\frac1n \sum_i h^{(i)}`: (n, h) -> (h,)"""
     return H.mean(axis=0)
 
 
 def sum_over_samples(G):
-    """Σ_i g^(i): (n, ...) -> (...)"""
+    r""":math:`\sum_i g^{(i)}`: (n, ...) -> (...)"""
     return G.sum(axis=0)
 
 
