@@ -21,6 +21,9 @@ import shutil
 import subprocess
 import sys
 import threading
+from html import unescape
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -35,7 +38,16 @@ TUTORIAL = "first_autoencoder"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Build the site into a temporary folder; -> the html folder."""
+    """Build the site into a temporary folder; -> the html folder.
+
+    ``NPAE_DOCS_SITE=docs/_build/html`` checks a site already built (e.g. by the README's
+    full build, every tutorial run) instead of building one.
+    """
+    prebuilt = os.environ.get("NPAE_DOCS_SITE")
+    if prebuilt:
+        path = Path(prebuilt if os.path.isabs(prebuilt) else os.path.join(ROOT, prebuilt))
+        assert (path / "index.html").is_file(), f"NPAE_DOCS_SITE={prebuilt}: no built site there"
+        return path
     out = tmp_path_factory.mktemp("docs")
     env = dict(os.environ, NPAE_DOCS_EXECUTE=TUTORIAL, MPLBACKEND="Agg")
     env.pop("NPAE_DOCS_FULL", None)
@@ -75,6 +87,50 @@ def test_source_links_resolve(site):
         page = site / path
         assert page.is_file(), path
         assert f'id="{anchor}"' in page.read_text(encoding="utf-8"), f"{path}#{anchor}"
+
+
+_ID = re.compile(r"""\bid\s*=\s*["']([^"']*)["']""")
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def _dead_anchors(site):
+    """Every internal link ``page.html#id`` (or ``#id``) of the site whose page has no
+    element of that id: -> sorted [(page, href)].  Links off the site are not followed."""
+    site = Path(site)
+    pages = {p.resolve(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    ids = {p: {unescape(i) for i in _ID.findall(html)} for p, html in pages.items()}
+    dead = set()
+    for page, html in pages.items():
+        for href in map(unescape, _HREF.findall(html)):
+            url = urlsplit(href)
+            if url.scheme or url.netloc or not url.fragment:
+                continue
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page
+            if unquote(url.fragment) not in ids.get(target, ()):
+                dead.add((str(page.relative_to(site.resolve())), href))
+    return sorted(dead)
+
+
+def test_the_dead_anchor_finder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.html").write_text(
+        '<h1 id="top">A</h1><a href="#top">same page</a> <a href="#gone">dead here</a>'
+        '<a class="x" href="sub/b.html#npae.estimator.hyperparams.Interval">ok</a>'
+        '<a href="sub/b.html#npae.Interval">dead there</a> <a href="nowhere.html#x">no page</a>'
+        '<a href="https://example.org/#frag">off the site</a> <a href="sub/b.html">no anchor</a>',
+        encoding="utf-8")
+    (tmp_path / "sub" / "b.html").write_text(
+        '<dt id="npae.estimator.hyperparams.Interval"></dt><a href="../a.html#top">back</a>'
+        "<a href='../a.html#a%20b'>dead, quoted</a>", encoding="utf-8")
+    assert _dead_anchors(tmp_path) == [
+        ("a.html", "#gone"), ("a.html", "nowhere.html#x"), ("a.html", "sub/b.html#npae.Interval"),
+        ("sub/b.html", "../a.html#a%20b")]
+
+
+def test_no_dead_anchors(site):
+    """Every link into the site lands on an element: API pages, highlighted source
+    (``[source]``/``[docs]``), tutorials, derivation pages, the tables of contents."""
+    assert _dead_anchors(site) == []
 
 
 def _browser():
