@@ -47,7 +47,7 @@ def prox_l21(A, tau):
 
 
 class RobustDeepAutoencoder(Hyperparameters):
-    """Robust deep autoencoder (Zhou & Paffenroth 2017) around an npae autoencoder.
+    r"""Robust deep autoencoder (Zhou & Paffenroth 2017) around an npae autoencoder.
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ class RobustDeepAutoencoder(Hyperparameters):
     low_rank_, sparse_ : ndarray (n, d)
         ``L_D`` and ``S`` of the training rows.
     n_iter_ : int
-    history_ : dict with "residual" (‖X − L_D − S‖/‖X‖) and "change" per alternation
+    history_ : dict with "residual" (:math:`\lVert X - L_D - S \rVert / \lVert X \rVert`) and "change" per alternation
     """
 
     _parameters = {
