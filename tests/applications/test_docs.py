@@ -197,22 +197,67 @@ Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.on
 """
 
 
-@pytest.mark.parametrize("page, min_images", [(f"auto_tutorials/{TUTORIAL}.html", 1),
-                                              ("generated/npae.terms.penalties.html", 0),
-                                              ("auto_tutorials/contractive.html", 0),
-                                              ("contractive_jacobian.html", 0)])
-def test_page_renders_in_a_browser(browser, page, min_images):
+# The text a reader sees outside code and outside typeset equations.
+_PROSE_TEXT = """
+const skip = new Set(["PRE", "CODE", "SCRIPT", "STYLE", "MJX-CONTAINER", "TEXTAREA", "NOSCRIPT"]);
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode(n) {
+  for (let e = n.parentElement; e; e = e.parentElement) {
+    if (skip.has(e.tagName)) return NodeFilter.FILTER_REJECT;
+  }
+  return NodeFilter.FILTER_ACCEPT;
+}});
+const parts = [];
+while (walker.nextNode()) parts.push(walker.currentNode.nodeValue);
+return parts.join(" ");
+"""
+
+# TeX source left as text: a control sequence (\frac, \sum, \hat, ...) or math delimiters
+_RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\$\$|\\\(|\\\)|\\\[|\\\]")
+
+
+def _raw_tex(text):
+    """The pieces of TeX source in a page's visible text (a formula MathJax did not typeset)."""
+    return _RAW_TEX.findall(text)
+
+
+def test_the_raw_tex_finder():
+    assert _raw_tex(r"the loss \frac{1}{n} \sum_i and $$x$$ or \(a\)") == \
+        ["\\frac", "\\sum", "$$", "$$", "\\(", "\\)"]
+    assert _raw_tex("L = ½‖x − x̂‖², costs $3, a path C:\\ d, the \\ row") == []
+
+
+@pytest.mark.parametrize("page, min_images, displayed", [
+    (f"auto_tutorials/{TUTORIAL}.html", 1, False),         # a tutorial, run
+    ("auto_tutorials/contractive.html", 0, False),         # a tutorial's text (not run here)
+    ("generated/npae.terms.penalties.html", 0, True),      # API pages with formulas
+    ("generated/npae.families.variational.html", 0, True), # a family: objective, symbols
+    ("generated/npae.families.sparse.html", 0, True),
+    ("generated/npae.nn.jacobian.html", 0, True),
+    ("contractive_jacobian.html", 0, True),                # derivation pages
+    ("convolution.html", 0, True),
+    ("linear_theory.html", 0, True),
+    ("notation.html", 0, False),                           # symbols inline, no display
+])
+def test_page_renders_in_a_browser(browser, page, min_images, displayed):
     driver, base = browser
     driver.get_log("browser")  # drop what earlier pages logged
     driver.get(f"{base}/{page}")
     assert driver.execute_async_script(_WAIT_FOR_MATH) == "ok"
-    # the equations are typeset: MathJax's output elements exist, no TeX source is left
-    n_math, n_typeset = driver.execute_script(
+    # the equations are typeset: MathJax's output elements exist, without errors
+    # (a TeX error is an mjx-merror, an unknown macro red text), and no TeX source is left
+    n_math, n_typeset, errors = driver.execute_script(
         "return [document.querySelectorAll('.math').length,"
-        " document.querySelectorAll('.math mjx-container').length]")
+        " document.querySelectorAll('.math mjx-container').length,"
+        " Array.from(document.querySelectorAll("
+        "   'mjx-merror, mjx-container [style*=\"color: red\"]'))"
+        "   .map(e => e.getAttribute('data-mjx-error') || e.textContent)]")
     assert n_math >= 1 and n_typeset == n_math, f"{page}: {n_typeset} of {n_math} equations typeset"
-    text = driver.execute_script("return document.body.innerText")
-    assert "\\frac" not in text and "\\hat" not in text, f"{page}: raw TeX left on the page"
+    assert errors == [], f"{page}: MathJax errors {errors}"
+    if displayed:  # the objective, the derivation: display equations
+        n_display = driver.execute_script(
+            "return document.querySelectorAll('div.math mjx-container[display=\"true\"]').length")
+        assert n_display >= 1, f"{page}: no displayed equation"
+    assert _raw_tex(driver.execute_script(_PROSE_TEXT)) == [], f"{page}: raw TeX left on the page"
     images = driver.execute_async_script(_IMAGES)
     assert len(images) >= min_images, f"{page}: {len(images)} images"
     broken = [src for src, width in images if not width]
