@@ -216,7 +216,7 @@ class RBM(RBMInference, Hyperparameters):
                   f"(squared, summed over features), {self.history_['time'][-1]:.1f} s")
 
     def cd_gradient(self, V, rng):
-        """The CD-k (or PCD-k) estimate of the log-likelihood gradient on a minibatch.
+        r"""The CD-k (or PCD-k) estimate of the log-likelihood gradient on a minibatch.
 
         Draw order from ``rng``: the hidden sample of the data, then, per Gibbs
         step, the visible sample (PCD only: CD uses the mean, the guide's §3.2)
@@ -235,7 +235,7 @@ class RBM(RBMInference, Hyperparameters):
             ``"W"`` (d, m), ``"b"`` (d,), ``"c"`` (m,): data minus model
             statistics, averaged over the n rows (no weight decay).
         reconstruction_error : float
-            Σ_i (v_i − u_v(b + W h⁰)_i)², mean over rows, with h⁰ ~ p(h | v).
+            :math:`\sum_i (v_i - u_v(b + W h^0)_i)^2`, mean over rows, with :math:`h^0 \sim p(h \mid v)`.
         """
         p = self.params_
         W = p["W"]
@@ -275,12 +275,12 @@ class RBM(RBMInference, Hyperparameters):
             self.params_[name] += vel
 
     def free_energy(self, X):
-        """F(v) = −log Σ_h exp(−E(v, h)), per row.  (n, d) -> (n,)"""
+        r""":math:`F(v) = -\log \sum_h \exp(-E(v, h))`, per row.  (n, d) -> (n,)"""
         self._check_fitted()
         return _rbm_partition.free_energy(self, self._check_X(X))
 
     def pseudo_log_likelihood(self, X):
-        """Σ_i log p(v_i | v_−i) per row, for binary data and Bernoulli visible units.  (n,)"""
+        r""":math:`\sum_i \log p(v_i \mid v_{-i})` per row, for binary data and Bernoulli visible units.  (n,)"""
         self._check_fitted()
         return _rbm_partition.pseudo_log_likelihood(self, self._check_X(X))
 

@@ -71,7 +71,7 @@ def _log_weights(logits):
 
 
 def mixture_kl(mu, s, logits, means, log_var_c):
-    """Per-row KL(q(z, c|x) ‖ p(z, c)) at the optimal r, its r and gradients.
+    r"""Per-row :math:`\mathrm{KL}(q(z, c|x) \,\|\, p(z, c))` at the optimal r, its r and gradients.
 
     Parameters
     ----------

@@ -117,7 +117,7 @@ class WassersteinAutoencoder(Autoencoder):
         return terms
 
     def sample(self, n, rng=None):
-        """Generate: z ~ N(0, σ_z² I), then the decoder's mean x̂ = p_φ(z).  (n, n_features)"""
+        r"""Generate: :math:`z \sim \mathcal N(0, \sigma_z^2 I)`, then the decoder's mean :math:`\hat x = p_\phi(z)`.  (n, n_features)"""
         self._check_fitted()
         Z = draw_prior("gaussian", check_rng(rng), check_int("n", n, minimum=1), self.code_size_,
                        self.prior_scale, dtype=self._dtype)

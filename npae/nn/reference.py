@@ -1,5 +1,5 @@
 """The per-example *reference* path: every primitive processes one
-observation x^(i) at a time, exactly as the review writes the equations, and
+observation :math:`x^{(i)}` at a time, exactly as the review writes the equations, and
 gradients are accumulated with an explicit sum over i.
 
 It is slow on purpose and exists to be read and to check the batch path
@@ -16,7 +16,7 @@ VECTORIZED = False
 
 
 def dense_forward(X, W, b):
-    """a^(i) = x^(i) W + b for each observation i.  (i,) @ (i, o) -> (o,)"""
+    r""":math:`a^{(i)} = x^{(i)} W + b` for each observation i.  (i,) @ (i, o) -> (o,)"""
     A = np.empty((X.shape[0], W.shape[1]), dtype=np.result_type(X, W))
     for i in range(X.shape[0]):
         A[i] = X[i] @ W + b

@@ -80,7 +80,8 @@ def concrete_weights_backward(dM, M, temperature):
 
 
 def temperature_schedule(start, end, epochs):
-    """The exponential annealing T(e) = start (end/start)^(e/(epochs−1)), e = 0..epochs−1."""
+    r"""The exponential annealing :math:`T(e) = T_{start} (T_{end}/T_{start})^{e/(E-1)}`, e = 0..E−1
+    (E = ``epochs``)."""
     if epochs <= 1:
         return np.array([float(start)] * max(int(epochs), 0))
     e = np.arange(epochs) / (epochs - 1)

@@ -1,4 +1,4 @@
-r"""Corruption processes x ↦ x̃ of the denoising autoencoder.
+r"""Corruption processes :math:`x \mapsto \tilde x` of the denoising autoencoder.
 
 Reference: Vincent, Larochelle, Lajoie, Bengio & Manzagol (2010), *Stacked
 denoising autoencoders*, JMLR 11, §4.2 (the three processes); Caron,
