@@ -1,10 +1,12 @@
-"""Numerical gradient checking: the public tool a course can hand to students.
+r"""Numerical gradient checking: the public tool a course can hand to students.
 
 Central differences,
 
-    ∂f/∂θ_k ≈ [f(θ + ε e_k) − f(θ − ε e_k)] / (2ε),
+.. math:: \frac{\partial f}{\partial\theta_k} \approx
+          \frac{f(\theta + \varepsilon e_k) - f(\theta - \varepsilon e_k)}{2\varepsilon},
 
-have error O(ε²) from truncation plus O(u ``|f|`` / ε) from round-off (u ≈ 2.2e-16
+have error :math:`O(\varepsilon^2)` from truncation plus :math:`O(u |f| / \varepsilon)` from
+round-off (u ≈ 2.2e-16
 the float64 machine epsilon).  The default ε = 1e-5 balances the two for
 losses of the size autoencoders have (``|f|`` up to a few hundred nats on 784
 pixels: round-off ≈ 1e-11 ``|f|``, truncation ≈ 1e-10): a correct analytic
@@ -20,11 +22,13 @@ Three entry points:
 - :func:`check_gradients` — the same for an npae model's ``loss_and_grads``,
   with every random draw held fixed.
 
-The reported error of a tensor is ``‖g_analytic − g_numeric‖ / max(‖g_analytic‖,
-‖g_numeric‖)`` over the entries checked (Ng's exercise uses the similar
-``‖a − n‖ / ‖a + n‖``).  A tensor passes when that error is below ``tol``,
-or when ``‖g_analytic − g_numeric‖`` is within the round-off floor of the
-finite differences, :func:`roundoff_floor` = 32 u ``s`` √m / ε for m entries
+The reported error of a tensor is
+:math:`\lVert g_a - g_n \rVert / \max(\lVert g_a \rVert, \lVert g_n \rVert)` (:math:`g_a` the
+analytic, :math:`g_n` the numerical gradient) over the entries checked (Ng's exercise uses
+the similar :math:`\lVert a - n \rVert / \lVert a + n \rVert`).  A tensor passes when that
+error is below ``tol``, or when :math:`\lVert g_a - g_n \rVert` is within the round-off floor
+of the finite differences, :func:`roundoff_floor` = :math:`32\, u\, s \sqrt m / \varepsilon`
+for m entries
 checked, where ``s`` is the magnitude of the loss (``|f|``, or the ``scale``
 given: the sum of the magnitudes of the terms, for a loss whose terms of either
 sign cancel): a gradient that is tiny next to the loss (a saturated unit, a loss
@@ -198,12 +202,12 @@ _ROUNDOFF_SAFETY = 32.0
 
 
 def roundoff_floor(scale, eps, n_checked):
-    """The absolute difference that central differences cannot resolve.
+    r"""The absolute difference that central differences cannot resolve.
 
-    ``32 u scale √m / ε``: the round-off of each loss evaluation (u ``scale``,
+    :math:`32\, u\, s \sqrt m / \varepsilon` (s = ``scale``): the round-off of each loss evaluation (u ``scale``,
     u the float64 unit round-off) divided by the step, over ``m`` entries
     checked, with a safety factor of 32.  :func:`check_gradient` passes a
-    tensor whose ``‖g_analytic − g_numeric‖`` is within it.
+    tensor whose :math:`\lVert g_a - g_n \rVert` is within it.
 
     Parameters
     ----------

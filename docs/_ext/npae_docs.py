@@ -9,6 +9,8 @@
   source of that object (the page ``sphinx.ext.viewcode`` writes); an object that does not
   exist is a build error, so the links cannot go stale silently.
 - :func:`write_generated_pages`: the benchmark results page from ``benchmarks/RESULTS.md``.
+- :func:`fix_viewcode_backlinks`: the ``[docs]`` links of the highlighted source point at
+  the ids the API pages really have (see there).
 """
 
 from __future__ import annotations
@@ -124,6 +126,37 @@ def write_generated_pages(docs_dir, root):
         f.write(text)
 
 
+def fix_viewcode_backlinks(app):
+    """Make each ``[docs]`` link of the highlighted source reach its object's id.
+
+    ``sphinx.ext.viewcode`` keeps *one* prefix per module for the ids of its back-links:
+    the module name under which the first page read documented one of its objects.  The
+    API reference documents the package's errors under their re-exported names
+    (``npae.InvalidParameterError``, in ``api/index``, read first), so every back-link of
+    ``npae/estimator/hyperparams.py`` became ``generated/npae.estimator.hyperparams.html
+    #npae.Interval``, an id that page does not have (its ids are
+    ``npae.estimator.hyperparams.Interval``).  Before viewcode writes its pages (this
+    handler runs first), a module whose recorded objects are all documented, on the page
+    the back-link goes to, under the module's own name gets its own name as the prefix.
+    """
+    modules = getattr(app.env, "_viewcode_modules", {})
+    objects = app.env.get_domain("py").objects
+    for modname, entry in modules.items():
+        if not entry or len(entry) != 4 or entry[3] == modname:
+            continue
+        code, tags, used, _ = entry
+        def own_id(name, docname, modname=modname):
+            entry = objects.get(modname + "." + name)  # (an alias entry has another node id)
+            return (entry is not None and entry.docname == docname
+                    and entry.node_id == modname + "." + name)
+
+        if used and all(own_id(name, docname) for name, docname in used.items()):
+            modules[modname] = (code, tags, used, modname)
+    return []
+
+
 def setup(app):
     app.add_role("source", source_role)
+    # before sphinx.ext.viewcode's own handler (priority 500) writes the source pages
+    app.connect("html-collect-pages", fix_viewcode_backlinks, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

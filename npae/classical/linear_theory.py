@@ -93,7 +93,7 @@ def linear_autoencoder_closed_form(X, k, center=True):
     r"""Optimal weights of a linear autoencoder with code size ``k`` (Baldi & Hornik 1989).
 
     Minimises npae's squared-error loss
-    ``L = (1/n) sum_i 1/2 ||x_i - ((x_i W1 + b1) W2 + b2)||^2``
+    :math:`L = \frac1n \sum_i \frac12 \lVert x_i - ((x_i W_1 + b_1) W_2 + b_2) \rVert^2`
     over all linear encoders and decoders with ``k`` code units. The minimum is
     half the sum of the discarded eigenvalues of ``Xc.T @ Xc / n``,
 
@@ -261,7 +261,7 @@ def predicted_decoder_singular_values(eigenvalues, lam):
     r"""Decoder singular values at the optimum of the L2-regularised linear AE (Kunin et al. 2019).
 
     For the loss on centred data ``X`` (n, d) with weight decay
-    ``lam/2 ||W||_F^2`` on the encoder ``W1`` (d, k) and the decoder ``W2``
+    :math:`\frac\lambda2 \lVert W \rVert_F^2` (λ = ``lam``) on the encoder ``W1`` (d, k) and the decoder ``W2``
     (k, d) (npae's reduction: 1/2 squared error summed over features, mean
     over samples), the global minimum has ``W1 = W2^T`` and
 

@@ -32,12 +32,14 @@ __all__ = ["principal_component_pursuit", "RobustPCA", "shrink", "singular_value
 
 
 def shrink(A, tau):
-    """Soft thresholding, the proximal operator of ``tau * ||.||_1``: ``sign(A) max(abs(A) - tau, 0)``."""
+    r"""Soft thresholding, the proximal operator of :math:`\tau \lVert\cdot\rVert_1`:
+    :math:`\operatorname{sign}(A) \max(|A| - \tau, 0)`."""
     return np.sign(A) * np.maximum(np.abs(A) - tau, 0.0)
 
 
 def singular_value_threshold(A, tau):
-    """The proximal operator of ``tau * ||.||_*``: U shrink(Sigma, tau) V^T. -> (matrix, rank)."""
+    r"""The proximal operator of :math:`\tau \lVert\cdot\rVert_*`:
+    :math:`U \operatorname{shrink}(\Sigma, \tau) V^\top`. -> (matrix, rank)."""
     U, s, Vt = np.linalg.svd(A, full_matrices=False)
     s = np.maximum(s - tau, 0.0)
     r = int(np.sum(s > 0))
@@ -45,7 +47,7 @@ def singular_value_threshold(A, tau):
 
 
 def principal_component_pursuit(X, lam=None, *, tol=1e-7, max_iter=1000, mu=None, rho=1.5):
-    """Split ``X = L + S`` (low rank + sparse) by the inexact ALM of Lin, Chen & Ma (2010).
+    r"""Split ``X = L + S`` (low rank + sparse) by the inexact ALM of Lin, Chen & Ma (2010).
 
     Parameters
     ----------
@@ -53,10 +55,10 @@ def principal_component_pursuit(X, lam=None, *, tol=1e-7, max_iter=1000, mu=None
     lam : float, optional
         Weight of the l1 norm; default ``1 / sqrt(max(n, d))`` (Candès et al.).
     tol : float, default 1e-7
-        Stop when ``||X - L - S||_F / ||X||_F < tol``.
+        Stop when :math:`\lVert X - L - S \rVert_F / \lVert X \rVert_F <` ``tol``.
     max_iter : int, default 1000
     mu : float, optional
-        Initial penalty; default ``1.25 / ||X||_2`` (Lin et al.).
+        Initial penalty; default :math:`1.25 / \lVert X \rVert_2` (Lin et al.).
     rho : float, default 1.5
         Growth factor of ``mu`` (capped at ``1e7`` times its initial value).
 

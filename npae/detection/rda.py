@@ -37,9 +37,9 @@ __all__ = ["RobustDeepAutoencoder", "prox_l21"]
 
 
 def prox_l21(A, tau):
-    """Row-wise group shrinkage, the proximal operator of ``tau * sum_i ||a_i||_2``.
+    r"""Row-wise group shrinkage, the proximal operator of :math:`\tau \sum_i \lVert a_i \rVert_2`.
 
-    Each row is scaled by ``max(0, 1 - tau / ||a_i||)``: rows shorter than ``tau`` vanish.
+    Each row is scaled by :math:`\max(0, 1 - \tau / \lVert a_i \rVert)`: rows shorter than τ vanish.
     """
     norms = np.sqrt(np.sum(A * A, axis=1, keepdims=True))  # (n, 1)
     scale = np.maximum(0.0, 1.0 - tau / np.maximum(norms, np.finfo(float).tiny))
@@ -47,7 +47,7 @@ def prox_l21(A, tau):
 
 
 class RobustDeepAutoencoder(Hyperparameters):
-    """Robust deep autoencoder (Zhou & Paffenroth 2017) around an npae autoencoder.
+    r"""Robust deep autoencoder (Zhou & Paffenroth 2017) around an npae autoencoder.
 
     Parameters
     ----------
@@ -64,9 +64,10 @@ class RobustDeepAutoencoder(Hyperparameters):
         Epochs of autoencoder training per alternation.
     tol : float, default 1e-6
     score : {"sparse", "residual"}, default "sparse"
-        The anomaly score of a row: ``||s_i||_2`` (the paper's), or the residual
-        ``||x_i - L_D,i||_2`` before the proximal step. For ``l21`` they rank rows in
-        the same order wherever ``s_i != 0`` (``||s_i|| = max(0, ||x_i - L_D,i|| - lam sqrt(d))``);
+        The anomaly score of a row: :math:`\lVert s_i \rVert_2` (the paper's), or the residual
+        :math:`\lVert x_i - L_{D,i} \rVert_2` before the proximal step. For ``l21`` they rank rows in
+        the same order wherever :math:`s_i \ne 0`
+        (:math:`\lVert s_i \rVert = \max(0, \lVert x_i - L_{D,i} \rVert - \lambda \sqrt d)`);
         the residual also orders the rows whose ``s_i`` is exactly 0, which all tie
         under the sparse score.
     random_state : int, Generator or None, default 0
@@ -77,7 +78,7 @@ class RobustDeepAutoencoder(Hyperparameters):
     low_rank_, sparse_ : ndarray (n, d)
         ``L_D`` and ``S`` of the training rows.
     n_iter_ : int
-    history_ : dict with "residual" (‖X − L_D − S‖/‖X‖) and "change" per alternation
+    history_ : dict with "residual" (:math:`\lVert X - L_D - S \rVert / \lVert X \rVert`) and "change" per alternation
     """
 
     _parameters = {
@@ -156,14 +157,14 @@ class RobustDeepAutoencoder(Hyperparameters):
         return self.autoencoder_.transform(X - self.sparse_part(X))
 
     def decision_function(self, X):
-        """Anomaly score ``||s_i||_2``, or ``||x_i - L_D,i||_2`` with ``score="residual"``
+        r"""Anomaly score :math:`\lVert s_i \rVert_2`, or :math:`\lVert x_i - L_{D,i} \rVert_2` with ``score="residual"``
         (higher = more abnormal).  (n, d) -> (n,)"""
         S, R = self._alternate(X)
         A = R if self.score == "residual" else S
         return np.sqrt(np.sum(A * A, axis=1))
 
     def score_samples(self, X):
-        """Normality score, scikit-learn's sign: ``-||s_i||_2``.  (n, d) -> (n,)"""
+        r"""Normality score, scikit-learn's sign: :math:`-\lVert s_i \rVert_2`.  (n, d) -> (n,)"""
         return -self.decision_function(X)
 
     def reconstruction_error(self, X, per_feature=False):

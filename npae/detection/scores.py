@@ -55,7 +55,7 @@ class Whitener:
 
 
 def bandwidth_factor(n, r, rule="scott"):
-    """Scott's ``n^(-1/(r+4))`` or Silverman's ``(n (r+2) / 4)^(-1/(r+4))``."""
+    r"""Scott's :math:`n^{-1/(r+4)}` or Silverman's :math:`(n (r+2) / 4)^{-1/(r+4)}`."""
     if rule == "scott":
         return float(n ** (-1.0 / (r + 4)))
     if rule == "silverman":

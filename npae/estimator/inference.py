@@ -32,7 +32,7 @@ class Inference:
         return view
 
     def transform(self, X):
-        """Codes z = q_θ(x) for each row.  (n, d) -> (n, code_size)"""
+        r"""Codes :math:`z = q_\theta(x)` for each row.  (n, d) -> (n, code_size)"""
         self = self._consistent()  # noqa: PLW0642 - one state for the whole call
         self._check_fitted()
         X = self._validate_X(X, targets=False)
@@ -44,7 +44,7 @@ class Inference:
         return self.fit(X, y).transform(X)
 
     def inverse_transform(self, Z):
-        """Decoder p_φ(z): codes -> reconstructions.  (n, code_size) -> (n, d)"""
+        r"""Decoder :math:`p_\phi(z)`: codes -> reconstructions.  (n, code_size) -> (n, d)"""
         self = self._consistent()  # noqa: PLW0642 - one state for the whole call
         self._check_fitted()
         Z = check_array(Z, name="Z", dtype=self._dtype)
@@ -57,7 +57,7 @@ class Inference:
             return check_output(self._dtype, self._decode(self.params_, Z), "reconstruction", Z)
 
     def reconstruct(self, X):
-        """x̂ = p_φ(q_θ(x)) (deterministic: no noise, means for stochastic codes)."""
+        r""":math:`\hat x = p_\phi(q_\theta(x))` (deterministic: no noise, means for stochastic codes)."""
         self = self._consistent()  # noqa: PLW0642 - one state for the whole call
         self._check_fitted()
         X = self._validate_X(X, targets=False)
@@ -71,7 +71,7 @@ class Inference:
         return self._decode(params, self._encode(params, X))
 
     def reconstruction_error(self, X, per_feature=False):
-        """Squared reconstruction error of each sample.
+        r"""Squared reconstruction error of each sample.
 
         Parameters
         ----------
@@ -82,7 +82,7 @@ class Inference:
         Returns
         -------
         ndarray of shape (n_samples,)
-            Mean over features of (x − x̂)² — the per-row MSE of h2o's
+            Mean over features of :math:`(x - \hat x)^2` — the per-row MSE of h2o's
             ``h2o.anomaly``.  Multiply by n_features for Hinton &
             Salakhutdinov's "squared error per image".  A function of each
             row alone (the same whatever else is in ``X``).

@@ -1,4 +1,4 @@
-"""Learning-rate schedules: a factor on every parameter group's step size, per epoch.
+r"""Learning-rate schedules: a factor on every parameter group's step size, per epoch.
 
 A schedule multiplies the base step size of *every* parameter group by the
 same factor, so groups with their own rates (the concrete autoencoder's
@@ -8,12 +8,13 @@ asks ``schedule.factor(e, epochs, history)``, where ``history`` holds the
 monitored loss of the epochs done so far in this fit (``val_loss`` when there
 is a validation set, else the training loss).  Schedules here are stateless
 functions of those arguments, so the same call gives the same factor, and a
-refit (or ``warm_start``) starts the schedule again.  The factors::
+refit (or ``warm_start``) starts the schedule again.  The factors:
 
-    step:     f(e) = γ^⌊e / s⌋
-    cosine:   f(e) = f_min + (1 − f_min) (1 + cos(π min(e, T) / T)) / 2,   T = epochs by default
-    plateau:  f is multiplied by γ each time the monitored loss has not improved
-              by more than ``tol`` for ``patience`` epochs in a row (never below f_min)
+- step: :math:`f(e) = \gamma^{\lfloor e / s \rfloor}`;
+- cosine: :math:`f(e) = f_{min} + (1 - f_{min}) \big(1 + \cos(\pi \min(e, T) / T)\big) / 2`,
+  T = epochs by default;
+- plateau: f is multiplied by γ each time the monitored loss has not improved
+  by more than ``tol`` for ``patience`` epochs in a row (never below :math:`f_{min}`).
 
 Pass ``lr_schedule="step"``, ``"cosine"`` or ``"plateau"`` for the defaults
 below, or an instance (e.g. ``StepDecay(step_size=5, gamma=0.5)``), or any

@@ -204,12 +204,12 @@ class PriorMixin:
         return self._draw_prior(check_rng(rng), int(n), self._components(component, int(n)))
 
     def sample(self, n, rng=None, component=None):
-        """Decode n prior draws: x = p_φ(z), z ~ p(z).  Returns (n, n_features)."""
+        r"""Decode n prior draws: :math:`x = p_\phi(z)`, :math:`z \sim p(z)`.  Returns (n, n_features)."""
         Z = self.sample_prior(n, rng, component)  # checks fitted first
         return self._decode(self.params_, Z)
 
     def discriminate(self, Z, y=None):
-        """D_ψ(z): the discriminator's probability that each code came from the prior.
+        r""":math:`D_\psi(z)`: the discriminator's probability that each code came from the prior.
 
         Parameters
         ----------

@@ -1,27 +1,32 @@
-"""The importance-weighted autoencoder bound (IWAE) as a training objective.
+r"""The importance-weighted autoencoder bound (IWAE) as a training objective.
 
 Reference: Burda, Grosse & Salakhutdinov, *Importance Weighted Autoencoders*,
 ICLR 2016, eq. (8) and §3 (the gradient through the normalised weights).
 
-Objective (minimised; mean over the n rows of a batch, K draws per row)::
+Objective (minimised; mean over the n rows of a batch, K draws per row):
 
-    L_K = −(1/n) Σ_i log (1/K) Σ_s w_is,
-    log w_is = log p_φ(x_i | z_is) + log p(z_is) − log q_θ(z_is | x_i),
-    z_is = mu_i + exp(½ s_i) ⊙ ε_is,   ε_is ~ N(0, I),   p(z) = N(0, I).
+.. math:: L_K = -\frac1n \sum_i \log \frac1K \sum_s w_{is}, \qquad
+          \log w_{is} = \log p_\phi(x_i \mid z_{is}) + \log p(z_{is}) - \log q_\theta(z_{is} \mid x_i),
 
-K = 1 is the ELBO with a Monte-Carlo KL; L_K decreases with K towards
-−log p(x) (Burda et al., Theorem 1).
+          z_{is} = \mu_i + \exp(\tfrac12 s_i) \odot \varepsilon_{is}, \qquad
+          \varepsilon_{is} \sim \mathcal N(0, I), \qquad p(z) = \mathcal N(0, I).
 
-Gradient (by hand).  With the normalised weights w̃_is = w_is / Σ_s' w_is',
-∂L_K/∂ log w_is = −w̃_is / n, and, ε held fixed,
+K = 1 is the ELBO with a Monte-Carlo KL; :math:`L_K` decreases with K towards
+:math:`-\log p(x)` (Burda et al., Theorem 1).
 
-- log p_φ(x|z): through the decoder at z_is, then into z;
-- log p(z) = −½ Σ_j (z_j² + log 2π): ∂/∂z = −z;
-- log q_θ(z|x) at z = mu + exp(½ s) ⊙ ε equals −½ Σ_j (log 2π + s_j + ε_j²):
-  it does not depend on mu, and ∂/∂s_j = −½;
-- z into (mu, s): ∂z/∂mu = 1, ∂z/∂s = ½ exp(½ s) ⊙ ε.
+Gradient (by hand).  With the normalised weights
+:math:`\tilde w_{is} = w_{is} / \sum_{s'} w_{is'}`,
+:math:`\partial L_K/\partial \log w_{is} = -\tilde w_{is} / n`, and, ε held fixed,
 
-Symbols as in :mod:`npae.families.variational` (mu, log_var = s, ε, z).
+- :math:`\log p_\phi(x|z)`: through the decoder at :math:`z_{is}`, then into z;
+- :math:`\log p(z) = -\frac12 \sum_j (z_j^2 + \log 2\pi)`: :math:`\partial/\partial z = -z`;
+- :math:`\log q_\theta(z|x)` at :math:`z = \mu + \exp(\frac12 s) \odot \varepsilon` equals
+  :math:`-\frac12 \sum_j (\log 2\pi + s_j + \varepsilon_j^2)`:
+  it does not depend on μ, and :math:`\partial/\partial s_j = -\frac12`;
+- z into (μ, s): :math:`\partial z/\partial\mu = 1`,
+  :math:`\partial z/\partial s = \frac12 \exp(\frac12 s) \odot \varepsilon`.
+
+Symbols as in :mod:`npae.families.variational` (μ = ``mu``, s = ``log_var``, ε, z).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""Sampling and the bounds on log p(x) of the variational families (VAE, CL-VAE, VaDE).
+r"""Sampling and the bounds on log p(x) of the variational families (VAE, CL-VAE, VaDE).
 
-- ``elbo``: the evidence lower bound per row, (1/S) Σ_s log p_φ(x|z_s) − KL(q_θ(z|x) ‖ p(z))
+- ``elbo``: the evidence lower bound per row,
+  :math:`\frac1S \sum_s \log p_\phi(x|z_s) - \mathrm{KL}(q_\theta(z|x) \,\|\, p(z))`
   (the KL in closed form where the family has one, else estimated with the same draws);
 - ``log_likelihood``: the importance-weighted estimate of Burda et al. (2016),
-  log (1/K) Σ_k p_φ(x|z_k) p(z_k) / q_θ(z_k|x), a bound that tightens with K;
+  :math:`\log \frac1K \sum_k p_\phi(x|z_k)\, p(z_k) / q_\theta(z_k|x)`, a bound that tightens with K;
 - ``score_samples``: the ELBO with draws seeded per row, so that a row's score
   depends on that row alone.
 
@@ -33,7 +34,7 @@ class VAEBoundsMixin:
     """sample_latent, sample, elbo, log_likelihood and score_samples of a Gaussian-encoder family."""
 
     def sample_latent(self, X, n_samples=1, rng=None):
-        """Draws z = mu + exp(½ log_var) ⊙ ε from q_θ(z|x) for each row.
+        r"""Draws :math:`z = \mu + \exp(\frac12 \log\sigma^2) \odot \varepsilon` from :math:`q_\theta(z|x)` for each row.
 
         Returns
         -------
@@ -101,9 +102,10 @@ class VAEBoundsMixin:
         return elbo if kl is None else elbo - kl
 
     def elbo(self, X, n_samples=1, rng=None):
-        """Per-sample evidence lower bound (β = 1), a lower bound on log p(x).
+        r"""Per-sample evidence lower bound (β = 1), a lower bound on log p(x).
 
-        ELBO(x) = (1/S) Σ_s log p_φ(x | z_s) − KL(q_θ(z|x) ‖ p(z)),  z_s ~ q_θ(z|x),
+        .. math:: \mathrm{ELBO}(x) = \frac1S \sum_s \log p_\phi(x \mid z_s)
+                  - \mathrm{KL}\big(q_\theta(z|x) \,\|\, p(z)\big), \qquad z_s \sim q_\theta(z|x),
 
         with the KL in closed form.  In nats; for a Gaussian likelihood the
         density includes its normalising constant.
@@ -131,9 +133,10 @@ class VAEBoundsMixin:
         return logsumexp(logw, axis=0) - np.log(logw.shape[0])
 
     def log_likelihood(self, X, n_samples=100, rng=None):
-        """Importance-weighted estimate of log p(x) (Burda et al. 2016), per sample.
+        r"""Importance-weighted estimate of log p(x) (Burda et al. 2016), per sample.
 
-        log p(x) ≈ log (1/K) Σ_k p_φ(x|z_k) p(z_k) / q_θ(z_k|x),  z_k ~ q_θ(z|x),
+        .. math:: \log p(x) \approx \log \frac1K \sum_k \frac{p_\phi(x|z_k)\, p(z_k)}{q_\theta(z_k|x)},
+                  \qquad z_k \sim q_\theta(z|x),
 
         computed with ``scipy.special.logsumexp``.  Its expectation is a lower
         bound on log p(x) that increases with K (K = 1 is the ELBO) and tends to

@@ -1,4 +1,4 @@
-"""The VAE's parts: its two networks and its decoder likelihoods.
+r"""The VAE's parts: its two networks and its decoder likelihoods.
 
 The plumbing of :class:`npae.VariationalAutoencoder`, split from
 :mod:`npae.families.variational` so that the family file holds the objective:
@@ -11,7 +11,7 @@ The plumbing of :class:`npae.VariationalAutoencoder`, split from
 
 Notation as in the VAE module: ``out`` is the decoder network's output (logits for
 Bernoulli, the mean otherwise), ``X`` the targets, both (n, d); a learned variance
-lives in the parameter ``decoder.log_var`` (d,) as v with σ²_j = ξ + exp(v_j)
+lives in the parameter ``decoder.log_var`` (d,) as v with :math:`\sigma^2_j = \xi + \exp(v_j)`
 (ξ = ``decoder_min_var``), the Student-t's degrees of freedom in ``decoder.log_df``
 (d,) as log ν.
 """
@@ -111,7 +111,8 @@ class VAENetworksMixin:
 # The decoder likelihoods
 # ---------------------------------------------------------------------------
 class Bernoulli:
-    """x_j ~ Bernoulli(σ(a_j)) from the logits a: −log p = Σ_j softplus(a_j) − x_j a_j."""
+    r""":math:`x_j \sim \mathrm{Bernoulli}(\sigma(a_j))` from the logits a:
+    :math:`-\log p = \sum_j \operatorname{softplus}(a_j) - x_j a_j`."""
 
     learned_var = False
 
@@ -135,7 +136,8 @@ class Bernoulli:
 
 
 class Gaussian:
-    """x_j ~ N(μ_j, σ²_j): σ² fixed (σ = ``sigma``) or learned per feature above a floor ξ."""
+    r""":math:`x_j \sim \mathcal N(\mu_j, \sigma^2_j)`: σ² fixed (σ = ``sigma``) or learned per feature
+    above a floor ξ."""
 
     def __init__(self, sigma, learned, min_var, dtype=np.float64):
         self.sigma, self.learned_var, self.min_var = float(sigma), bool(learned), float(min_var)
@@ -151,8 +153,8 @@ class Gaussian:
         return {"decoder.log_var": np.full(d, np.log(self.sigma ** 2 - self.min_var), dtype=dtype)}
 
     def log_var(self, params):
-        """log σ² and d log σ² / d ``decoder.log_var`` (None: 1).  Learned:
-        log(ξ + exp(clip(v))), with a zero gradient outside the clip."""
+        r"""log σ² and d log σ² / d ``decoder.log_var`` (None: 1).  Learned:
+        :math:`\log(\xi + \exp(\operatorname{clip}(v)))`, with a zero gradient outside the clip."""
         if not self.learned_var:
             return np.asarray(2.0 * np.log(self.sigma), dtype=self.dtype), None
         s, inside = clip_log_var(params["decoder.log_var"])
@@ -175,7 +177,8 @@ class Gaussian:
 
 
 class StudentT(Gaussian):
-    """x_j ~ St(μ_j, σ²_j, ν_j), σ² (floored) and ν learned per feature (Takahashi et al. 2018)."""
+    r""":math:`x_j \sim \mathrm{St}(\mu_j, \sigma^2_j, \nu_j)`, σ² (floored) and ν learned per feature
+    (Takahashi et al. 2018)."""
 
     def __init__(self, sigma, min_var, df, dtype=np.float64):
         super().__init__(sigma, True, min_var, dtype)

@@ -1,27 +1,27 @@
-"""The adversarial autoencoder (AAE): a discriminator on the codes imposes a prior.
+r"""The adversarial autoencoder (AAE): a discriminator on the codes imposes a prior.
 
 Reference: A. Makhzani, J. Shlens, N. Jaitly, I. Goodfellow, B. Frey,
 *Adversarial Autoencoders*, arXiv:1511.05644 (2015); Caron, *Literature review –
 Autoencoders* (2020), §2.7.
 
-Objective: a minimax game, played in three phases on every minibatch
-(mean over the n rows of the batch; D_ψ(z) = σ(a_ψ(z)), a_ψ the logit)::
+Objective: a minimax game, played in three phases on every minibatch (mean over the
+n rows of the batch; :math:`D_\psi(z) = \sigma(a_\psi(z))`, :math:`a_\psi` the logit):
 
-    (1) reconstruction   min_{θ,φ}  L_rec = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x^(i))))
-    (2) discriminator    min_ψ      L_D   = (1/2n) Σ_i [ −log D_ψ(z_p^(i))
-                                                     − log(1 − D_ψ(q_θ(x^(i)))) ]
-    (3) generator        min_θ      L_G   = (1/n) Σ_i −log D_ψ(q_θ(x^(i)))
+.. math:: \text{(1) reconstruction}\quad \min_{\theta,\phi} L_{rec} &= \frac1n \sum_i
+          \ell\big(x^{(i)}, p_\phi(q_\theta(x^{(i)}))\big) \\ \text{(2) discriminator}\quad \min_\psi L_D
+          &= \frac1{2n} \sum_i \Big[-\log D_\psi(z_p^{(i)}) - \log\big(1 - D_\psi(q_\theta(x^{(i)}))\big)\Big] \\
+          \text{(3) generator}\quad \min_\theta L_G &= \frac1n \sum_i -\log D_\psi(q_\theta(x^{(i)}))
 
-with z_p^(i) ~ p(z) drawn afresh for every batch.  Phase (3) is the
-"non-saturating" generator loss of Goodfellow et al. (2014): the encoder q_θ
-plays the generator of a GAN whose data distribution is the prior p(z), so the
-aggregated posterior q(z) = ∫ q_θ(z|x) p_d(x) dx is pushed towards p(z) (the
-review's §2.7).  At chance (D = ½ everywhere) L_D = L_G = log 2.
+with :math:`z_p^{(i)} \sim p(z)` drawn afresh for every batch.  Phase (3) is the
+"non-saturating" generator loss of Goodfellow et al. (2014): the encoder q_θ plays the
+generator of a GAN whose data distribution is the prior p(z), so the aggregated posterior
+:math:`q(z) = \int q_\theta(z|x)\, p_d(x)\, dx` is pushed towards p(z) (the review's
+§2.7).  At chance (D = ½ everywhere) :math:`L_D = L_G = \log 2`.
 
-Symbols: x input row, z = q_θ(x) the deterministic code (encoder θ),
-x̂ = p_φ(z) the reconstruction (decoder φ), D_ψ the discriminator (ψ), p(z)
-the prior ("gaussian": N(0, s² I); "uniform": U[−s, s]^k; "mixture": K
-Gaussians with means on a circle of radius 4s in the first two code
+Symbols: :math:`x` input row, :math:`z = q_\theta(x)` the deterministic code (encoder θ),
+:math:`\hat x = p_\phi(z)` the reconstruction (decoder φ), :math:`D_\psi` the discriminator
+(ψ), p(z) the prior ("gaussian": :math:`\mathcal N(0, s^2 I)`; "uniform": :math:`U[-s, s]^k`;
+"mixture": K Gaussians with means on a circle of radius 4s in the first two code
 dimensions and standard deviation s/2), s = ``prior_scale``.
 
 Each phase has its own optimizer over its own slice of the parameters

@@ -1,16 +1,20 @@
-"""The basic autoencoder: undercomplete/overcomplete, shallow or deep (stacked).
+r"""The basic autoencoder: undercomplete/overcomplete, shallow or deep (stacked).
 
 Reference: Caron, *Literature review – Autoencoders* (2020), §1.1–1.3 and §2.2
 (Rumelhart, Hinton & Williams 1986; Hinton & Salakhutdinov 2006).
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch; ℓ for ``loss="mse"`` or ``"bce"``,
+λ = ``weight_decay``):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x^(i))))  +  Ω_wd,
-    ℓ = ½ ‖x − x̂‖²  (loss="mse")   or   −log Bernoulli(x | x̂)  (loss="bce"),
-    Ω_wd = (λ/2) Σ_W ‖W‖²_F  (weight_decay = λ)
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(q_\theta(x^{(i)}))\big)
+          + \Omega_{wd}, \qquad \Omega_{wd} = \frac\lambda2 \sum_W \lVert W \rVert_F^2,
 
-Symbols: x input row, z = q_θ(x) the code (encoder), x̂ = p_φ(z) the
-reconstruction (decoder), θ encoder and φ decoder weights and biases.
+          \ell = \tfrac12 \lVert x - \hat x \rVert^2 \ \text{(mse)} \qquad\text{or}\qquad
+          \ell = -\log \mathrm{Bernoulli}(x \mid \hat x) \ \text{(bce)}
+
+Symbols: :math:`x` input row, :math:`z = q_\theta(x)` the code (encoder),
+:math:`\hat x = p_\phi(z)` the reconstruction (decoder), θ encoder and φ decoder
+weights and biases.
 
 With ``loss="mse"`` this is the review's eq. 2 divided by n.  A linear
 autoencoder is ``activation="identity"`` (see :mod:`npae.classical` for its

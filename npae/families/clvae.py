@@ -1,32 +1,39 @@
-"""The conditional latent-space VAE (CL-VAE): one Gaussian prior per class.
+r"""The conditional latent-space VAE (CL-VAE): one Gaussian prior per class.
 
 Reference: Norlander & Sopasakis, *Latent space conditioning for improved
 classification and anomaly detection* (2019), §3.3 and §4.1.
 
-Objective (minimised; mean over the n labelled observations of a batch)::
+Objective (minimised; mean over the n labelled observations of a batch; the KL in
+closed form):
 
-    L(θ, φ, m) = (1/n) Σ_i [ γ · (−log p_φ(x^(i) | z^(i)))  +  β · KL(q_θ(z|x^(i)) ‖ N(m_{y_i}, I)) ],
-    z^(i) = mu(x^(i)) + exp(½ log_var(x^(i))) ⊙ ε^(i),   ε^(i) ~ N(0, I),
-    KL = ½ Σ_j [exp(log_var_j) + (mu_j − m_{y,j})² − 1 − log_var_j]      (closed form)
+.. math:: L(\theta, \phi, m) = \frac1n \sum_i \Big[\gamma \big(-\log p_\phi(x^{(i)} \mid z^{(i)})\big)
+          + \beta\, \mathrm{KL}\big(q_\theta(z|x^{(i)}) \,\|\, \mathcal N(m_{y_i}, I)\big)\Big],
 
-It is the VAE of :mod:`npae.families.variational` whose prior p(z) = N(0, I)
-is replaced by a class-conditional prior p(z|y) = N(m_y, I): the labels
+          z^{(i)} = \mu(x^{(i)}) + \exp\big(\tfrac12 \log\sigma^2(x^{(i)})\big) \odot \varepsilon^{(i)},
+          \qquad \varepsilon^{(i)} \sim \mathcal N(0, I),
+
+          \mathrm{KL} = \tfrac12 \sum_j \big[\exp(\log\sigma^2_j) + (\mu_j - m_{y,j})^2 - 1
+          - \log\sigma^2_j\big]
+
+It is the VAE of :mod:`npae.families.variational` whose prior :math:`p(z) = \mathcal N(0, I)`
+is replaced by a class-conditional prior :math:`p(z|y) = \mathcal N(m_y, I)`: the labels
 shape the latent space during training, and the encoder alone (no labels)
 maps new data into it.  Lowering γ (the paper's "weight adjusted" CL-VAE,
 γ = 0.3, β = 1) lets the KL pull each class onto its own prior more
 tightly, at the expense of reconstruction.
 
-Symbols: as the VAE (encoder q_θ, decoder p_φ, mu, log_var, ε, z, β) plus
+Symbols: as the VAE (encoder q_θ, decoder p_φ, μ = ``mu``, log σ² = ``log_var``, ε, z, β) plus
 
 =================  ==========================================================
-y                  the class label of x; ``classes_`` lists the classes
-m_y                the prior mean of class y, a row of ``prior_means_`` (C, k)
+:math:`y`          the class label of x; ``classes_`` lists the classes
+:math:`m_y`        the prior mean of class y, a row of ``prior_means_`` (C, k)
 γ                  weight of the reconstruction term (``gamma``)
-π_y                class frequencies at fit (``class_prior_``): without
-                   labels the prior is the mixture Σ_y π_y N(m_y, I)
+:math:`\pi_y`      class frequencies at fit (``class_prior_``): without labels
+                   the prior is the mixture :math:`\sum_y \pi_y \mathcal N(m_y, I)`
 =================  ==========================================================
 
-The paper's §3.3 writes the regulariser as E_ε[log q(z|x) − log p(z|y)];
+The paper's §3.3 writes the regulariser as
+:math:`\mathbb E_\varepsilon[\log q(z|x) - \log p(z|y)]`;
 npae uses its closed form above (no sampling noise, as for the VAE's KL).
 The clustering protocol of its Table 1: ``benchmarks/clvae_protocol.py``.
 """
@@ -49,7 +56,7 @@ __all__ = ["ConditionalLatentVAE", "default_prior_means", "kl_to_class_prior",
 
 @register("clvae")
 class ConditionalLatentVAE(VariationalAutoencoder):
-    """CL-VAE (Norlander & Sopasakis 2019): a VAE with one N(m_y, I) prior per class.
+    r"""CL-VAE (Norlander & Sopasakis 2019): a VAE with one N(m_y, I) prior per class.
 
     Parameters
     ----------
@@ -91,7 +98,7 @@ class ConditionalLatentVAE(VariationalAutoencoder):
 
     Without labels (``transform``, ``score_samples``, ``elbo(X)``,
     ``log_likelihood(X)``, ``sample(n)``) the prior is the mixture
-    p(z) = Σ_y π_y N(m_y, I), so ``elbo(X)`` is a bound on log p(x) (its KL
+    :math:`p(z) = \sum_y \pi_y \mathcal N(m_y, I)`, so ``elbo(X)`` is a bound on log p(x) (its KL
     to the mixture has no closed form and is estimated with the same ε
     draws); with labels ``elbo(X, y=y)`` bounds log p(x | y).
 
@@ -265,10 +272,10 @@ class ConditionalLatentVAE(VariationalAutoencoder):
         return self._decode(self.params_, self._sample_prior(n, check_rng(rng), y))
 
     def elbo(self, X, n_samples=1, rng=None, y=None):
-        """Per-sample ELBO (γ = β = 1): of log p(x | y) with labels, of log p(x) without.
+        r"""Per-sample ELBO (γ = β = 1): of log p(x | y) with labels, of log p(x) without.
 
         With ``y`` the KL to N(m_y, I) is in closed form; without, the prior
-        is the mixture Σ_y π_y N(m_y, I) and log q(z|x) − log p(z) is
+        is the mixture :math:`\sum_y \pi_y \mathcal N(m_y, I)` and :math:`\log q(z|x) - \log p(z)` is
         estimated with the same ε draws.  See
         :meth:`VariationalAutoencoder.elbo`.
         """

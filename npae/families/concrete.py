@@ -1,29 +1,29 @@
-"""The concrete autoencoder: differentiable selection of k input features.
+r"""The concrete autoencoder: differentiable selection of k input features.
 
-Reference: A. Abid, M. F. Balin, J. Zou, *Concrete Autoencoders for
-Differentiable Feature Selection and Reconstruction*, ICML 2019
-(arXiv:1901.09346); the encyclopedia article *Autoencoder*, "Concrete
-autoencoder".  The relaxation is the concrete / Gumbel-softmax distribution
-(Maddison, Mnih & Teh 2017; Jang, Gu & Poole 2017).
+Reference: A. Abid, M. F. Balin, J. Zou, *Concrete Autoencoders for Differentiable
+Feature Selection and Reconstruction*, ICML 2019 (arXiv:1901.09346); the encyclopedia
+article *Autoencoder*, "Concrete autoencoder".  The relaxation is the concrete /
+Gumbel-softmax distribution (Maddison, Mnih & Teh 2017; Jang, Gu & Poole 2017).
 
-Objective (mean over the n rows of a batch)::
+Objective (mean over the n rows of a batch):
 
-    L(α, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(M x^(i))),
-    M_j = softmax((α_j + g_j) / T),   g_jl ~ Gumbel(0, 1) i.i.d.,   j = 1..k
+.. math:: L(\alpha, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(M x^{(i)})\big), \qquad
+          M_j = \operatorname{softmax}\big((\alpha_j + g_j) / T\big), \quad
+          g_{jl} \sim \mathrm{Gumbel}(0, 1) \text{ i.i.d.}, \quad j = 1..k
 
-Symbols: x input row (d features); the encoder q_θ is the *concrete selector
-layer*, θ = α the (k, d) logits, one row per selector unit j; M the (k, d)
-matrix of relaxed one-hot rows, so z = M x holds k (relaxed) input features
-(z = X Mᵀ for a batch); T the temperature; p_φ the decoder MLP; ℓ the
-reconstruction loss.  One Gumbel draw g (k, d) is shared by the rows of a
-minibatch, as in the authors' implementation.
+Symbols: x input row (d features); the encoder q_θ is the *concrete selector layer*,
+θ = α the (k, d) logits, one row per selector unit j; M the (k, d) matrix of relaxed
+one-hot rows, so :math:`z = M x` holds k (relaxed) input features (:math:`Z = X M^\top` for
+a batch); T the temperature; p_φ the decoder MLP; ℓ the reconstruction loss.  One Gumbel
+draw g (k, d) is shared by the rows of a minibatch, as in the authors' implementation.
 
-As T → 0, M_j tends to the one-hot vector of argmax_l (α_jl + g_jl), a draw
-from the categorical distribution softmax(α_j) (the Gumbel-max trick), so
-training anneals T exponentially from ``temperature[0]`` to ``temperature[1]``
-over the epochs, T(e) = T0 (T_end / T0)^(e / (E − 1)) (Abid et al. §3).  At
-inference the selector is deterministic: unit j picks feature argmax_l α_jl,
-so ``transform(X) = X[:, selected_features_]``.
+As T → 0, :math:`M_j` tends to the one-hot vector of
+:math:`\operatorname{argmax}_l (\alpha_{jl} + g_{jl})`, a draw from the categorical distribution
+:math:`\operatorname{softmax}(\alpha_j)` (the Gumbel-max trick), so training anneals T
+exponentially from ``temperature[0]`` to ``temperature[1]`` over the epochs,
+:math:`T(e) = T_0 (T_{end} / T_0)^{e / (E - 1)}` (Abid et al. §3).  At inference the selector
+is deterministic: unit j picks feature :math:`\operatorname{argmax}_l \alpha_{jl}`, so
+``transform(X) = X[:, selected_features_]``.
 
 The selector's forward and backward passes are in :mod:`npae.nn.selector`.
 
@@ -31,8 +31,8 @@ Uniqueness (Abid et al. §3, "several neurons may select the same feature"):
 npae reports it — ``n_unique_selected_`` — and by default keeps duplicates
 (a duplicate costs one of the k slots but is otherwise harmless).
 ``unique=True`` resolves them at the end of training, greedily: units are
-taken in decreasing order of confidence max_l softmax(α_j)_l and each picks
-its most probable feature not yet taken.
+taken in decreasing order of confidence :math:`\max_l \operatorname{softmax}(\alpha_j)_l` and
+each picks its most probable feature not yet taken.
 """
 
 from __future__ import annotations

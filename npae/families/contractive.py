@@ -1,20 +1,23 @@
-"""The contractive autoencoder (CAE): a penalty on the encoder's Jacobian.
+r"""The contractive autoencoder (CAE): a penalty on the encoder's Jacobian.
 
 Reference: Rifai, Vincent, Muller, Glorot & Bengio (2011), *Contractive
 auto-encoders: explicit invariance during feature extraction*, ICML;
 Caron, *Literature review – Autoencoders* (2020), §2.5; the encyclopedia
 article *Autoencoder*, section "Contractive autoencoder".
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x^(i))))  +  λ (1/n) Σ_i ‖∂q_θ(x^(i))/∂x‖²_F  +  Ω_wd
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(q_\theta(x^{(i)}))\big)
+          + \lambda \frac1n \sum_i \Big\lVert \frac{\partial q_\theta(x^{(i)})}{\partial x} \Big\rVert_F^2
+          + \Omega_{wd}
 
-Symbols: x input row (d features), z = q_θ(x) the code of the *whole*
-encoder (k units, any depth), ∂z/∂x its (k × d) Jacobian, ‖·‖_F the
-Frobenius norm (sum of squared entries), λ = ``lam``, ℓ the reconstruction
-loss of :class:`npae.Autoencoder`, Ω_wd the optional weight decay.
+Symbols: :math:`x` input row (d features), :math:`z = q_\theta(x)` the code of the *whole*
+encoder (k units, any depth), :math:`\partial z/\partial x` its (k × d) Jacobian,
+:math:`\lVert\cdot\rVert_F` the Frobenius norm (sum of squared entries), λ = ``lam``, ℓ the
+reconstruction loss of :class:`npae.Autoencoder`, :math:`\Omega_{wd}` the optional weight decay.
 
-Why: ‖q(x + δ) − q(x)‖ ≤ ‖∂q/∂x‖_F ‖δ‖ to first order, so a small Jacobian
+Why: :math:`\lVert q(x + \delta) - q(x) \rVert \le \lVert \partial q/\partial x \rVert_F
+\lVert \delta \rVert` to first order, so a small Jacobian
 makes the code insensitive to small changes of the input, except along the
 directions the reconstruction term needs (the data manifold): the Jacobian's
 singular values decay fast (see ``tutorials/contractive.py``).  A denoising
@@ -22,9 +25,9 @@ autoencoder with small Gaussian noise is the finite-perturbation cousin.
 
 The penalty and its exact gradient (which needs f'') are computed in
 :mod:`npae.nn.jacobian` (derivation in its docstring): Rifai's closed form
-Σ_j f'(a_j)² Σ_m W_mj² for a one-layer encoder, and for a deep encoder a
-reverse accumulation of ∂z/∂a_l whose input side is summed once per batch
-through the Gram matrix W_1ᵀW_1 — never the (batch × code × input) Jacobian.
+:math:`\sum_j f'(a_j)^2 \sum_m W_{mj}^2` for a one-layer encoder, and for a deep encoder a
+reverse accumulation of :math:`\partial z/\partial a_l` whose input side is summed once per
+batch through the Gram matrix :math:`W_1^\top W_1` — never the (batch × code × input) Jacobian.
 The penalty's gradients on the pre-activations join the reconstruction's in
 one backward pass of the encoder.
 """
@@ -48,7 +51,7 @@ _CHUNK = 512
 
 @register("contractive")
 class ContractiveAutoencoder(Autoencoder):
-    """Autoencoder with the contractive penalty λ·mean ‖∂z/∂x‖²_F on the whole encoder.
+    r"""Autoencoder with the contractive penalty :math:`\lambda \operatorname{mean} \lVert \partial z/\partial x \rVert_F^2` on the whole encoder.
 
     Parameters
     ----------
@@ -83,7 +86,7 @@ class ContractiveAutoencoder(Autoencoder):
 
     # ---------------------------------------------------------------- loss
     def _loss(self, params, X, y, rng, ops, grads):
-        """Reconstruction + λ mean ‖∂z/∂x‖²_F; one backward pass through the encoder."""
+        r"""Reconstruction + :math:`\lambda \operatorname{mean} \lVert \partial z/\partial x \rVert_F^2`; one backward pass through the encoder."""
         Z, enc_cache = self.encoder_.forward(params, X, ops)  # (n, d) -> (n, k)
         out, dec_cache = self.decoder_.forward(params, Z, ops)  # (n, k) -> (n, d)
         rec, dout = self._reconstruction_loss(out, X)
@@ -100,7 +103,7 @@ class ContractiveAutoencoder(Autoencoder):
 
     # ------------------------------------------------------------ inference
     def jacobian(self, X):
-        """The encoder Jacobian ∂z/∂x at each row of ``X``.
+        r"""The encoder Jacobian :math:`\partial z/\partial x` at each row of ``X``.
 
         Materialises an (n, k, d) array: meant for a few points (figures,
         checks).  For the norm alone use :meth:`jacobian_norm`.
@@ -112,14 +115,14 @@ class ContractiveAutoencoder(Autoencoder):
         Returns
         -------
         ndarray of shape (n_samples, code_size, n_features)
-            ``J[i, j, m] = ∂z_j(x^(i)) / ∂x_m``.
+            ``J[i, j, m]`` = :math:`\partial z_j(x^{(i)}) / \partial x_m`.
         """
         self._check_fitted()
         X = self._validate_X(X)
         return encoder_jacobian(self.encoder_, self.params_, X, get_ops(True))
 
     def jacobian_norm(self, X, squared=False):
-        """Frobenius norm ‖∂z/∂x‖_F of the encoder Jacobian at each row of ``X``.
+        r"""Frobenius norm :math:`\lVert \partial z/\partial x \rVert_F` of the encoder Jacobian at each row of ``X``.
 
         Computed without forming the Jacobian (the same formulas as the
         penalty), in chunks of rows.  The penalty is ``lam`` times the mean of
@@ -129,7 +132,7 @@ class ContractiveAutoencoder(Autoencoder):
         ----------
         X : array-like of shape (n_samples, n_features)
         squared : bool, default=False
-            Return ‖∂z/∂x‖²_F instead.
+            Return :math:`\lVert \partial z/\partial x \rVert_F^2` instead.
 
         Returns
         -------

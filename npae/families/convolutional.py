@@ -1,4 +1,4 @@
-"""The convolutional autoencoder: convolution and max-pooling in, unpooling and
+r"""The convolutional autoencoder: convolution and max-pooling in, unpooling and
 transposed convolution out, every gradient by hand.
 
 Reference: Masci, Meier, Cireşan & Schmidhuber, *Stacked convolutional
@@ -6,19 +6,22 @@ auto-encoders for hierarchical feature extraction*, ICANN 2011 (the h2o
 chapter's list of variants; the encyclopedia article's convolutional
 denoising autoencoders).
 
-Objective (mean over the n images of a batch)::
+Objective (mean over the n images of a batch):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x̃^(i)); S^(i)))  +  Ω_wd,
-    q_θ = ∘_l [maxpool ∘ f ∘ (W_l ⋆ · + b_l)],   p_φ = ∘_l [f' ∘ (W'_l ⋆ᵀ unpool(·; S_l) + b'_l)]
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(q_\theta(\tilde x^{(i)}); S^{(i)})\big)
+          + \Omega_{wd},
 
-Symbols: x an image (c, h, w) (a flat row with ``image_shape``), x̃ = x or its
+          q_\theta = \bigcirc_l \big[\mathrm{maxpool} \circ f \circ (W_l \star \cdot + b_l)\big], \qquad
+          p_\phi = \bigcirc_l \big[f' \circ (W'_l \star^\top \mathrm{unpool}(\cdot; S_l) + b'_l)\big]
+
+Symbols: x an image (c, h, w) (a flat row with ``image_shape``), :math:`\tilde x` = x or its
 corruption (``noise``, :mod:`npae.terms.noise`), ⋆ the strided, zero-padded
-correlation with kernels W_l (f_l, c_l, kh, kw), ⋆ᵀ the transposed convolution
-(its adjoint: ``docs/convolution.md``), S the max-pooling switches of the
-encoder, used by the decoder to unpool as in Masci et al.; W'_l = W_l when
+correlation with kernels :math:`W_l` (f_l, c_l, kh, kw), :math:`\star^\top` the transposed
+convolution (its adjoint: ``docs/convolution.md``), S the max-pooling switches of the
+encoder, used by the decoder to unpool as in Masci et al.; :math:`W'_l = W_l` when
 ``tied`` (Masci's decoder, the flipped kernels of a full convolution, is
-exactly the adjoint); z = q_θ(x̃) the code, the last layer's pooled maps
-flattened to (f_L · h_L · w_L,); ℓ the squared error or Bernoulli loss, Ω_wd
+exactly the adjoint); :math:`z = q_\theta(\tilde x)` the code, the last layer's pooled maps
+flattened to (f_L · h_L · w_L,); ℓ the squared error or Bernoulli loss, :math:`\Omega_{wd}`
 weight decay on the kernels.
 
 ``transform`` returns the codes; ``reconstruct`` decodes them with the

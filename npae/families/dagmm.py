@@ -4,18 +4,26 @@ Reference: B. Zong, Q. Song, M. R. Min, W. Cheng, C. Lumezanu, D. Cho, H. Chen,
 *Deep Autoencoding Gaussian Mixture Model for Unsupervised Anomaly Detection*,
 ICLR 2018, eq. 1-7; Caron's review §4 (autoencoders with density estimation).
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch), with the reconstruction features
+:math:`z_r` (relative Euclidean distance, cosine similarity) and (φ, μ, Σ) and E computed
+from γ as in :mod:`npae.terms.gmm_energy`:
 
-    L = (1/n) Σ_i ½‖x^(i) − x̂^(i)‖²  +  λ1 (1/n) Σ_i E(z^(i))  +  λ2 Σ_k Σ_j 1/Σ_k,jj  +  Ω_wd,
-    z = [z_c, z_r],  z_c = q_θ(x),  x̂ = p_φ(z_c),
-    z_r = [‖x − x̂‖ / ‖x‖,  ⟨x, x̂⟩ / (‖x‖ ‖x̂‖)]   (relative Euclidean distance, cosine similarity),
-    γ = softmax(MLN(z)),   (φ, μ, Σ) and E from γ as in :mod:`npae.terms.gmm_energy`.
+.. math:: L = \frac1n \sum_i \tfrac12 \lVert x^{(i)} - \hat x^{(i)} \rVert^2
+          + \lambda_1 \frac1n \sum_i E(z^{(i)}) + \lambda_2 \sum_k \sum_j \frac1{\Sigma_{k,jj}}
+          + \Omega_{wd},
 
-Symbols: z_c the code of the compression network (encoder q_θ, decoder p_φ), z_r the
-two reconstruction features, MLN the estimation network (an MLP with a softmax
+          z = [z_c, z_r], \qquad z_c = q_\theta(x), \qquad \hat x = p_\phi(z_c), \qquad
+          \gamma = \operatorname{softmax}(\mathrm{MLN}(z)),
+
+          z_r = \Big[\frac{\lVert x - \hat x \rVert}{\lVert x \rVert},
+          \frac{\langle x, \hat x \rangle}{\lVert x \rVert \lVert \hat x \rVert}\Big]
+
+Symbols: :math:`z_c` the code of the compression network (encoder q_θ, decoder p_φ), :math:`z_r`
+the two reconstruction features, MLN the estimation network (an MLP with a softmax
 output over K = ``n_components`` components), γ (n, K) the soft memberships, φ, μ, Σ the
 mixture's weights, means and covariances estimated from the batch, E the sample
-energy, λ1 = ``lambda_energy``, λ2 = ``lambda_cov`` (the paper's 0.1 and 0.005).
+energy, :math:`\lambda_1` = ``lambda_energy``, :math:`\lambda_2` = ``lambda_cov`` (the paper's
+0.1 and 0.005).
 Norms get 1e-12 under the square root (the same value in the backward pass).
 After training, φ, μ, Σ are re-estimated on all training rows (``phi_``, ``means_``,
 ``covariances_``); the anomaly score of a row is its energy (``energy``;

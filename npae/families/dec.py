@@ -1,27 +1,27 @@
-"""Deep embedded clustering (DEC): sharpen an autoencoder's codes into clusters.
+r"""Deep embedded clustering (DEC): sharpen an autoencoder's codes into clusters.
 
 Reference: J. Xie, R. Girshick, A. Farhadi, *Unsupervised Deep Embedding for
 Clustering Analysis*, ICML 2016 (arXiv:1511.06335), §3 (eqs. 1–5).
 
-Objective (mean over the n observations of a batch; P held fixed)::
+Objective (mean over the n observations of a batch; P held fixed; f over the training set):
 
-    L(θ, μ) = (1/n) Σ_i Σ_j p_ij log(p_ij / q_ij)  +  Ω_wd,
-    q_ij = (1 + ‖z_i − μ_j‖²/α)^(−(α+1)/2) / Σ_j' (1 + ‖z_i − μ_j'‖²/α)^(−(α+1)/2),
-    p_ij = (q̄_ij² / f_j) / Σ_j' (q̄_ij'² / f_j'),   f_j = Σ_i q̄_ij  (over the training set)
+.. math:: & L(\theta, \mu) = \frac1n \sum_i \sum_j p_{ij} \log\frac{p_{ij}}{q_{ij}} + \Omega_{wd}, \\
+          & q_{ij} = \frac{(1 + \lVert z_i - \mu_j \rVert^2/\alpha)^{-(\alpha+1)/2}}{\sum_{j'} (1
+          + \lVert z_i - \mu_{j'} \rVert^2/\alpha)^{-(\alpha+1)/2}}, \qquad p_{ij} = \frac{\bar q_{ij}^2
+          / f_j}{\sum_{j'} \bar q_{ij'}^2 / f_{j'}}, \qquad f_j = \sum_i \bar q_{ij}
 
-Symbols: z_i = q_θ(x_i) the code of the encoder q_θ, μ_j the cluster centres
-(parameter ``"clusters.centers"``, (n_clusters, k); the paper's μ_j, renamed to keep
+Symbols: :math:`z_i = q_\theta(x_i)` the code of the encoder q_θ, :math:`\mu_j` the cluster
+centres (parameter ``"clusters.centers"``, (n_clusters, k); the paper's μ_j, renamed to keep
 ``mu`` for a VAE's encoder mean), α the degrees of freedom of the Student-t kernel
-(``student_df``, 1 in the paper), Q the soft assignments, P the sharpened target, q̄
-the assignments under the *frozen* parameters θ_T, μ_T of the last refresh.
+(``student_df``, 1 in the paper), Q the soft assignments, P the sharpened target, :math:`\bar q`
+the assignments under the *frozen* parameters :math:`\theta_T, \mu_T` of the last refresh.
 
-Initialisation (the paper's §3.2): an autoencoder of the same encoder is
-pretrained on the data — end to end with 20 % masking noise (default) or
-without, or as the paper, greedily layer by layer as stacked denoising
-autoencoders and then fine-tuned (``pretrain="stacked_denoising"``) — and
-k-means on its codes gives the initial centres.  This runs inside ``fit`` (and
-``initialize``); a fitted autoencoder is not accepted as a hyperparameter
-because scikit-learn's ``clone`` would hand back an unfitted copy of it.
+Initialisation (the paper's §3.2): an autoencoder of the same encoder is pretrained on
+the data — end to end with 20 % masking noise (default) or without, or as the paper,
+greedily layer by layer as stacked denoising autoencoders and then fine-tuned
+(``pretrain="stacked_denoising"``) — and k-means on its codes gives the initial centres.
+This runs inside ``fit`` (and ``initialize``); a fitted autoencoder is not accepted as a
+hyperparameter because scikit-learn's ``clone`` would hand back an unfitted copy of it.
 
 The target P is refreshed every ``update_interval`` epochs (the paper's "every
 T iterations").  It is stored as a frozen copy of the parameters
@@ -70,7 +70,7 @@ def soft_assignments(Z, centers, alpha):
 
 
 def target_distribution(Q, freq):
-    """p_ij ∝ q_ij² / f_j (eq. 3): (n, K), (K,) -> (n, K), rows summing to 1."""
+    r""":math:`p_{ij} \propto q_{ij}^2 / f_j` (eq. 3): (n, K), (K,) -> (n, K), rows summing to 1."""
     W = Q * Q / freq
     return W / W.sum(axis=1, keepdims=True)
 
@@ -222,7 +222,7 @@ class DeepEmbeddedClustering(Autoencoder):
         self.labels_ = np.argmax(self._assignments(self.params_, X), axis=1)
 
     def _refresh_target(self):
-        """Freeze θ and μ and the cluster frequencies f_j = Σ_i q_ij over the training set."""
+        r"""Freeze θ and μ and the cluster frequencies :math:`f_j = \sum_i q_{ij}` over the training set."""
         Q = self._assignments(self.params_, self._X_train)
         self.target_theta_ = self._flat.flat.copy()
         self.target_freq_ = Q.sum(axis=0)

@@ -1,4 +1,4 @@
-"""The denoising autoencoder: reconstruct the clean input from a corrupted copy.
+r"""The denoising autoencoder: reconstruct the clean input from a corrupted copy.
 
 References: Vincent, Larochelle, Bengio & Manzagol, *Extracting and composing
 robust features with denoising autoencoders*, ICML 2008; Vincent et al.,
@@ -7,13 +7,14 @@ salt-and-pepper noise); Caron, *Literature review – Autoencoders* (2020),
 §2.4; the encyclopedia article, §"Denoising autoencoder"; the h2o chapter,
 §19.4.
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x̃^(i))))  +  Ω_wd,     x̃^(i) ~ T(x̃ | x^(i))
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(q_\theta(\tilde x^{(i)}))\big)
+          + \Omega_{wd}, \qquad \tilde x^{(i)} \sim T(\tilde x \mid x^{(i)})
 
-Symbols: x the clean input, x̃ its corrupted copy drawn from the noise
+Symbols: :math:`x` the clean input, :math:`\tilde x` its corrupted copy drawn from the noise
 process T (:mod:`npae.terms.noise`: ``"masking"`` sets a fraction ν of the
-entries to 0, ``"gaussian"`` adds σ ε, ``"salt_and_pepper"`` sets a fraction
+entries to 0, ``"gaussian"`` adds :math:`\sigma\varepsilon`, ``"salt_and_pepper"`` sets a fraction
 ν to the minimum or maximum value), q_θ the encoder, p_φ the decoder, ℓ the
 reconstruction loss *against the clean x*, Ω_wd weight decay.  ν or σ is
 ``corruption_level``.

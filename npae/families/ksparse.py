@@ -1,23 +1,24 @@
-"""The k-sparse autoencoder: keep the k largest codes of each sample, zero the rest.
+r"""The k-sparse autoencoder: keep the k largest codes of each sample, zero the rest.
 
 Reference: Makhzani & Frey, *k-Sparse Autoencoders*, ICLR 2014
 (arXiv:1312.5663), Algorithm 1; the encyclopedia article, §"Sparse
 autoencoder" (the k-sparse function f_k).
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(f_k(q_θ(x^(i)))))  +  Ω_wd,
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\Big(x^{(i)}, p_\phi\big(f_k(q_\theta(x^{(i)}))\big)\Big)
+          + \Omega_{wd}, \qquad f_k(z)_j = z_j b_j, \quad
+          b_j = \begin{cases} 1 & \text{if } z_j \text{ is among the k largest entries of } z \\
+          0 & \text{otherwise} \end{cases}
 
-    f_k(z)_j = z_j b_j,   b_j = 1 if z_j is among the k largest entries of z, else 0
-
-Symbols: z = q_θ(x) the code (linear by default: ``code_activation=
-"identity"``, the paper's choice, z = W x + b), b ∈ {0, 1}^m the support
-mask of the m code units, f_k the k-sparse function, ℓ the reconstruction
+Symbols: :math:`z = q_\theta(x)` the code (linear by default: ``code_activation=
+"identity"``, the paper's choice, :math:`z = W x + b`), :math:`b \in \{0, 1\}^m` the support
+mask of the m code units, :math:`f_k` the k-sparse function, ℓ the reconstruction
 loss, Ω_wd weight decay.  ``selection="magnitude"`` ranks ``|z_j|`` instead of z_j
 (the encyclopedia article's form).
 
 Gradient.  f_k is linear on the support (b is piecewise constant in z), so
-∂L/∂z = b ⊙ ∂L/∂f_k(z): the gradient flows only through the kept units
+:math:`\partial L/\partial z = b \odot \partial L/\partial f_k(z)`: the gradient flows only through the kept units
 ("a generalized ReLU"); the mask is held fixed, exactly as in the paper.
 
 Encoding after training.  The paper encodes with the αk largest units
@@ -38,7 +39,8 @@ unit trains, and lowers it linearly to the target over the first half of the
 epochs.  Here ``k_start`` (default "auto": min(code size, max(k, 100))) and
 ``k_anneal`` (the fraction of the epochs over which k falls; default ½, 0
 switches the schedule off): in epoch e (0-based) of E the training loss keeps
-k_e = round(k_start − (k_start − k) · e / T) units, T = max(1, ⌊k_anneal·E⌋),
+:math:`k_e = \operatorname{round}(k_{start} - (k_{start} - k)\, e / T)` units,
+:math:`T = \max(1, \lfloor k_{anneal} E \rfloor)`,
 and k from epoch T on.  ``history_["k"]`` records k_e and
 ``history_["dead_fraction"]`` the fraction of code units that were never
 selected in any training batch of the epoch.  Gradient checks and inference
@@ -241,6 +243,6 @@ class KSparseAutoencoder(Autoencoder):
 
     # ------------------------------------------------------------- inference
     def _encode(self, params, X):
-        """f_{αk}(q_θ(x)): the round(α k) largest codes of each row, the rest 0."""
+        r""":math:`f_{\alpha k}(q_\theta(x))`: the round(α k) largest codes of each row, the rest 0."""
         Z = self.encoder_.forward(params, X, get_ops(True))[0]  # (n, m)
         return Z * k_sparse_mask(Z, self._check_k(Z.shape[1]), self.selection)

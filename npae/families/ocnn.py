@@ -5,21 +5,24 @@ Neural Networks*, arXiv:1802.06360 (2018), eq. 2-4 and Algorithm 1; Caron's revi
 
 Objective (mean over the n observations of a batch), after ``pretrain_epochs`` of
 plain autoencoder training (the paper pretrains the autoencoder, then trains the
-encoder and the one-class head together)::
+encoder and the one-class head together):
 
-    L = ½‖w‖² + ½‖V‖²_F + (1/ν) (1/n) Σ_i max(0, r − ŷ^(i)) − r  +  α ℓ_rec  +  Ω_wd,
-    ŷ^(i) = ⟨w, g(V z^(i))⟩ = g(z^(i) V) w,   z^(i) = q_θ(x^(i)),
+.. math:: L = \tfrac12 \lVert w \rVert^2 + \tfrac12 \lVert V \rVert_F^2
+          + \frac1\nu \frac1n \sum_i \max(0, r - \hat y^{(i)}) - r + \alpha\, \ell_{rec} + \Omega_{wd},
+
+          \hat y^{(i)} = \langle w, g(V z^{(i)}) \rangle = g(z^{(i)} V)\, w, \qquad
+          z^{(i)} = q_\theta(x^{(i)}),
 
 with r held fixed during an epoch and set, before every epoch and at the end, to
-the ν-quantile of ŷ on the training rows (Algorithm 1: r is the ν-quantile, so a
+the ν-quantile of :math:`\hat y` on the training rows (Algorithm 1: r is the ν-quantile, so a
 fraction ν of the training rows lies on the wrong side of the boundary).
 
 Symbols: z the code of the encoder q_θ (as :class:`npae.Autoencoder`), V (k, h) and
 w (h,) the head's weights (no biases: r plays the role of the offset), g the head's
 activation (``head_activation``: linear or sigmoid, as the paper), ν = ``nu``,
 r = ``r_``, α = ``reconstruction_weight`` (the reconstruction term kept after pretraining; 0 is the
-paper's objective), ℓ_rec the reconstruction loss of the decoder p_φ.
-The normality score is ŷ − r (``score_samples``; negative = outside the boundary).
+paper's objective), :math:`\ell_{rec}` the reconstruction loss of the decoder p_φ.
+The normality score is :math:`\hat y - r` (``score_samples``; negative = outside the boundary).
 """
 
 from __future__ import annotations

@@ -1,34 +1,44 @@
-"""Restricted Boltzmann machine trained by contrastive divergence (CD-k) or persistent CD.
+r"""Restricted Boltzmann machine trained by contrastive divergence (CD-k) or persistent CD.
 
 References: Smolensky (1986) and Hinton, *Training products of experts by
 minimizing contrastive divergence*, Neural Computation 14 (2002) (the model,
 CD-k); Tieleman, *Training restricted Boltzmann machines using approximations
 to the likelihood gradient*, ICML 2008 (persistent CD); Hinton, *A practical
 guide to training restricted Boltzmann machines*, UTML TR 2010-003 (momentum
-0.5 then 0.9, weight decay on the weights only, initial weights N(0, 0.01²),
-visible biases log p/(1 − p), Gaussian units at unit variance and a smaller
+0.5 then 0.9, weight decay on the weights only, initial weights :math:`\mathcal N(0, 0.01^2)`,
+visible biases :math:`\log p/(1 - p)`, Gaussian units at unit variance and a smaller
 learning rate, probabilities for the reconstruction); Hinton & Salakhutdinov,
 Science 313 (2006) (the stack; linear-Gaussian code units).
 
-Energy and distribution (visible v ∈ ℝ^d, hidden h ∈ ℝ^m)::
+Energy and distribution (visible :math:`v \in \mathbb R^d`, hidden :math:`h \in \mathbb R^m`):
 
-    E(v, h) = E_v(v; b) + E_h(h; c) − vᵀ W h,        p(v, h) = exp(−E(v, h)) / Z,
-    E_u(s; a) = −aᵀ s                (Bernoulli units, s ∈ {0, 1})
-              = ½ ‖s − a‖²           (Gaussian units of unit variance, s ∈ ℝ)
-    p(h | v) = Π_j u_h(c_j + vᵀ W_:j),   p(v | h) = Π_i u_v(b_i + W_i: h)
-    F(v) = −log Σ_h exp(−E(v, h)) = E_v(v; b) − Σ_j A_h(c_j + vᵀ W_:j; c_j)
-    A(x; a) = log(1 + eˣ) (Bernoulli),   ½ log 2π + ½ (x² − a²) (Gaussian)
+.. math:: E(v, h) = E_v(v; b) + E_h(h; c) - v^\top W h, \qquad p(v, h) = \exp(-E(v, h)) / Z,
+
+          E_u(s; a) = \begin{cases} -a^\top s & \text{Bernoulli units, } s \in \{0, 1\} \\
+          \tfrac12 \lVert s - a \rVert^2 & \text{Gaussian units of unit variance, } s \in \mathbb R
+          \end{cases}
+
+          p(h \mid v) = \prod_j u_h(c_j + v^\top W_{:j}), \qquad p(v \mid h) = \prod_i u_v(b_i + W_{i:} h),
+
+          F(v) = -\log \sum_h \exp(-E(v, h)) = E_v(v; b) - \sum_j A_h(c_j + v^\top W_{:j}; c_j),
+
+          A(x; a) = \log(1 + e^x) \ \text{(Bernoulli)}, \qquad
+          \tfrac12 \log 2\pi + \tfrac12 (x^2 - a^2) \ \text{(Gaussian)}
 
 CD-k estimate of the log-likelihood gradient and the practical guide's update
-(momentum μ, learning rate ε, weight decay λ on W only)::
+(momentum μ, learning rate ε, weight decay λ on W only):
 
-    ∇W ≈ ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_k,   ∇b ≈ ⟨v⟩_data − ⟨v⟩_k,   ∇c ≈ ⟨h⟩_data − ⟨h⟩_k
-    Δθ ← μ Δθ + ε (∇θ − λ θ [W only]),   θ ← θ + Δθ
+.. math:: \nabla W \approx \langle v h^\top \rangle_{data} - \langle v h^\top \rangle_k, \quad
+          \nabla b \approx \langle v \rangle_{data} - \langle v \rangle_k, \quad
+          \nabla c \approx \langle h \rangle_{data} - \langle h \rangle_k,
+
+          \Delta\theta \leftarrow \mu \Delta\theta + \varepsilon (\nabla\theta - \lambda \theta
+          \ [W \text{ only}]), \qquad \theta \leftarrow \theta + \Delta\theta
 
 Symbols: W (d, m) weights, b (d,) visible and c (m,) hidden biases, u the
 units' mean (the logistic σ for Bernoulli, the identity for Gaussian), A
 the log-partition of one unit given its total input x, F the free energy,
-⟨·⟩_data the average over a minibatch with h replaced by p(h | v), ⟨·⟩_k
+:math:`\langle\cdot\rangle_{data}` the average over a minibatch with h replaced by p(h | v), :math:`\langle\cdot\rangle_k`
 the same after k steps of block Gibbs sampling started at the data (CD-k) or
 at the persistent chains (PCD).  Both sides may not be Gaussian at once (Z
 would be infinite for some W).
@@ -206,7 +216,7 @@ class RBM(RBMInference, Hyperparameters):
                   f"(squared, summed over features), {self.history_['time'][-1]:.1f} s")
 
     def cd_gradient(self, V, rng):
-        """The CD-k (or PCD-k) estimate of the log-likelihood gradient on a minibatch.
+        r"""The CD-k (or PCD-k) estimate of the log-likelihood gradient on a minibatch.
 
         Draw order from ``rng``: the hidden sample of the data, then, per Gibbs
         step, the visible sample (PCD only: CD uses the mean, the guide's §3.2)
@@ -225,7 +235,7 @@ class RBM(RBMInference, Hyperparameters):
             ``"W"`` (d, m), ``"b"`` (d,), ``"c"`` (m,): data minus model
             statistics, averaged over the n rows (no weight decay).
         reconstruction_error : float
-            Σ_i (v_i − u_v(b + W h⁰)_i)², mean over rows, with h⁰ ~ p(h | v).
+            :math:`\sum_i (v_i - u_v(b + W h^0)_i)^2`, mean over rows, with :math:`h^0 \sim p(h \mid v)`.
         """
         p = self.params_
         W = p["W"]
@@ -265,12 +275,12 @@ class RBM(RBMInference, Hyperparameters):
             self.params_[name] += vel
 
     def free_energy(self, X):
-        """F(v) = −log Σ_h exp(−E(v, h)), per row.  (n, d) -> (n,)"""
+        r""":math:`F(v) = -\log \sum_h \exp(-E(v, h))`, per row.  (n, d) -> (n,)"""
         self._check_fitted()
         return _rbm_partition.free_energy(self, self._check_X(X))
 
     def pseudo_log_likelihood(self, X):
-        """Σ_i log p(v_i | v_−i) per row, for binary data and Bernoulli visible units.  (n,)"""
+        r""":math:`\sum_i \log p(v_i \mid v_{-i})` per row, for binary data and Bernoulli visible units.  (n,)"""
         self._check_fitted()
         return _rbm_partition.pseudo_log_likelihood(self, self._check_X(X))
 

@@ -1,19 +1,22 @@
-"""Semantic hashing: an autoencoder whose sigmoid code units are pushed to be binary by noise.
+r"""Semantic hashing: an autoencoder whose sigmoid code units are pushed to be binary by noise.
 
 Reference: R. Salakhutdinov, G. Hinton, *Semantic hashing*, International
 Journal of Approximate Reasoning 50 (2009), §3 ("to make the codes binary,
 ... add deterministic Gaussian noise to the bottom-up input of the code
 layer" during fine-tuning); Caron, *Literature review – Autoencoders* (2020), §4.2.
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch), and the binary code at test time
+(no noise):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(z̃^(i))) + Ω_wd,
-    z̃^(i) = σ(a(x^(i)) + ν ε^(i)),   ε^(i) ~ N(0, I),
-    b(x) = 1{σ(a(x)) > ½} = 1{a(x) > 0}                      (at test time: no noise)
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(\tilde z^{(i)})\big) + \Omega_{wd},
+          \qquad \tilde z^{(i)} = \sigma\big(a(x^{(i)}) + \nu \varepsilon^{(i)}\big), \quad
+          \varepsilon^{(i)} \sim \mathcal N(0, I),
+
+          b(x) = \mathbb 1\{\sigma(a(x)) > \tfrac12\} = \mathbb 1\{a(x) > 0\}
 
 Symbols: a(x) the pre-activation of the code layer (the encoder q_θ with a
 linear last layer), σ the logistic sigmoid, ν = ``code_noise_std`` the standard
-deviation of the noise, z̃ the noisy code fed to the decoder p_φ, ℓ the
+deviation of the noise, :math:`\tilde z` the noisy code fed to the decoder p_φ, ℓ the
 reconstruction loss of :class:`npae.Autoencoder`, b(x) the binary code
 (:meth:`SemanticHashingAutoencoder.hash`).
 
@@ -106,5 +109,5 @@ class SemanticHashingAutoencoder(Autoencoder):
         return SIGMOID.forward(self.encoder_.forward(params, X, get_ops(True))[0])
 
     def hash(self, X):
-        """Binary codes b(x) = σ(a(x)) > ½.  (n, d) -> (n, bits) bool"""
+        r"""Binary codes :math:`b(x) = \sigma(a(x)) > \frac12`.  (n, d) -> (n, bits) bool"""
         return self.transform(X) > 0.5

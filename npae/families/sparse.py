@@ -1,4 +1,4 @@
-"""The sparse autoencoder: a penalty on how active the hidden units are.
+r"""The sparse autoencoder: a penalty on how active the hidden units are.
 
 References: Ng, *Sparse autoencoder*, CS294A lecture notes (2011), §3 and the
 exercise's ``sparseAutoencoderCost.m``; Caron, *Literature review –
@@ -6,40 +6,47 @@ Autoencoders* (2020), §2.3; the encyclopedia article, §"Sparse autoencoder"
 (KL, L1 and L2 forms); Boehmke & Greenwell, *Hands-On Machine Learning with
 R*, §19.3, eq. 19.2–19.5 (the h2o chapter: tanh units, target −0.1).
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch), with the mean activation
+:math:`\hat\rho_{lj}` of unit j of layer l and the penalty Ω chosen by ``penalty``:
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x^(i))))  +  Σ_{l ∈ S} Ω(ρ̂_l)  +  Ω_wd,
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(q_\theta(x^{(i)}))\big)
+          + \sum_{l \in S} \Omega(\hat\rho_l) + \Omega_{wd},
 
-    ρ̂_lj = (1/n) Σ_i h_lj(x^(i))                  mean activation of unit j of layer l
+          \hat\rho_{lj} = \frac1n \sum_i h_{lj}(x^{(i)}),
 
-    Ω = β Σ_j KL(ρ ‖ ρ̂_lj)                        penalty="kl"   (Ng; h2o eq. 19.5)
-      = β Σ_j |ρ̂_lj − ρ|                          penalty="l1"
-      = β Σ_j (ρ̂_lj − ρ)²                         penalty="l2"
-      = β (1/n) Σ_i Σ_j |h_lj(x^(i))|              penalty="activity"  (no target)
+          \Omega = \begin{cases}
+          \beta \sum_j \mathrm{KL}(\rho \,\|\, \hat\rho_{lj}) & \texttt{kl} \text{ (Ng; h2o eq. 19.5)} \\
+          \beta \sum_j |\hat\rho_{lj} - \rho| & \texttt{l1} \\
+          \beta \sum_j (\hat\rho_{lj} - \rho)^2 & \texttt{l2} \\
+          \beta \frac1n \sum_i \sum_j |h_{lj}(x^{(i)})| & \texttt{activity} \text{ (no target)}
+          \end{cases}
 
-Symbols: h_l the activations of encoder layer l (the code z is the last
+Symbols: :math:`h_l` the activations of encoder layer l (the code z is the last
 one), S the penalised layers (``sparse_layers``: every encoder layer, or
-the code only), ρ the target ``rho``, ρ̂ its batch estimate, β the weight
-``beta``, ℓ the reconstruction loss, Ω_wd = (λ/2) Σ ‖W‖² (``weight_decay``).
+the code only), ρ the target ``rho``, :math:`\hat\rho` its batch estimate, β the weight
+``beta``, ℓ the reconstruction loss, :math:`\Omega_{wd} = \frac\lambda2 \sum \lVert W \rVert^2`
+(``weight_decay``).
 
-Gradient.  A penalty on ρ̂_l reaches the activations through
-∂ρ̂_lj/∂h_lj^(i) = 1/n, so dΩ/dH_l = 1 dΩ/dρ̂_lᵀ / n (every row the same);
-it enters backpropagation at layer l (``MLP.backward(..., dH_hidden=...)``),
-which is Ng's "add β(−ρ/ρ̂ + (1−ρ)/(1−ρ̂)) to δ²".  The penalties themselves,
-with their own gradients, are in :mod:`npae.terms.penalties`.
+Gradient.  A penalty on :math:`\hat\rho_l` reaches the activations through
+:math:`\partial\hat\rho_{lj}/\partial h_{lj}^{(i)} = 1/n`, so
+:math:`d\Omega/dH_l = \mathbf 1\, (d\Omega/d\hat\rho_l)^\top / n` (every row the same);
+it enters backpropagation at layer l (``MLP.backward(..., dH_hidden=...)``), which is
+Ng's "add :math:`\beta\big(-\rho/\hat\rho + (1-\rho)/(1-\hat\rho)\big)` to :math:`\delta^{(2)}`".
+The penalties themselves, with their own gradients, are in :mod:`npae.terms.penalties`.
 
 Ng's exercise is ``SparseAutoencoder(latent_dim=25, activation="sigmoid",
 output_activation="sigmoid", rho=0.01, beta=3, weight_decay=1e-4,
 optimizer="lbfgs", epochs=400)`` on 10,000 8×8 patches (his J is exactly this
-L: ½‖x − x̂‖² averaged over the patches, (λ/2) Σ W², β Σ KL).
+L: :math:`\frac12 \lVert x - \hat x \rVert^2` averaged over the patches,
+:math:`\frac\lambda2 \sum W^2`, :math:`\beta \sum \mathrm{KL}`).
 
-Two remarks.  ρ̂ is a *batch* mean: with L-BFGS (full batch) it is Ng's
-ρ̂ over the training set; with minibatches it is an estimate per step
-(larger batches estimate it better).  For tanh units the KL is taken after
-mapping ρ and ρ̂ from [−1, 1] to [0, 1] by (1 + ·)/2 (see
+Two remarks.  :math:`\hat\rho` is a *batch* mean: with L-BFGS (full batch) it is Ng's
+:math:`\hat\rho` over the training set; with minibatches it is an estimate per step
+(larger batches estimate it better).  For tanh units the KL is taken after mapping ρ
+and :math:`\hat\rho` from [−1, 1] to [0, 1] by :math:`(1 + \cdot)/2` (see
 :func:`npae.terms.penalties.kl_sparsity`), so h2o's target ``average_activation =
 -0.1`` is ``rho=-0.1`` here.  (The h2o *book* describes the KL; the h2o-3
-code itself, as we read it, nudges each hidden bias by −rate·β·(ρ̂ − ρ) on
+code itself, as we read it, nudges each hidden bias by :math:`-\text{rate}\cdot\beta(\hat\rho - \rho)` on
 the raw tanh scale, which is close to ``penalty="l2"``.)
 """
 

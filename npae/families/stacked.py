@@ -1,4 +1,4 @@
-"""Greedy layer-wise pretraining of a deep autoencoder, then joint fine-tuning.
+r"""Greedy layer-wise pretraining of a deep autoencoder, then joint fine-tuning.
 
 References: Hinton & Salakhutdinov, *Reducing the dimensionality of data with
 neural networks*, Science 313 (2006) (a stack of RBMs, unrolled and
@@ -8,24 +8,28 @@ Vincent et al., *Stacked denoising autoencoders*, JMLR 11 (2010), §3.5; the
 encyclopedia article *Autoencoder*, "Training".
 
 Objective: layer l (1..L) is a shallow autoencoder trained alone on the codes
-of the layers below it, then the unrolled stack is trained jointly::
+of the layers below it, then the unrolled stack is trained jointly:
 
-    H_0 = X,   (W_l, b_l, W'_l, b'_l) = argmin (1/n) Σ_i ℓ_l(h_{l−1}^(i), g_l(f_l(h_{l−1}^(i)))) + Ω_l,
-    H_l = f_l(H_{l−1}) = s(H_{l−1} W_l + b_l),
-    then min over all layers of (1/n) Σ_i ℓ(x^(i), g_1(… g_L(f_L(… f_1(x^(i)))))).
+.. math:: H_0 = X, \qquad (W_l, b_l, W'_l, b'_l) = \operatorname{argmin} \frac1n \sum_i
+          \ell_l\big(h_{l-1}^{(i)}, g_l(f_l(h_{l-1}^{(i)}))\big) + \Omega_l,
 
-Symbols: f_l the encoder layer l (weights W_l, b_l, activation s; the last
-uses ``code_activation``), g_l its decoder layer (W'_l, b'_l), ℓ_1 the
-model's loss on the data and ℓ_l (l > 1) the squared error on the codes H_{l−1}
+          H_l = f_l(H_{l-1}) = s(H_{l-1} W_l + b_l),
+
+          \text{then} \min_{\text{all layers}} \frac1n \sum_i
+          \ell\Big(x^{(i)}, g_1\big(\cdots g_L(f_L(\cdots f_1(x^{(i)})))\big)\Big)
+
+Symbols: :math:`f_l` the encoder layer l (weights :math:`W_l, b_l`, activation s; the last
+uses ``code_activation``), :math:`g_l` its decoder layer (:math:`W'_l, b'_l`), :math:`\ell_1` the
+model's loss on the data and :math:`\ell_l` (l > 1) the squared error on the codes :math:`H_{l-1}`
 (the decoder layer's output activation is then the hidden activation, so
-that g_l is exactly the deep decoder's layer), Ω_l the regulariser of the
+that :math:`g_l` is exactly the deep decoder's layer), :math:`\Omega_l` the regulariser of the
 family chosen for the layers (none, denoising → stacked denoising
 autoencoders, sparse, contractive, ...).
 
 With ``family="rbm"`` layer l is instead an RBM (:class:`npae.RBM`) trained by
-contrastive divergence on H_{l−1} (the hidden probabilities of the RBM below),
-and unrolled as the paper: f_l(h) = s(h W_l + c_l), g_l(h) = u(h W_lᵀ + b_l),
-with W_l, c_l, b_l the RBM's weights, hidden and visible biases, and u the
+contrastive divergence on :math:`H_{l-1}` (the hidden probabilities of the RBM below),
+and unrolled as the paper: :math:`f_l(h) = s(h W_l + c_l)`, :math:`g_l(h) = u(h W_l^\top + b_l)`,
+with :math:`W_l, c_l, b_l` the RBM's weights, hidden and visible biases, and u the
 mean of its visible units (σ for Bernoulli, identity for Gaussian).
 
 Why a function and not an option of :class:`npae.Autoencoder`: the

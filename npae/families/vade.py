@@ -1,18 +1,23 @@
-"""Variational deep embedding (VaDE): a VAE whose prior is a learned Gaussian mixture.
+r"""Variational deep embedding (VaDE): a VAE whose prior is a learned Gaussian mixture.
 
 Reference: Z. Jiang, Y. Zheng, H. Tan, B. Tang, H. Zhou, *Variational Deep
 Embedding: An Unsupervised and Generative Approach to Clustering*, IJCAI 2017
 (arXiv:1611.05148), §3 (eqs. 1–17).
 
-Objective (minimised; mean over the n observations of a batch)::
+Objective (minimised; mean over the n observations of a batch):
 
-    L = (1/n) Σ_i [ −log p_φ(x^(i) | z^(i))  +  β KL(q(z, c | x^(i)) ‖ p(z, c)) ] + Ω_wd,
-    p(c) = π_c,   p(z | c) = N(m_c, diag exp(v_c)),   q(z, c | x) = q_θ(z|x) r_c(x),
-    KL = Σ_c r_c [ ½ Σ_j (v_cj + (exp(s_j) + (mu_j − m_cj)²) e^{−v_cj}) + log(r_c / π_c) ]
-         − ½ Σ_j (1 + s_j)
-       = −½ Σ_j (1 + s_j) − log Σ_c exp(e_c),   e_c = log π_c − ½ Σ_j (v_cj + (e^{s_j} + (mu_j − m_cj)²) e^{−v_cj})
+.. math:: L = \frac1n \sum_i \Big[-\log p_\phi(x^{(i)} \mid z^{(i)})
+          + \beta\, \mathrm{KL}\big(q(z, c \mid x^{(i)}) \,\|\, p(z, c)\big)\Big] + \Omega_{wd},
 
-(the two log 2π of the Gaussians cancel), with r = softmax(e) the
+          p(c) = \pi_c, \qquad p(z \mid c) = \mathcal N(m_c, \operatorname{diag} e^{v_c}), \qquad
+          q(z, c \mid x) = q_\theta(z|x)\, r_c(x),
+
+          \mathrm{KL} &= \sum_c r_c \Big[\tfrac12 \sum_j \big(v_{cj} + (e^{s_j} + (\mu_j - m_{cj})^2)
+          e^{-v_{cj}}\big) + \log\frac{r_c}{\pi_c}\Big] - \tfrac12 \sum_j (1 + s_j) \\
+          &= -\tfrac12 \sum_j (1 + s_j) - \log \sum_c \exp(e_c), \qquad
+          e_c = \log \pi_c - \tfrac12 \sum_j \big(v_{cj} + (e^{s_j} + (\mu_j - m_{cj})^2) e^{-v_{cj}}\big)
+
+(the two log 2π of the Gaussians cancel), with :math:`r = \operatorname{softmax}(e)` the
 responsibilities.  That r is the exact maximiser of the ELBO over q(c|x) for
 the current q_θ(z|x); VaDE's eq. 16 approximates the same q(c|x) by p(c|z)
 at one draw of z.  At the maximiser the gradient through r vanishes
@@ -20,17 +25,18 @@ at one draw of z.  At the maximiser the gradient through r vanishes
 sampling noise in the regulariser, and hand-written gradients as short as
 the VAE's.
 
-Symbols: as :mod:`npae.families.variational` (mu, log_var = s, ε, z, β) plus
-c the cluster, π = softmax(``"prior.logits"``) (C,) the mixture weights,
-m_c = ``"prior.means"`` (C, k), v_c = ``"prior.log_var"`` (C, k) the log
-variances of the components, r_c(x) the responsibilities (``predict_proba``; the
-paper's γ_c, renamed because npae's γ is a reconstruction weight).
+Symbols: as :mod:`npae.families.variational` (μ = ``mu``, :math:`s = \log\sigma^2` =
+``log_var``, ε, z, β) plus c the cluster, π = softmax(``"prior.logits"``) (C,) the mixture
+weights, :math:`m_c` = ``"prior.means"`` (C, k), :math:`v_c` = ``"prior.log_var"`` (C, k)
+the log variances of the components, :math:`r_c(x)` the responsibilities
+(``predict_proba``; the paper's :math:`\gamma_c`, renamed because npae's γ is a
+reconstruction weight).
 
 Relation to the CL-VAE (:mod:`npae.families.clvae`): without labels the
-CL-VAE's prior is the same kind of mixture, Σ_y π_y N(m_y, I), but its means
+CL-VAE's prior is the same kind of mixture, :math:`\sum_y \pi_y \mathcal N(m_y, I)`, but its means
 are fixed (or placed) by the classes and each training row is pulled to the
 component of its *label*; VaDE learns π, m_c and the variances, and each row
-is pulled to every component in proportion to r_c(x) — the CL-VAE with the
+is pulled to every component in proportion to :math:`r_c(x)` — the CL-VAE with the
 labels replaced by the model's own soft guesses.
 
 Initialisation (the paper's §4.1): a deterministic autoencoder of the same
@@ -65,7 +71,7 @@ def _log_weights(logits):
 
 
 def mixture_kl(mu, s, logits, means, log_var_c):
-    """Per-row KL(q(z, c|x) ‖ p(z, c)) at the optimal r, its r and gradients.
+    r"""Per-row :math:`\mathrm{KL}(q(z, c|x) \,\|\, p(z, c))` at the optimal r, its r and gradients.
 
     Parameters
     ----------
@@ -248,7 +254,7 @@ class VariationalDeepEmbedding(VariationalAutoencoder):
         return np.exp(self.params_["prior.log_var"])
 
     def predict_proba(self, X):
-        """Responsibilities r_c(x) = q(c|x) under q_θ(z|x).  (n, d) -> (n, n_components)"""
+        r"""Responsibilities :math:`r_c(x) = q(c|x)` under :math:`q_\theta(z|x)`.  (n, d) -> (n, n_components)"""
         self._check_fitted()
         mu, s = self._posterior(self._validate_X(X))
         return mixture_kl(mu, s, *self._prior(self.params_))[1]

@@ -1,4 +1,4 @@
-"""The variational autoencoder (VAE) and the β-VAE.
+r"""The variational autoencoder (VAE) and the β-VAE.
 
 References: Kingma & Welling, *Auto-Encoding Variational Bayes* (2013);
 Caron, *Literature review – Autoencoders* (2020), §2.6; the encyclopedia
@@ -6,32 +6,39 @@ article *Autoencoder*, "Variational autoencoder"; Higgins et al. (2017) for
 the weight β; Bowman et al. (2016) for the KL warm-up; Burda, Grosse &
 Salakhutdinov (2016) for the importance-weighted estimate of log p(x).
 
-Objective (minimised; mean over the n observations of a batch)::
+Objective (minimised; mean over the n observations of a batch; the KL in closed form):
 
-    L(θ, φ) = (1/n) Σ_i [ −log p_φ(x^(i) | z^(i))  +  β KL(q_θ(z|x^(i)) ‖ N(0, I)) ]  + Ω_wd,
-    z^(i) = mu(x^(i)) + exp(½ log_var(x^(i))) ⊙ ε^(i),   ε^(i) ~ N(0, I),
-    KL = ½ Σ_j [mu_j² + exp(log_var_j) − 1 − log_var_j]        (closed form)
+.. math:: L(\theta, \phi) = \frac1n \sum_i \Big[-\log p_\phi(x^{(i)} \mid z^{(i)})
+          + \beta\, \mathrm{KL}\big(q_\theta(z|x^{(i)}) \,\|\, \mathcal N(0, I)\big)\Big] + \Omega_{wd},
+
+          z^{(i)} = \mu(x^{(i)}) + \exp\big(\tfrac12 \log\sigma^2(x^{(i)})\big) \odot \varepsilon^{(i)},
+          \qquad \varepsilon^{(i)} \sim \mathcal N(0, I),
+
+          \mathrm{KL} = \tfrac12 \sum_j \big[\mu_j^2 + \exp(\log\sigma^2_j) - 1 - \log\sigma^2_j\big]
 
 With β = 1 the bracket is minus the evidence lower bound (ELBO) of one
 observation, estimated with one draw of ε:
-log p(x) ≥ E_q[log p_φ(x|z)] − KL(q_θ(z|x) ‖ p(z)).
+:math:`\log p(x) \ge \mathbb E_q[\log p_\phi(x|z)] - \mathrm{KL}(q_\theta(z|x) \,\|\, p(z))`.
 
 Symbols (the review's notation):
 
-=================  ==========================================================
-x                  an input row (n_features,)
-q_θ(z|x)           the encoder: N(mu, diag exp(log_var)); θ its weights
-mu, log_var        the encoder's two linear heads (latent_dim,) each;
-                   ``log_var`` is always the log of the *variance*
-ε, z               standard normal draw, the code z = mu + exp(½ log_var) ⊙ ε
-p_φ(x|z)           the decoder: Bernoulli(sigmoid(logits)) or
-                   N(mean, diag σ²) with σ² fixed or learned per feature
-p(z)               the prior N(0, I)
-β                  weight of the KL (``beta``; β-VAE when ≠ 1)
-=================  ==========================================================
+============================================  =========================================================
+:math:`x`                                     an input row (n_features,)
+:math:`q_\theta(z|x)`                         the encoder: :math:`\mathcal N(\mu, \operatorname{diag}
+                                              \exp(\log\sigma^2))`; θ its weights
+:math:`\mu, \log\sigma^2` (``mu, log_var``)   the encoder's two linear heads (latent_dim,) each;
+                                              ``log_var`` is always the log of the *variance*
+:math:`\varepsilon, z`                        standard normal draw, the code
+                                              :math:`z = \mu + \exp(\frac12 \log\sigma^2) \odot \varepsilon`
+:math:`p_\phi(x|z)`                           the decoder: Bernoulli(sigmoid(logits)) or
+                                              :math:`\mathcal N(\text{mean}, \operatorname{diag} \sigma^2)`
+                                              with σ² fixed or learned per feature
+:math:`p(z)`                                  the prior :math:`\mathcal N(0, I)`
+β                                             weight of the KL (``beta``; β-VAE when ≠ 1)
+============================================  =========================================================
 
-Kingma & Welling swap the letters: their encoder is q_φ(z|x) and their
-decoder p_θ(x|z).  npae follows the review (encoder q_θ, decoder p_φ).
+Kingma & Welling swap the letters: their encoder is :math:`q_\phi(z|x)` and their
+decoder :math:`p_\theta(x|z)`.  npae follows the review (encoder q_θ, decoder p_φ).
 
 The exp of ``log_var`` (encoder) and of the decoder's learned log variance is
 evaluated at ``clip(log_var, −30, 20)``; see :mod:`npae.terms.gaussian`
@@ -64,7 +71,7 @@ __all__ = ["VariationalAutoencoder", "kl_standard_normal", "LOG_VAR_BOUNDS"]
 
 @register("vae")
 class VariationalAutoencoder(OODScoresMixin, VAEBoundsMixin, VAENetworksMixin, BaseAutoencoder):
-    """Variational autoencoder (Kingma & Welling 2013), with a β weight and KL warm-up.
+    r"""Variational autoencoder (Kingma & Welling 2013), with a β weight and KL warm-up.
 
     Parameters
     ----------
@@ -85,8 +92,8 @@ class VariationalAutoencoder(OODScoresMixin, VAEBoundsMixin, VAENetworksMixin, B
         decoder outputs the mean (linear output units).
     decoder_var : {"fixed", "learned"}, default="fixed"
         Gaussian likelihood only: variance σ² fixed, or learned per feature:
-        σ²_j = ``decoder_min_var`` + exp(v_j), v the parameter
-        ``"decoder.log_var"`` (initialised so that σ²_j = σ² at the start).
+        :math:`\sigma^2_j` = ``decoder_min_var`` + :math:`\exp(v_j)`, v the parameter
+        ``"decoder.log_var"`` (initialised so that :math:`\sigma^2_j = \sigma^2` at the start).
     student_df : float, default=5.0
         likelihood="student_t" (Takahashi et al. 2018; :mod:`npae.terms.student_t`):
         the initial degrees of freedom ν of every feature; ν and the scale
@@ -98,7 +105,7 @@ class VariationalAutoencoder(OODScoresMixin, VAEBoundsMixin, VAENetworksMixin, B
         border pixel) shrinks without limit and the likelihood grows without
         limit — the degeneracy Mattei & Frellsen (2018) analyse; they bound
         the variances below by ξ > 0, which makes the likelihood bounded (by
-        ½ log(1/(2π ξ)) nats per feature: 2.5 nats at ξ = 1e-3).  Must be
+        :math:`\frac12 \log(1/(2\pi\xi))` nats per feature: 2.5 nats at ξ = 1e-3).  Must be
         below σ² when the variance is learned.
     sigma : float, default=1.0
         Gaussian likelihood: the standard deviation σ (fixed) or its initial
@@ -120,7 +127,7 @@ class VariationalAutoencoder(OODScoresMixin, VAEBoundsMixin, VAENetworksMixin, B
         binarised once, with a fixed seed.
     warmup_epochs : int, default=0
         Linear KL warm-up (Bowman et al. 2016): in epoch e (0-based) the KL
-        weight is β · min(1, e / warmup_epochs), i.e. 0 in the first epoch
+        weight is :math:`\beta \min(1, e / e_{warm})` (:math:`e_{warm}` = ``warmup_epochs``), i.e. 0 in the first epoch
         and the full β from epoch ``warmup_epochs`` on; recorded per epoch in
         ``history_["beta"]``.  0 disables it.  Not applied with
         ``optimizer="lbfgs"`` (one deterministic objective).
@@ -132,7 +139,7 @@ class VariationalAutoencoder(OODScoresMixin, VAEBoundsMixin, VAENetworksMixin, B
         (the heads), ``"decoder.l.W/b"`` and, with a learned Gaussian
         variance, ``"decoder.log_var"`` of shape (n_features,).
     history_ : dict of lists
-        Per-epoch "loss", "reconstruction" (−log p_φ(x|z), one ε draw),
+        Per-epoch "loss", "reconstruction" (:math:`-\log p_\phi(x|z)`, one ε draw),
         "kl" (β KL as it enters the loss), "beta", "val_loss", "time".
     encoder_ : npae.nn.MLP or None
         The trunk (None when ``hidden=()``).
@@ -275,7 +282,7 @@ class VariationalAutoencoder(OODScoresMixin, VAEBoundsMixin, VAENetworksMixin, B
         return SIGMOID.forward(out) if self.likelihood == "bernoulli" else out
 
     def encode(self, X):
-        """Parameters of q_θ(z|x) for each row.
+        r"""Parameters of :math:`q_\theta(z|x)` for each row.
 
         Returns
         -------

@@ -1,21 +1,22 @@
-"""The Wasserstein autoencoder (WAE-MMD): a deterministic autoencoder whose codes match a prior.
+r"""The Wasserstein autoencoder (WAE-MMD): a deterministic autoencoder whose codes match a prior.
 
 Reference: I. Tolstikhin, O. Bousquet, S. Gelly, B. Schölkopf, *Wasserstein
 Auto-Encoders*, ICLR 2018 (arXiv:1711.01558), Algorithm 2 (WAE-MMD).
 
-Objective (mean over the n observations of a batch)::
+Objective (mean over the n observations of a batch):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(q_θ(x^(i))))  +  λ MMD²_k({q_θ(x^(i))}, {z_p^(i)})  +  Ω_wd,
-    z_p^(i) ~ p(z) = N(0, σ_z² I),
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(q_\theta(x^{(i)}))\big)
+          + \lambda\, \mathrm{MMD}^2_k\big(\{q_\theta(x^{(i)})\}, \{z_p^{(i)}\}\big) + \Omega_{wd},
+          \qquad z_p^{(i)} \sim p(z) = \mathcal N(0, \sigma_z^2 I)
 
-Symbols: z = q_θ(x) the deterministic code (the last encoder layer, linear
-by default), z_p fresh prior draws (as many as codes), ℓ the reconstruction
-loss of :class:`npae.Autoencoder`, λ = ``lam``, σ_z = ``prior_scale``,
-MMD²_k the unbiased estimate of the squared maximum mean discrepancy under
+Symbols: :math:`z = q_\theta(x)` the deterministic code (the last encoder layer, linear
+by default), :math:`z_p` fresh prior draws (as many as codes), ℓ the reconstruction
+loss of :class:`npae.Autoencoder`, λ = ``lam``, :math:`\sigma_z` = ``prior_scale``,
+:math:`\mathrm{MMD}^2_k` the unbiased estimate of the squared maximum mean discrepancy under
 the kernel k (:func:`npae.terms.mmd.mmd2_penalty`): the inverse multiquadric
-k(u, v) = c / (c + ‖u − v‖²) with c = 2 k_z σ_z² (k_z the code size), summed
-over c × (0.1, 0.2, 0.5, 1, 2, 5, 10) as in the paper's experiments, or the
-Gaussian kernel (``kernel="rbf"``).
+:math:`k(u, v) = c / (c + \lVert u - v \rVert^2)` with :math:`c = 2 k_z \sigma_z^2` (:math:`k_z`
+the code size), summed over c × (0.1, 0.2, 0.5, 1, 2, 5, 10) as in the paper's experiments,
+or the Gaussian kernel (``kernel="rbf"``).
 
 Where the VAE matches every posterior q(z|x) to the prior, the WAE matches
 only the *aggregate* of the codes (like the adversarial autoencoder, with a
@@ -116,7 +117,7 @@ class WassersteinAutoencoder(Autoencoder):
         return terms
 
     def sample(self, n, rng=None):
-        """Generate: z ~ N(0, σ_z² I), then the decoder's mean x̂ = p_φ(z).  (n, n_features)"""
+        r"""Generate: :math:`z \sim \mathcal N(0, \sigma_z^2 I)`, then the decoder's mean :math:`\hat x = p_\phi(z)`.  (n, n_features)"""
         self._check_fitted()
         Z = draw_prior("gaussian", check_rng(rng), check_int("n", n, minimum=1), self.code_size_,
                        self.prior_scale, dtype=self._dtype)

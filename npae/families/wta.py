@@ -1,24 +1,30 @@
-"""Winner-take-all autoencoders: lifetime sparsity (fully connected), spatial and
+r"""Winner-take-all autoencoders: lifetime sparsity (fully connected), spatial and
 lifetime sparsity (convolutional).
 
 Reference: Makhzani & Frey, *Winner-Take-All Autoencoders*, NIPS 2015
 (arXiv:1409.2752; the convolutional version first at the NIPS 2014
 deep-learning workshop); the h2o chapter's list of variants.
 
-Objective (mean over the n rows of a minibatch B)::
+Objective (mean over the n rows of a minibatch B), with the winners b of a fully
+connected layer (lifetime sparsity) or of a convolutional one (spatial, one winner per
+map, then lifetime):
 
-    L(θ, φ) = (1/n) Σ_i ℓ(x^(i), p_φ(z^(i) ⊙ b^(i)))  +  Ω_wd,   z^(i) = q_θ(x^(i)),
+.. math:: L(\theta, \phi) = \frac1n \sum_i \ell\big(x^{(i)}, p_\phi(z^{(i)} \odot b^{(i)})\big)
+          + \Omega_{wd}, \qquad z^{(i)} = q_\theta(x^{(i)}),
 
-    fully connected:  b_j^(i) = 1  iff  z_j^(i) is among the k = ⌈ρ n⌉ largest of {z_j^(i') : i' ∈ B}
-    convolutional:    s_c^(i) = argmax_{y,x} z_c^(i)[y, x]  (spatial: one winner per map),
-                      b_c^(i)[y, x] = 1  iff  (y, x) = s_c^(i)  and  z_c^(i)[s_c^(i)] is among
-                      the k largest of {z_c^(i')[s_c^(i')] : i' ∈ B}  (lifetime)
+          & \text{fully connected:} \quad b_j^{(i)} = 1 \iff z_j^{(i)} \text{ is among the }
+          k = \lceil \rho n \rceil \text{ largest of } \{z_j^{(i')} : i' \in B\} \\
+          & \text{convolutional:} \quad s_c^{(i)} = \operatorname{argmax}_{y,x} z_c^{(i)}[y, x], \quad
+          b_c^{(i)}[y, x] = 1 \iff (y, x) = s_c^{(i)} \text{ and } \\
+          & \qquad z_c^{(i)}[s_c^{(i)}] \text{ is among the k largest of }
+          \{z_c^{(i')}[s_c^{(i')}] : i' \in B\}
 
 Symbols: z the ReLU code (a hidden unit j, or a feature map c of the last
-convolutional layer), b ∈ {0, 1} the winners, ρ = ``sparsity`` the lifetime
-rate (the paper's k %), ℓ the reconstruction loss, Ω_wd weight decay.
+convolutional layer), :math:`b \in \{0, 1\}` the winners, ρ = ``sparsity`` the lifetime
+rate (the paper's k %), ℓ the reconstruction loss, :math:`\Omega_{wd}` weight decay.
 
-Gradient.  b is piecewise constant in z, so ∂L/∂z = b ⊙ ∂L/∂(z ⊙ b): only the
+Gradient.  b is piecewise constant in z, so
+:math:`\partial L/\partial z = b \odot \partial L/\partial(z \odot b)`: only the
 winners pass a gradient back (the mask is held fixed, as in the paper).  The
 lifetime winners depend on the whole minibatch: the mask is computed once from
 the batch and shared by the batch and the reference path (the reference path
@@ -27,7 +33,7 @@ then runs every layer one example at a time).  Ties go to the lowest index
 
 Encoding.  Lifetime sparsity is a minibatch statistic, and a row's code must
 depend on that row alone: ``transform`` (and ``reconstruct``) keep a unit j
-(a map's spatial winner) where its value is ≥ t_j, the unit's threshold
+(a map's spatial winner) where its value is :math:`\ge t_j`, the unit's threshold
 (``thresholds_``): the mean over the last epoch's minibatches of the k-th
 largest value of that unit (of that map's winners).  Without it, a decoder
 trained on ρ of its units active would see all of them.

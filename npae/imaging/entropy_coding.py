@@ -7,10 +7,11 @@ the quantised latents of a rate–distortion autoencoder are coded this way, wit
 learned probability mass function as the model, so that the measured bits per pixel
 are those of a real bit stream.
 
-A symbol s from a table with cumulative integer frequencies c (c_0 = 0, c_A = T, each
-frequency c_{s+1} − c_s ≥ 1) narrows the coder's interval [low, high] to the fraction
-[c_s/T, c_{s+1}/T) of it; the bits on which low and high agree are emitted as they
-settle.  The ideal length of a message is Σ_i −log2((c_{s_i+1} − c_{s_i}) / T) bits
+A symbol s from a table with cumulative integer frequencies c (:math:`c_0 = 0`, :math:`c_A = T`,
+each frequency :math:`c_{s+1} - c_s \ge 1`) narrows the coder's interval [low, high] to the
+fraction :math:`[c_s/T, c_{s+1}/T)` of it; the bits on which low and high agree are emitted as
+they settle.  The ideal length of a message is
+:math:`\sum_i -\log_2\big((c_{s_i+1} - c_{s_i}) / T\big)` bits
 (:func:`ideal_bits`); the coder adds at most about two bits of termination, plus a
 rounding loss per symbol of order T / 2^30 bits with 32-bit state, and the last byte's
 padding.
@@ -56,7 +57,7 @@ def frequency_table(pmf, total_bits=16):
 
 
 def ideal_bits(symbols, tables):
-    """Σ −log2(frequency / total) of the symbols under their tables (the entropy bound)."""
+    r""":math:`\sum -\log_2(\text{frequency} / \text{total})` of the symbols under their tables (the entropy bound)."""
     bits = 0.0
     for s, c in zip(symbols, tables):
         bits -= np.log2((c[s + 1] - c[s]) / c[-1])

@@ -9,27 +9,35 @@ convolved with U(−½, ½).  Here g_a and g_s are dense (npae's autoencoder net
 Ballé et al. use convolutions with GDN) and each latent channel's density is logistic
 (Ballé et al. use a non-parametric one); the rate term and its gradient are the same in kind.
 
-Objective (minimised; mean over the n images of a batch)::
+Objective (minimised; mean over the n images of a batch):
 
-    L = (1/n) Σ_i [ R(ỹ_i) + λ D(x_i, g_s(ỹ_i)) ],   ỹ_i = g_a(x_i) + u_i,   u_i ~ U(−½, ½)^k
-    R(ỹ) = −Σ_c log2 max(p_c(ỹ_c), ξ),   p_c(v) = σ((v + ½ − μ_c)/s_c) − σ((v − ½ − μ_c)/s_c)
-    D(x, x̂) = ½ Σ_j (x_j − x̂_j)²
+.. math:: L = \frac1n \sum_i \big[R(\tilde y_i) + \lambda D(x_i, g_s(\tilde y_i))\big], \qquad
+          \tilde y_i = g_a(x_i) + u_i, \quad u_i \sim U(-\tfrac12, \tfrac12)^k,
 
-Symbols: x an image (d pixels in [0, 1]), y = g_a(x) its k real latents, ỹ the noisy
-latents, x̂ the reconstruction (sigmoid output), p_c the probability of channel c's
-quantisation bin (the logistic density of location μ_c = ``"prior.loc"`` and scale
-s_c = exp(``"prior.log_scale"``), integrated over a unit bin — exactly the probability
-of the integer v when ỹ is rounded at test time), ξ = 1e-9 a floor on the bin
+          R(\tilde y) = -\sum_c \log_2 \max(p_c(\tilde y_c), \xi), \qquad
+          p_c(v) = \sigma\Big(\frac{v + \frac12 - \mu_c}{s_c}\Big) - \sigma\Big(\frac{v - \frac12 - \mu_c}{s_c}\Big),
+
+          D(x, \hat x) = \tfrac12 \sum_j (x_j - \hat x_j)^2
+
+Symbols: x an image (d pixels in [0, 1]), :math:`y = g_a(x)` its k real latents,
+:math:`\tilde y` the noisy latents, :math:`\hat x` the reconstruction (sigmoid output),
+:math:`p_c` the probability of channel c's quantisation bin (the logistic density of location
+:math:`\mu_c` = ``"prior.loc"`` and scale :math:`s_c` = exp(``"prior.log_scale"``), integrated
+over a unit bin — exactly the probability of the integer v when :math:`\tilde y` is rounded at
+test time), ξ = 1e-9 a floor on the bin
 probability (Ballé et al.'s "likelihood bound"; outside it the gradient is 0, the
 exact gradient of the floored rate), λ = ``lam`` the price of distortion in bits per
 unit of D.  R is in bits per image.
 
-Gradient of the rate (by hand; a = (ỹ + ½ − μ)/s, b = (ỹ − ½ − μ)/s, σ' = σ(1 − σ))::
+Gradient of the rate (by hand; :math:`a = (\tilde y + \frac12 - \mu)/s`,
+:math:`b = (\tilde y - \frac12 - \mu)/s`, :math:`\sigma' = \sigma(1 - \sigma)`):
 
-    ∂R/∂ỹ = −(σ'(a) − σ'(b)) / (s p ln 2),   ∂R/∂μ = −∂R/∂ỹ,
-    ∂R/∂log s = (a σ'(a) − b σ'(b)) / (p ln 2)
+.. math:: \frac{\partial R}{\partial \tilde y} = -\frac{\sigma'(a) - \sigma'(b)}{s\, p \ln 2}, \qquad
+          \frac{\partial R}{\partial \mu} = -\frac{\partial R}{\partial \tilde y}, \qquad
+          \frac{\partial R}{\partial \log s} = \frac{a \sigma'(a) - b \sigma'(b)}{p \ln 2}
 
-and ∂ỹ/∂y = 1 (the noise is additive), so ∂R/∂ỹ joins the decoder's gradient into
+and :math:`\partial\tilde y/\partial y = 1` (the noise is additive), so
+:math:`\partial R/\partial\tilde y` joins the decoder's gradient into
 the encoder.  At test time :meth:`RateDistortionAutoencoder.quantize` rounds y, and
 the arithmetic coder of :mod:`npae.imaging.entropy_coding` writes the integers with the
 probabilities of :meth:`RateDistortionAutoencoder.code_tables` (``benchmarks/compression.py``).
@@ -52,11 +60,12 @@ LIKELIHOOD_BOUND = 1e-9
 
 
 def bin_probability(v, loc, log_scale):
-    """p(v) = σ((v + ½ − μ)/s) − σ((v − ½ − μ)/s) elementwise, with its pieces.
+    r""":math:`p(v) = \sigma((v + \frac12 - \mu)/s) - \sigma((v - \frac12 - \mu)/s)` elementwise,
+    with its pieces.
 
     Returns (p, a, b, s): the probability and the two standardised bin edges.
     The difference is taken on the side of the median where both σ are small
-    (σ(a) − σ(b) = σ(−b) − σ(−a)), so far tails lose no precision to cancellation.
+    (:math:`\sigma(a) - \sigma(b) = \sigma(-b) - \sigma(-a)`), so far tails lose no precision to cancellation.
     """
     s = np.exp(log_scale)
     a = (v + 0.5 - loc) / s
@@ -90,7 +99,7 @@ def rate_and_grads(Y, loc, log_scale):
 
 
 class RateDistortionAutoencoder(Autoencoder):
-    """Lossy compression: rate (learned factorised prior) + λ · distortion, uniform-noise training.
+    r"""Lossy compression: rate (learned factorised prior) + λ · distortion, uniform-noise training.
 
     Parameters
     ----------
@@ -99,7 +108,7 @@ class RateDistortionAutoencoder(Autoencoder):
     latent_dim : int, default=32
         k, the number of latent channels.
     lam : float, default=0.05
-        λ, bits per unit of D = ½ Σ (x − x̂)²: larger λ, more bits, less distortion.
+        λ, bits per unit of :math:`D = \frac12 \sum (x - \hat x)^2`: larger λ, more bits, less distortion.
     activation : str, default="tanh"
     code_activation : "identity"
         Fixed: the latents are real numbers, quantised by rounding.

@@ -6,14 +6,15 @@ its high-resolution version through learned hidden representations; here the sim
 dense form, one network trained on (low, high) pairs, as a baseline against
 interpolation (``benchmarks/images_restore.py``).
 
-Objective (minimised; mean over the n pairs of a batch)::
+Objective (minimised; mean over the n pairs of a batch):
 
-    L(W) = (1/n) Σ_i Σ_j [softplus(a_ij) − y_ij a_ij],   a_i = f_W(x_i),   ŷ_i = σ(a_i)
+.. math:: L(W) = \frac1n \sum_i \sum_j \big[\operatorname{softplus}(a_{ij}) - y_{ij} a_{ij}\big], \qquad
+          a_i = f_W(x_i), \qquad \hat y_i = \sigma(a_i)
 
-Symbols: x_i the low-resolution image (n_in pixels), y_i in [0, 1] the
+Symbols: :math:`x_i` the low-resolution image (n_in pixels), :math:`y_i` in [0, 1] the
 high-resolution one (n_out pixels), f_W an MLP n_in → hidden → n_out whose last layer
 is linear, σ the logistic sigmoid: the Bernoulli cross-entropy on grey levels that
-npae's autoencoders use (:func:`npae.nn.losses.bernoulli_cross_entropy`; ∂L/∂a = (σ(a) − y)/n).
+npae's autoencoders use (:func:`npae.nn.losses.bernoulli_cross_entropy`; :math:`\partial L/\partial a = (\sigma(a) - y)/n`).
 The gradient is the MLP's hand-written backward pass (:mod:`npae.nn`), on the per-example
 reference path or the vectorized batch path, checked numerically in the tests.
 """

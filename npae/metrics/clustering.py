@@ -129,9 +129,9 @@ def contingency_table(labels_true, labels_pred):
 
 
 def clustering_accuracy(labels_true, labels_pred):
-    """Fraction of samples whose cluster maps to their class under the best one-to-one map.
+    r"""Fraction of samples whose cluster maps to their class under the best one-to-one map.
 
-    The map maximises the matched count Σ_k n_{m(k) k} of the contingency
+    The map maximises the matched count :math:`\sum_k n_{m(k) k}` of the contingency
     table; it is found by the Hungarian method
     (``scipy.optimize.linear_sum_assignment`` on the table), in O(K³) rather
     than the K! of trying every permutation.  With more clusters than

@@ -54,7 +54,7 @@ def _pair(reference, estimate, min_ndim, what):
 
 
 def psnr(reference, estimate, *, data_range=1.0):
-    """Peak signal-to-noise ratio of each image, in decibels.
+    r"""Peak signal-to-noise ratio of each image, in decibels.
 
     Parameters
     ----------
@@ -67,7 +67,7 @@ def psnr(reference, estimate, *, data_range=1.0):
     Returns
     -------
     ndarray of shape (n_images,)
-        10 log10(L² / MSE) per image; ``inf`` where an estimate is exact.  The
+        :math:`10 \log_{10}(L^2 / \mathrm{MSE})` per image; ``inf`` where an estimate is exact.  The
         usual summary over a test set is the mean of these values.
     """
     ref, est = _pair(reference, estimate, 2, "images (n_images, ...)")
@@ -78,7 +78,7 @@ def psnr(reference, estimate, *, data_range=1.0):
 
 
 def gaussian_window(sigma=1.5, truncate=3.5):
-    """The normalised 1-D Gaussian weights of SSIM: (2r + 1,), r = int(truncate·sigma + 0.5).
+    r"""The normalised 1-D Gaussian weights of SSIM: (2r + 1,), :math:`r = \lfloor \text{truncate} \cdot \sigma + 0.5 \rfloor`.
 
     The same radius rule and weights as ``scipy.ndimage.gaussian_filter``, which
     scikit-image's SSIM calls.
@@ -113,7 +113,7 @@ def ssim(reference, estimate, *, image_shape=None, data_range=1.0, sigma=1.5, tr
     image_shape : tuple (h, w) or None
         Needed when the images are flattened rows (e.g. (n, 784) with (28, 28)).
     data_range : float, default 1.0
-        L, the span of the pixel values; sets C1 = (K1 L)² and C2 = (K2 L)².
+        L, the span of the pixel values; sets :math:`C_1 = (K_1 L)^2` and :math:`C_2 = (K_2 L)^2`.
     sigma, truncate : float, default 1.5 and 3.5
         The Gaussian window (:func:`gaussian_window`): 11×11 at the defaults.
     K1, K2 : float, default 0.01 and 0.03

@@ -229,9 +229,10 @@ def precision_at_hamming_radius(codes_query, labels_query, codes_db=None, labels
 
 def mean_average_precision(codes_query, labels_query, codes_db=None, labels_db=None,
                            metric="hamming", *, average=True):
-    """Mean over queries of the average precision of the full ranking of the database.
+    r"""Mean over queries of the average precision of the full ranking of the database.
 
-    AP(q) = (1/R_q) Σ_{r : item r relevant} precision@r(q), R_q the number of
+    :math:`\mathrm{AP}(q) = \frac1{R_q} \sum_{r : \text{item } r \text{ relevant}} \mathrm{precision@}r(q)`,
+    :math:`R_q` the number of
     relevant items (same label as q) in the database; AP is the area under
     the precision-recall curve of the ranking.  Ties in distance (frequent
     with Hamming distances: b+1 values for b bits) are broken by database

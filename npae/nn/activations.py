@@ -73,7 +73,7 @@ class Identity(Activation):
 
 
 class Sigmoid(Activation):
-    """h = 1 / (1 + exp(-a)); f' = h(1-h); f'' = f'(1-2h)."""
+    r""":math:`h = 1 / (1 + e^{-a})`; :math:`f' = h(1-h)`; :math:`f'' = f'(1-2h)`."""
 
     name = "sigmoid"
 
@@ -104,7 +104,7 @@ class Sigmoid(Activation):
 
 
 class Tanh(Activation):
-    """h = tanh(a); f' = 1 - h^2; f'' = -2 h (1 - h^2)."""
+    r""":math:`h = \tanh(a)`; :math:`f' = 1 - h^2`; :math:`f'' = -2 h (1 - h^2)`."""
 
     name = "tanh"
 
@@ -125,7 +125,7 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """h = max(a, 0); f' = 1[a > 0] (0 at the kink); f'' = 0 a.e."""
+    r""":math:`h = \max(a, 0)`; :math:`f' = \mathbb 1[a > 0]` (0 at the kink); :math:`f'' = 0` a.e."""
 
     name = "relu"
     smooth = False
@@ -147,7 +147,7 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """h = a if a > 0 else slope * a."""
+    r""":math:`h = a` if :math:`a > 0`, else :math:`\text{slope} \cdot a`."""
 
     name = "leaky_relu"
     smooth = False
@@ -173,7 +173,7 @@ class LeakyReLU(Activation):
 
 
 class Softplus(Activation):
-    """h = log(1 + exp(a)); f' = sigmoid(a); f'' = sigmoid(a)(1 - sigmoid(a))."""
+    r""":math:`h = \log(1 + e^a)`; :math:`f' = \sigma(a)`; :math:`f'' = \sigma(a)(1 - \sigma(a))`."""
 
     name = "softplus"
 

@@ -1,20 +1,21 @@
-"""2-D convolution, its transpose, max-pooling with switches and unpooling, by hand.
+r"""2-D convolution, its transpose, max-pooling with switches and unpooling, by hand.
 
 Channels-first arrays throughout: images ``X`` (n, c, h, w), kernels ``W``
 (f, c, kh, kw), biases ``b`` (f,).  What every CNN library calls convolution
 is a cross-correlation; with ``Xp`` the input zero-padded by (ph, pw) and
 stride (sh, sw):
 
-    Y[i, o, y, x] = b[o] + Σ_{c, u, v} W[o, c, u, v] · Xp[i, c, y·sh + u, x·sw + v],
-    oh = ⌊(h + 2 ph − kh) / sh⌋ + 1,   ow likewise.
+.. math:: Y[i, o, y, x] = b[o] + \sum_{c, u, v} W[o, c, u, v]\, X_p[i, c, y\,s_h + u, x\,s_w + v],
+          \qquad o_h = \Big\lfloor \frac{h + 2 p_h - k_h}{s_h} \Big\rfloor + 1, \ o_w \text{ likewise}.
 
-Its backward pass (derived in ``docs/convolution.md``):
+Its backward pass (derived in ``docs/convolution.md``), with :math:`C^\top dY` a "full"
+correlation of dY with the flipped kernel:
 
-    dX = Cᵀ dY   (a "full" correlation of dY with the flipped kernel),
-    dW[o, c, u, v] = Σ_{i, y, x} dY[i, o, y, x] Xp[i, c, y sh + u, x sw + v],
-    db[o] = Σ_{i, y, x} dY[i, o, y, x].
+.. math:: dX &= C^\top dY, \\
+          dW[o, c, u, v] &= \sum_{i, y, x} dY[i, o, y, x]\, X_p[i, c, y\,s_h + u, x\,s_w + v], \\
+          db[o] &= \sum_{i, y, x} dY[i, o, y, x].
 
-The *transposed* convolution (the decoder's upsampling) is Cᵀ itself, the
+The *transposed* convolution (the decoder's upsampling) is :math:`C^\top` itself, the
 adjoint of the correlation C: ``conv_transpose2d_forward(Y, W, ...)`` maps
 (n, f, oh, ow) to (n, c, h, w) with the *same* kernel array W (f, c, kh, kw)
 (PyTorch's ``ConvTranspose2d`` weight layout), so a tied decoder reuses the
@@ -268,7 +269,7 @@ def _add_bias_grad(db, G, ops):
 
 
 def conv_transpose2d_forward(Y, W, b, stride, padding, out_hw, ops):
-    """X = C_Wᵀ Y + b: the transposed convolution, the adjoint of :func:`conv2d_forward`'s
+    r""":math:`X = C_W^\top Y + b`: the transposed convolution, the adjoint of :func:`conv2d_forward`'s
     linear part on inputs of size ``out_hw``.
 
     Parameters
@@ -297,10 +298,11 @@ def conv_transpose2d_forward(Y, W, b, stride, padding, out_hw, ops):
 
 
 def conv_transpose2d_backward(dX, Y, W, stride, padding, ops, need_dY=True, dW=None, db=None):
-    """Gradients of :func:`conv_transpose2d_forward` given dX = dL/dX (n, c, h, w).
+    r"""Gradients of :func:`conv_transpose2d_forward` given dX = dL/dX (n, c, h, w).
 
-    dY = C_W dX (a plain correlation), dW[o, c, u, v] = Σ Y[i, o, y, x] dXp[i, c, y sh + u,
-    x sw + v], db = Σ_{i, y, x} dX[i, :, y, x].  Returns (dY or None, dW, db), added into
+    :math:`dY = C_W\, dX` (a plain correlation),
+    :math:`dW[o, c, u, v] = \sum Y[i, o, y, x]\, dX_p[i, c, y\,s_h + u, x\,s_w + v]`,
+    :math:`db = \sum_{i, y, x} dX[i, :, y, x]`.  Returns (dY or None, dW, db), added into
     ``dW``, ``db`` if given.
     """
     P = _path(ops)

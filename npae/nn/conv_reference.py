@@ -1,11 +1,11 @@
-"""The *reference* path of the convolution primitives: loops over the examples
+r"""The *reference* path of the convolution primitives: loops over the examples
 and the output positions, each output the textbook sum.
 
 Channels-first arrays: images ``X`` of shape (n, c, h, w), kernels ``W`` of
 shape (f, c, kh, kw), stride (sh, sw), zero padding (ph, pw).  With ``Xp`` the
 zero-padded input, the (cross-)correlation every CNN calls convolution is
 
-    Y[i, o, y, x] = Σ_{c, u, v} W[o, c, u, v] · Xp[i, c, y·sh + u, x·sw + v].
+.. math:: Y[i, o, y, x] = \sum_{c, u, v} W[o, c, u, v]\, X_p[i, c, y\,s_h + u, x\,s_w + v].
 
 Slow on purpose: it exists to be read and to check the batch path
 (:mod:`npae.nn.conv`), which must agree with it to round-off.  The three
@@ -30,7 +30,7 @@ def _padded(X, padding):
 
 
 def correlate(X, W, stride, padding, out_hw):
-    """Y[i, o, y, x] = Σ_{c,u,v} W[o,c,u,v] Xp[i, c, y sh + u, x sw + v] (no bias).
+    r""":math:`Y[i, o, y, x] = \sum_{c,u,v} W[o,c,u,v]\, X_p[i, c, y\,s_h + u, x\,s_w + v]` (no bias).
 
     X (n, c, h, w), W (f, c, kh, kw) -> Y (n, f, oh, ow), ``out_hw`` = (oh, ow).
     """
@@ -47,10 +47,10 @@ def correlate(X, W, stride, padding, out_hw):
 
 
 def correlate_input_adjoint(G, W, stride, padding, in_hw):
-    """The adjoint of :func:`correlate` in its input: every output gradient
+    r"""The adjoint of :func:`correlate` in its input: every output gradient
     G[i, :, y, x] is spread back over the window it was read from.
 
-    dXp[i, c, y sh + u, x sw + v] += Σ_o G[i, o, y, x] W[o, c, u, v]
+    .. math:: dX_p[i, c, y\,s_h + u, x\,s_w + v] \mathrel{+}= \sum_o G[i, o, y, x]\, W[o, c, u, v]
 
     G (n, f, oh, ow), W (f, c, kh, kw) -> (n, c, h, w), ``in_hw`` = (h, w).
     """
@@ -68,10 +68,10 @@ def correlate_input_adjoint(G, W, stride, padding, in_hw):
 
 
 def correlate_kernel_adjoint(X, G, kernel_hw, stride, padding, out=None):
-    """The gradient of <G, correlate(X, W)> in W: a sum over examples and positions
+    r"""The gradient of <G, correlate(X, W)> in W: a sum over examples and positions
     of each output gradient times the window it was read from.
 
-    dW[o, c, u, v] = Σ_i Σ_{y,x} G[i, o, y, x] Xp[i, c, y sh + u, x sw + v]
+    .. math:: dW[o, c, u, v] = \sum_i \sum_{y,x} G[i, o, y, x]\, X_p[i, c, y\,s_h + u, x\,s_w + v]
 
     X (n, c, h, w), G (n, f, oh, ow) -> (f, c, kh, kw); added into ``out`` if given.
     """

@@ -1,18 +1,20 @@
-"""A stack of convolutional layers (conv → activation → max-pool) and its mirror decoder.
+r"""A stack of convolutional layers (conv → activation → max-pool) and its mirror decoder.
 
-Encoder layer l maps maps H_{l−1} of shape (c_l, h_l, w_l) to
+Encoder layer l maps maps :math:`H_{l-1}` of shape (c_l, h_l, w_l) to
 
-    A_l = W_l ⋆ H_{l−1} + b_l,   G_l = f_l(A_l),   H_l = maxpool(G_l)  (switches S_l),
+.. math:: A_l = W_l \star H_{l-1} + b_l, \qquad G_l = f_l(A_l), \qquad
+          H_l = \mathrm{maxpool}(G_l) \ \text{(switches } S_l\text{)},
 
 with ⋆ the strided, zero-padded correlation of :mod:`npae.nn.conv` and
-W_l of shape (f_l, c_l, kh, kw).  Decoder layer l (walked from the top,
+:math:`W_l` of shape (f_l, c_l, kh, kw).  Decoder layer l (walked from the top,
 Masci et al. 2011) undoes it:
 
-    U_l = unpool(Ĥ_l; S_l),   Ô_l = W'_l ⋆ᵀ U_l + b'_l,   Ĥ_{l−1} = f'_l(Ô_l),
+.. math:: U_l = \mathrm{unpool}(\hat H_l; S_l), \qquad \hat O_l = W'_l \star^\top U_l + b'_l,
+          \qquad \hat H_{l-1} = f'_l(\hat O_l),
 
-with ⋆ᵀ the transposed convolution and W'_l of the shape of W_l (the same
-array when ``tied``: then the decoder is the encoder's adjoint).  Without a
-pool (``pool`` = (1, 1)) H_l = G_l and U_l = Ĥ_l.  The decoder needs the
+with :math:`\star^\top` the transposed convolution and :math:`W'_l` of the shape of
+:math:`W_l` (the same array when ``tied``: then the decoder is the encoder's adjoint).
+Without a pool (``pool`` = (1, 1)) :math:`H_l = G_l` and :math:`U_l = \hat H_l`.  The decoder needs the
 encoder's switches; given none (decoding codes alone) each pooled value
 goes to the top-left of its window.
 

@@ -4,21 +4,23 @@ Reference: Rifai, Vincent, Muller, Glorot & Bengio (2011), *Contractive
 auto-encoders: explicit invariance during feature extraction*, ICML; Caron,
 *Literature review – Autoencoders* (2020), §2.5.
 
-    Ω = λ (1/n) Σ_i ‖∂z^(i)/∂x^(i)‖²_F          (the review's Ω, averaged over a batch)
+.. math:: \Omega = \lambda \frac1n \sum_i \Big\lVert \frac{\partial z^{(i)}}{\partial x^{(i)}}
+          \Big\rVert_F^2 \qquad \text{(the review's Ω, averaged over a batch)}
 
-With a_l = W_lᵀ h_{l-1} + b_l, h_l = f_l(a_l), D_l = diag(f_l'(a_l)) and
-J = ∂z/∂x = D_L W_Lᵀ ⋯ D_1 W_1ᵀ (k × d):
+With :math:`a_l = W_l^\top h_{l-1} + b_l`, :math:`h_l = f_l(a_l)`,
+:math:`D_l = \operatorname{diag}(f_l'(a_l))` and
+:math:`J = \partial z/\partial x = D_L W_L^\top \cdots D_1 W_1^\top` (k × d):
 
-1. U_l = ∂z/∂a_l is accumulated in reverse from the code (all k
+1. :math:`U_l = \partial z/\partial a_l` is accumulated in reverse from the code (all k
    vector-Jacobian products at once);
-2. ‖J‖²_F = ⟨U_1, U_1 G⟩ with the Gram matrix G = W_1ᵀ W_1 shared by the
-   batch, so the (n × k × d) Jacobian is never formed (``method="auto"``
-   forms J = U_1 W_1ᵀ instead when h_1 > 1.5 d);
-3. one layer: Rifai's closed form Σ_j f'(a_j)² Σ_i W_ij²;
-4. the gradient runs the adjoints back up the chain; each f'_l brings in
-   f''_l, and the resulting ā_l join one ordinary backward pass of the
+2. :math:`\lVert J \rVert_F^2 = \langle U_1, U_1 G \rangle` with the Gram matrix
+   :math:`G = W_1^\top W_1` shared by the batch, so the (n × k × d) Jacobian is never formed
+   (``method="auto"`` forms :math:`J = U_1 W_1^\top` instead when :math:`h_1 > 1.5\, d`);
+3. one layer: Rifai's closed form :math:`\sum_j f'(a_j)^2 \sum_i W_{ij}^2`;
+4. the gradient runs the adjoints back up the chain; each :math:`f'_l` brings in
+   :math:`f''_l`, and the resulting :math:`\bar a_l` join one ordinary backward pass of the
    encoder (:func:`backward_with_preactivation`);
-5. cost: ≈ 1 + k h_1 / (4 (d + k)) times a plain step (5.8 for 784–256–64),
+5. cost: :math:`\approx 1 + k h_1 / (4 (d + k))` times a plain step (5.8 for 784–256–64),
    measured in ``benchmarks/contractive.py``.
 
 The full derivation, adjoint by adjoint, with the flop count and why it is
@@ -158,7 +160,7 @@ def _forward_if_needed(mlp, params, X, ops, cache):
 # public
 # --------------------------------------------------------------------------- #
 def encoder_jacobian(mlp, params, X, ops=None, cache=None):
-    """The explicit Jacobian ∂z/∂x of an MLP encoder at each row of ``X``.
+    r"""The explicit Jacobian :math:`\partial z/\partial x` of an MLP encoder at each row of ``X``.
 
     For tests, figures and teaching: it materialises an (n, k, d) array, so
     keep ``n`` small (the penalty itself never forms it).
@@ -176,7 +178,7 @@ def encoder_jacobian(mlp, params, X, ops=None, cache=None):
     Returns
     -------
     ndarray of shape (n, k, d)
-        ``J[i, j, m] = ∂z_j(x^(i)) / ∂x_m``.
+        ``J[i, j, m]`` = :math:`\partial z_j(x^{(i)}) / \partial x_m`.
     """
     if ops is None:
         from . import batch as ops
@@ -278,7 +280,7 @@ def _penalty(mlp, params, cache, scale, ops, grads, method):
 
 
 def jacobian_frobenius_sq(mlp, params, X, ops=None, cache=None, method="auto"):
-    """‖∂z/∂x‖²_F at each row of ``X``, without forming the Jacobian.
+    r""":math:`\lVert \partial z/\partial x \rVert_F^2` at each row of ``X``, without forming the Jacobian.
 
     Returns
     -------
@@ -293,7 +295,7 @@ def jacobian_frobenius_sq(mlp, params, X, ops=None, cache=None, method="auto"):
 
 def contractive_penalty(mlp, params, X, lam, ops, grads=None, cache=None, dA=None,
                         method="auto"):
-    """Ω = λ (1/n) Σ_i ‖∂z^(i)/∂x^(i)‖²_F for an MLP encoder of any depth.
+    r""":math:`\Omega = \lambda \frac1n \sum_i \lVert \partial z^{(i)}/\partial x^{(i)} \rVert_F^2` for an MLP encoder of any depth.
 
     The derivation is in the module docstring.  The value is exact; so is the
     gradient with respect to every encoder parameter, which needs the
@@ -310,19 +312,19 @@ def contractive_penalty(mlp, params, X, lam, ops, grads=None, cache=None, dA=Non
     ops : module
         :mod:`npae.nn.batch` or :mod:`npae.nn.reference`.
     grads : dict, optional
-        If given, ∂Ω/∂θ is *added* into it (keys like ``params``).  Without it
+        If given, :math:`\partial\Omega/\partial\theta` is *added* into it (keys like ``params``).  Without it
         only the value is computed.
     cache : list, optional
         The encoder's forward cache at ``X`` (``mlp.forward(params, X, ops)[1]``),
         so that the forward pass is not redone.
     dA : dict, optional
-        With ``grads``: store ∂Ω/∂A_l (the pre-activation adjoints ``ā_l``, one
+        With ``grads``: store :math:`\partial\Omega/\partial A_l` (the pre-activation adjoints :math:`\bar a_l`, one
         (n, h_l) array per layer index l) in this dict instead of carrying them
         down the encoder here.  A model then passes them to
         :func:`backward_with_preactivation` together with its reconstruction
         gradient and saves one backward pass.
     method : {"auto", "gram", "jacobian"}
-        "gram": ⟨U_1, U_1 W_1ᵀW_1⟩ (Rifai's closed form for one layer);
+        "gram": :math:`\langle U_1, U_1 W_1^\top W_1 \rangle` (Rifai's closed form for one layer);
         "jacobian": the explicit (n, k, d) Jacobian; "auto" picks the cheaper.
 
     Returns
@@ -351,9 +353,9 @@ def contractive_penalty(mlp, params, X, lam, ops, grads=None, cache=None, dA=Non
 
 
 def backward_with_preactivation(mlp, params, cache, dH, dA, grads, ops, need_dX=False):
-    """Backpropagate through an MLP with extra gradients on the pre-activations.
+    r"""Backpropagate through an MLP with extra gradients on the pre-activations.
 
-    Like :meth:`npae.nn.MLP.backward`, plus ``dA = {l: ∂Ω/∂A_l}`` added to the
+    Like :meth:`npae.nn.MLP.backward`, plus ``dA`` = :math:`\{l: \partial\Omega/\partial A_l\}` added to the
     gradient of layer l's pre-activation where the walk passes it (a term that
     depends on ``A_l`` through ``f'_l(A_l)``, such as the contractive penalty,
     cannot be written as a gradient on ``H_l`` when f' vanishes).
@@ -361,7 +363,7 @@ def backward_with_preactivation(mlp, params, cache, dH, dA, grads, ops, need_dX=
     Parameters
     ----------
     dH : ndarray of shape (n, n_out) or None
-        ∂L/∂H_L from the terms above the network (e.g. the decoder), if any.
+        :math:`\partial L/\partial H_L` from the terms above the network (e.g. the decoder), if any.
     dA : dict layer index -> ndarray (n, h_l)
     grads : dict
         Gradients are *added* into it.

@@ -1,4 +1,4 @@
-"""Reconstruction losses.  One reduction everywhere: **sum over features, mean
+r"""Reconstruction losses.  One reduction everywhere: **sum over features, mean
 over the samples of the batch.**
 
 Each loss returns ``(value, gradient with respect to its own input)``.  The
@@ -6,11 +6,11 @@ only fused loss is the Bernoulli cross-entropy, which takes the decoder's
 *logits* (pre-sigmoid) for numerical stability; that is documented below.
 
 Relation to the review (Caron 2020, §1.3, eq. 2): the review's loss is
-``½ Σ_i ‖x^(i) − x̂^(i)‖²`` summed over the n observations.
+:math:`\frac12 \sum_i \lVert x^{(i)} - \hat x^{(i)} \rVert^2` summed over the n observations.
 :func:`squared_error` is that sum divided by n, i.e. the same per-observation
-term ``½‖x − x̂‖²`` averaged over the batch, so that the learning rate does not
+term :math:`\frac12 \lVert x - \hat x \rVert^2` averaged over the batch, so that the learning rate does not
 depend on the batch size.  (h2o's "MSE", quoted in the R book, is the mean over
-features as well: divide per-sample ``‖x − x̂‖²`` by the number of features.)
+features as well: divide per-sample :math:`\lVert x - \hat x \rVert^2` by the number of features.)
 """
 
 from __future__ import annotations
@@ -38,13 +38,14 @@ LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 def per_sample_squared_error(X_hat, X):
-    """½ Σ_j (x_j − x̂_j)², one value per row.  (n, d), (n, d) -> (n,)"""
+    r""":math:`\frac12 \sum_j (x_j - \hat x_j)^2`, one value per row.  (n, d), (n, d) -> (n,)"""
     diff = X_hat - X
     return 0.5 * np.einsum("ij,ij->i", diff, diff)
 
 
 def squared_error(X_hat, X):
-    """L = (1/n) Σ_i ½ ‖x^(i) − x̂^(i)‖²  and  dL/dX̂ = (X̂ − X) / n.
+    r""":math:`L = \frac1n \sum_i \frac12 \lVert x^{(i)} - \hat x^{(i)} \rVert^2` and
+    :math:`dL/d\hat X = (\hat X - X) / n`.
 
     Parameters
     ----------
@@ -63,7 +64,7 @@ def squared_error(X_hat, X):
 
 
 def per_sample_bernoulli(logits, X):
-    """−Σ_j [x_j log σ(a_j) + (1−x_j) log(1−σ(a_j))], one value per row."""
+    r""":math:`-\sum_j [x_j \log\sigma(a_j) + (1-x_j) \log(1-\sigma(a_j))]`, one value per row."""
     # −log p(x|a) = softplus(a) − x·a, and softplus(a) = max(a,0) + log1p(e^{−|a|})
     # never overflows.
     elem = np.maximum(logits, 0.0) - X * logits + np.log1p(np.exp(-np.abs(logits)))
@@ -71,10 +72,10 @@ def per_sample_bernoulli(logits, X):
 
 
 def bernoulli_cross_entropy(logits, X):
-    """Bernoulli negative log-likelihood computed from logits (fused with the sigmoid).
+    r"""Bernoulli negative log-likelihood computed from logits (fused with the sigmoid).
 
-    L = (1/n) Σ_i Σ_j [softplus(a_ij) − x_ij a_ij],  x̂ = σ(a),
-    dL/da = (σ(a) − x) / n.
+    .. math:: L = \frac1n \sum_i \sum_j \big[\operatorname{softplus}(a_{ij}) - x_{ij} a_{ij}\big],
+              \quad \hat x = \sigma(a), \qquad \frac{dL}{da} = \frac{\sigma(a) - x}n.
 
     Parameters
     ----------
@@ -98,9 +99,10 @@ def bernoulli_cross_entropy(logits, X):
 
 
 def gaussian_nll(mu, log_var, X):
-    """Gaussian negative log-likelihood with diagonal variance exp(log_var).
+    r"""Gaussian negative log-likelihood with diagonal variance exp(log_var).
 
-    L = (1/n) Σ_i Σ_j ½ [log 2π + log_var_ij + (x_ij − mu_ij)² exp(−log_var_ij)]
+    .. math:: L = \frac1n \sum_i \sum_j \tfrac12 \big[\log 2\pi + \log\sigma^2_{ij}
+              + (x_{ij} - \mu_{ij})^2 \exp(-\log\sigma^2_{ij})\big]
 
     ``log_var`` may be an array broadcastable to ``mu`` (e.g. a learned
     per-feature vector of shape (n_features,), or a scalar for a fixed
@@ -142,10 +144,11 @@ LOSSES = {"mse": squared_error, "bce": bernoulli_cross_entropy}
 # The reconstruction term of the families with a ``loss`` setting.
 # --------------------------------------------------------------------------- #
 def reconstruction_loss(loss, out, X):
-    """ℓ(x, x̂) averaged over the batch, from the decoder network's output.
+    r"""ℓ(x, x̂) averaged over the batch, from the decoder network's output.
 
-    ``loss="mse"``: ``out`` is x̂ and ℓ = ½‖x − x̂‖²; ``loss="bce"``: ``out``
-    holds the logits a, x̂ = σ(a) and ℓ = −log Bernoulli(x | x̂) (fused, for
+    ``loss="mse"``: ``out`` is :math:`\hat x` and :math:`\ell = \frac12 \lVert x - \hat x \rVert^2`;
+    ``loss="bce"``: ``out`` holds the logits a, :math:`\hat x = \sigma(a)` and
+    :math:`\ell = -\log \mathrm{Bernoulli}(x \mid \hat x)` (fused, for
     stability).  Returns (value, d value / d out).
     """
     return LOSSES[loss](out, X)
@@ -184,23 +187,25 @@ def _softplus(a):
 
 
 def discriminator_loss(logits_prior, logits_code):
-    """L_D from the discriminator's logits on prior samples (label 1) and codes (label 0).
+    r"""L_D from the discriminator's logits on prior samples (label 1) and codes (label 0).
 
-    L_D = (1/2n) [Σ_i softplus(−a_p^(i)) + Σ_i softplus(a_q^(i))]
-        = the logistic (binary cross-entropy) loss averaged over the 2n rows.
+    .. math:: L_D = \frac1{2n} \Big[\sum_i \operatorname{softplus}(-a_p^{(i)})
+              + \sum_i \operatorname{softplus}(a_q^{(i)})\Big],
+
+    the logistic (binary cross-entropy) loss averaged over the 2n rows.
 
     Parameters
     ----------
     logits_prior : ndarray of shape (n, 1)
-        a_ψ(z_p) for prior samples z_p ~ p(z).
+        :math:`a_\psi(z_p)` for prior samples :math:`z_p \sim p(z)`.
     logits_code : ndarray of shape (n, 1)
-        a_ψ(q_θ(x)) for the codes of the batch.
+        :math:`a_\psi(q_\theta(x))` for the codes of the batch.
 
     Returns
     -------
     value : float
     dlogits_prior, dlogits_code : ndarrays of the shapes of the inputs
-        dL/da_p = −σ(−a_p)/2n = (σ(a_p) − 1)/2n,   dL/da_q = σ(a_q)/2n.
+        :math:`dL/da_p = -\sigma(-a_p)/2n = (\sigma(a_p) - 1)/2n`, :math:`dL/da_q = \sigma(a_q)/2n`.
     """
     m = logits_prior.shape[0] + logits_code.shape[0]
     value = (float(np.sum(_softplus(-logits_prior))) + float(np.sum(_softplus(logits_code)))) / m
@@ -210,13 +215,14 @@ def discriminator_loss(logits_prior, logits_code):
 
 
 def generator_loss(logits_code):
-    """L_G = (1/n) Σ_i −log D(q_θ(x^(i))) = (1/n) Σ_i softplus(−a_q^(i)) (non-saturating).
+    r""":math:`L_G = \frac1n \sum_i -\log D(q_\theta(x^{(i)})) = \frac1n \sum_i
+    \operatorname{softplus}(-a_q^{(i)})` (non-saturating).
 
     Returns
     -------
     value : float
     dlogits_code : ndarray of shape (n, 1)
-        dL/da_q = (σ(a_q) − 1)/n: large when the discriminator rejects a code,
+        :math:`dL/da_q = (\sigma(a_q) - 1)/n`: large when the discriminator rejects a code,
         which is why this form trains better than minimising log(1 − D).
     """
     n = logits_code.shape[0]

@@ -1,5 +1,5 @@
 """The per-example *reference* path: every primitive processes one
-observation x^(i) at a time, exactly as the review writes the equations, and
+observation :math:`x^{(i)}` at a time, exactly as the review writes the equations, and
 gradients are accumulated with an explicit sum over i.
 
 It is slow on purpose and exists to be read and to check the batch path
@@ -16,7 +16,7 @@ VECTORIZED = False
 
 
 def dense_forward(X, W, b):
-    """a^(i) = x^(i) W + b for each observation i.  (i,) @ (i, o) -> (o,)"""
+    r""":math:`a^{(i)} = x^{(i)} W + b` for each observation i.  (i,) @ (i, o) -> (o,)"""
     A = np.empty((X.shape[0], W.shape[1]), dtype=np.result_type(X, W))
     for i in range(X.shape[0]):
         A[i] = X[i] @ W + b
@@ -24,8 +24,8 @@ def dense_forward(X, W, b):
 
 
 def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
-    """dW = Σ_i x^(i)ᵀ da^(i) (outer products), db = Σ_i da^(i),
-    dx^(i) = W da^(i).  Given ``dW``, ``db``: added into them, in place."""
+    r""":math:`dW = \sum_i x^{(i)\top} da^{(i)}` (outer products), :math:`db = \sum_i da^{(i)}`,
+    :math:`dx^{(i)} = W\, da^{(i)}`.  Given ``dW``, ``db``: added into them, in place."""
     dW = np.zeros(W.shape, dtype=dA.dtype) if dW is None else dW
     db = np.zeros(W.shape[1], dtype=dA.dtype) if db is None else db
     dX = np.empty(X.shape, dtype=dA.dtype) if need_dX else None
@@ -38,12 +38,12 @@ def dense_backward(dA, X, W, need_dX=True, dW=None, db=None):
 
 
 def mean_over_samples(H):
-    """(1/n) Σ_i h^(i), written as the explicit sum."""
+    r""":math:`\frac1n \sum_i h^{(i)}`, written as the explicit sum."""
     return sum_over_samples(H) / H.shape[0]
 
 
 def sum_over_samples(G):
-    """Σ_i g^(i), written as the explicit sum."""
+    r""":math:`\sum_i g^{(i)}`, written as the explicit sum."""
     total = np.zeros(G.shape[1:], dtype=G.dtype)
     for i in range(G.shape[0]):
         total += G[i]

@@ -1,17 +1,19 @@
-"""The concrete selector layer: a relaxed one-hot choice of input features.
+r"""The concrete selector layer: a relaxed one-hot choice of input features.
 
 The concrete / Gumbel-softmax distribution (Maddison, Mnih & Teh 2017; Jang,
 Gu & Poole 2017), as used by the concrete autoencoder (Abid et al. 2019,
-:mod:`npae.families.concrete`)::
+:mod:`npae.families.concrete`):
 
-    M_j = softmax((α_j + g_j) / T),   g_jl ~ Gumbel(0, 1),   z = M x
+.. math:: M_j = \operatorname{softmax}\big((\alpha_j + g_j) / T\big), \qquad
+          g_{jl} \sim \mathrm{Gumbel}(0, 1), \qquad z = M x
 
 Symbols: α the (k, d) selector logits, g Gumbel noise of the same shape, T
 the temperature, M the (k, d) matrix of relaxed one-hot rows.  Each function
 returns what the next needs; the backward pass takes the upstream gradient.
 
-Gradient: with s = (α + g)/T and M = softmax(s) row-wise,
-dL/dα_j = (1/T) M_j ⊙ (dL/dM_j − ⟨dL/dM_j, M_j⟩), and dL/dM = Σ_i dz^(i) x^(i)ᵀ
+Gradient: with :math:`s = (\alpha + g)/T` and :math:`M = \operatorname{softmax}(s)` row-wise,
+:math:`dL/d\alpha_j = \frac1T M_j \odot (dL/dM_j - \langle dL/dM_j, M_j \rangle)`, and
+:math:`dL/dM = \sum_i dz^{(i)} x^{(i)\top}`
 (the sum over samples is done by the ops of the chosen execution path).
 """
 
@@ -24,7 +26,7 @@ __all__ = ["gumbel_noise", "concrete_weights", "concrete_weights_backward",
 
 
 def gumbel_noise(rng, shape, dtype=np.float64):
-    """Standard Gumbel draws g = −log(−log u), u ~ U(0, 1), from ``rng``.
+    r"""Standard Gumbel draws :math:`g = -\log(-\log u)`, :math:`u \sim U(0, 1)`, from ``rng``.
 
     ``u`` is kept inside the open interval so that g is always finite.
     """
@@ -58,9 +60,10 @@ def concrete_weights(alpha, gumbel, temperature):
 
 
 def concrete_weights_backward(dM, M, temperature):
-    """dL/dα from dL/dM through M = softmax((α + g)/T) (the Jacobian of the softmax).
+    r""":math:`dL/d\alpha` from :math:`dL/dM` through :math:`M = \operatorname{softmax}((\alpha + g)/T)`
+    (the Jacobian of the softmax).
 
-    dL/dα_jl = (1/T) M_jl (dL/dM_jl − Σ_m dL/dM_jm M_jm).  The noise g
+    :math:`dL/d\alpha_{jl} = \frac1T M_{jl} \big(dL/dM_{jl} - \sum_m dL/dM_{jm} M_{jm}\big)`.  The noise g
     enters only through M (it is held fixed: the reparameterisation).
 
     Parameters
@@ -77,7 +80,8 @@ def concrete_weights_backward(dM, M, temperature):
 
 
 def temperature_schedule(start, end, epochs):
-    """The exponential annealing T(e) = start (end/start)^(e/(epochs−1)), e = 0..epochs−1."""
+    r"""The exponential annealing :math:`T(e) = T_{start} (T_{end}/T_{start})^{e/(E-1)}`, e = 0..E−1
+    (E = ``epochs``)."""
     if epochs <= 1:
         return np.array([float(start)] * max(int(epochs), 0))
     e = np.arange(epochs) / (epochs - 1)

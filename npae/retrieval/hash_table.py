@@ -59,7 +59,7 @@ def pack_codes(bits):
 
 
 def flip_masks(n_bits, radius):
-    """All masks of at most ``radius`` set bits among ``n_bits``, by weight: (Σ_k C(n_bits, k),) uint64."""
+    r"""All masks of at most ``radius`` set bits among ``n_bits``, by weight: (:math:`\sum_k \binom{n_{bits}}{k}`,) uint64."""
     n_bits = check_int("n_bits", n_bits, 1, MAX_BITS)
     radius = check_int("radius", radius, 0, n_bits)
     masks = [0]
@@ -125,13 +125,13 @@ class HammingHashTable:
         return int(pack_codes(q[None])[0])
 
     def masks(self, radius):
-        """The flip masks of a ball of ``radius`` (cached): (Σ_{k<=r} C(n_bits, k),) uint64."""
+        r"""The flip masks of a ball of ``radius`` (cached): (:math:`\sum_{k \le r} \binom{n_{bits}}{k}`,) uint64."""
         if radius not in self._masks:
             self._masks[radius] = flip_masks(self.n_bits, radius)
         return self._masks[radius]
 
     def n_probes(self, radius):
-        """Addresses a lookup of ``radius`` visits: Σ_{k<=r} C(n_bits, k)."""
+        r"""Addresses a lookup of ``radius`` visits: :math:`\sum_{k \le r} \binom{n_{bits}}{k}`."""
         radius = check_int("radius", radius, 0, self.n_bits)
         return sum(comb(self.n_bits, k) for k in range(radius + 1))
 

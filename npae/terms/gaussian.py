@@ -1,12 +1,14 @@
-"""Diagonal-Gaussian pieces shared by the VAE and the CL-VAE.
+r"""Diagonal-Gaussian pieces shared by the VAE and the CL-VAE.
 
 Each function that enters a loss returns its value and its gradient with
 respect to its own inputs, so that it can be gradient-checked on its own with
 :func:`npae.gradcheck.check_gradient` as well as inside a model.
 
-Notation (the review's): q_θ(z|x) = N(mu, diag exp(log_var)) is the encoder's
-posterior, ``log_var`` is always the log of the *variance* (never of the
-standard deviation), z = mu + exp(½ log_var) ⊙ ε with ε ~ N(0, I).
+Notation (the review's): :math:`q_\theta(z|x) = \mathcal N(\mu, \operatorname{diag}
+\exp(\log\sigma^2))` is the encoder's posterior (μ = ``mu``), ``log_var`` is always the log
+of the *variance* (never of the standard deviation),
+:math:`z = \mu + \exp(\frac12 \log\sigma^2) \odot \varepsilon` with
+:math:`\varepsilon \sim \mathcal N(0, I)`.
 
 One reduction, as every loss in npae: **sum over the latent coordinates, mean
 over the samples of the batch** (the per-sample values are available through
@@ -88,15 +90,16 @@ def clip_log_var(log_var, warn=True):
 
 
 def floor_log_var(log_var, min_var):
-    """A variance with a floor: t = log(min_var + exp(log_var)), and dt/dlog_var.
+    r"""A variance with a floor: :math:`t = \log(\xi + \exp(\log\sigma^2))` (ξ = ``min_var``), and
+    :math:`dt/d\log\sigma^2`.
 
     The learned decoder variance of a Gaussian VAE has no lower limit: on a
     feature that is (nearly) constant in the data the likelihood grows
     without bound as the variance shrinks (Mattei & Frellsen 2018, who show
     that bounding the eigenvalues of the covariance from below by ξ > 0 makes
-    the likelihood bounded).  With σ² = min_var + exp(log_var) the variance
+    the likelihood bounded).  With :math:`\sigma^2 = \xi + \exp(\log\sigma^2_{raw})` the variance
     cannot fall below ``min_var`` and every log_var keeps a finite gradient:
-    dt/dlog_var = exp(log_var − t) ∈ (0, 1).
+    :math:`dt/d\log\sigma^2_{raw} = \exp(\log\sigma^2_{raw} - t) \in (0, 1)`.
 
     Parameters
     ----------
@@ -123,7 +126,8 @@ def _mask(g, inside):
 
 
 def reparameterize(mu, log_var, eps):
-    """The reparameterisation trick: z = mu + exp(½ s) ⊙ ε, s = clip(log_var).
+    r"""The reparameterisation trick: :math:`z = \mu + \exp(\frac12 s) \odot \varepsilon`,
+    s = clip(log_var).
 
     Parameters
     ----------
@@ -136,7 +140,7 @@ def reparameterize(mu, log_var, eps):
     -------
     z : ndarray of shape (n, k)
     std : ndarray of shape (n, k)
-        exp(½ s), kept for :func:`reparameterize_backward`.
+        :math:`\exp(\frac12 s)`, kept for :func:`reparameterize_backward`.
     """
     s, _ = clip_log_var(log_var)
     std = np.exp(0.5 * s)
@@ -144,10 +148,12 @@ def reparameterize(mu, log_var, eps):
 
 
 def reparameterize_backward(dz, eps, std, log_var=None):
-    """Chain rule through z = mu + exp(½ s) ⊙ ε.
+    r"""Chain rule through :math:`z = \mu + \exp(\frac12 s) \odot \varepsilon`.
 
-    dL/dmu = dL/dz,   dL/ds = dL/dz ⊙ ε ⊙ ½ exp(½ s),
-    and dL/dlog_var = dL/ds where log_var is inside the bounds (0 outside).
+    .. math:: \frac{dL}{d\mu} = \frac{dL}{dz}, \qquad
+              \frac{dL}{ds} = \frac{dL}{dz} \odot \varepsilon \odot \tfrac12 \exp(\tfrac12 s),
+
+    and :math:`dL/d\log\sigma^2 = dL/ds` where log_var is inside the bounds (0 outside).
 
     Parameters
     ----------
@@ -168,7 +174,8 @@ def reparameterize_backward(dz, eps, std, log_var=None):
 
 
 def kl_standard_normal_rows(mu, log_var):
-    """KL(N(mu, diag e^s) ‖ N(0, I)) = ½ Σ_j (mu_j² + e^{s_j} − 1 − s_j), one value per row.
+    r""":math:`\mathrm{KL}(\mathcal N(\mu, \operatorname{diag} e^s) \,\|\, \mathcal N(0, I))
+    = \frac12 \sum_j (\mu_j^2 + e^{s_j} - 1 - s_j)`, one value per row.
 
     (n, k), (n, k) -> (n,)
     """
@@ -177,9 +184,10 @@ def kl_standard_normal_rows(mu, log_var):
 
 
 def kl_standard_normal(mu, log_var):
-    """Closed-form KL divergence of the encoder's Gaussian from the prior N(0, I).
+    r"""Closed-form KL divergence of the encoder's Gaussian from the prior N(0, I).
 
-    L = (1/n) Σ_i ½ Σ_j [mu_ij² + exp(s_ij) − 1 − s_ij],   s = clip(log_var)
+    .. math:: L = \frac1n \sum_i \tfrac12 \sum_j \big[\mu_{ij}^2 + \exp(s_{ij}) - 1 - s_{ij}\big],
+              \qquad s = \operatorname{clip}(\log\sigma^2)
 
     (Kingma & Welling 2013, appendix B; Norlander & Sopasakis 2019, appendix C.)
 
@@ -194,7 +202,7 @@ def kl_standard_normal(mu, log_var):
     dmu : ndarray of shape (n_samples, latent_dim)
         mu / n.
     dlog_var : ndarray of shape (n_samples, latent_dim)
-        ½ (exp(s) − 1) / n inside the bounds, 0 outside.
+        :math:`\frac12 (\exp(s) - 1) / n` inside the bounds, 0 outside.
     """
     n = mu.shape[0]
     s, inside = clip_log_var(log_var)
@@ -206,7 +214,8 @@ def kl_standard_normal(mu, log_var):
 
 
 def kl_to_class_prior_rows(mu, log_var, prior_mu_rows):
-    """KL(N(mu, diag e^s) ‖ N(m, I)) = ½ Σ_j (e^{s_j} + (mu_j − m_j)² − 1 − s_j) per row.
+    r""":math:`\mathrm{KL}(\mathcal N(\mu, \operatorname{diag} e^s) \,\|\, \mathcal N(m, I))
+    = \frac12 \sum_j (e^{s_j} + (\mu_j - m_j)^2 - 1 - s_j)` per row.
 
     (n, k), (n, k), (n, k) -> (n,)
     """
@@ -216,9 +225,10 @@ def kl_to_class_prior_rows(mu, log_var, prior_mu_rows):
 
 
 def kl_to_class_prior(mu, log_var, prior_mu_rows):
-    """Closed-form KL of the encoder's Gaussian from the class prior p(z|y) = N(m_y, I).
+    r"""Closed-form KL of the encoder's Gaussian from the class prior p(z|y) = N(m_y, I).
 
-    L = (1/n) Σ_i ½ Σ_j [exp(s_ij) + (mu_ij − m_{y_i j})² − 1 − s_ij],  s = clip(log_var)
+    .. math:: L = \frac1n \sum_i \tfrac12 \sum_j \big[\exp(s_{ij}) + (\mu_{ij} - m_{y_i j})^2 - 1
+              - s_{ij}\big], \qquad s = \operatorname{clip}(\log\sigma^2)
 
     The CL-VAE's regulariser (Norlander & Sopasakis 2019, §3.3): the KL to
     N(0, I) with the prior mean moved to the class mean m_y.  The caller
@@ -238,7 +248,7 @@ def kl_to_class_prior(mu, log_var, prior_mu_rows):
     dmu : ndarray of shape (n_samples, latent_dim)
         (mu − m_y) / n.
     dlog_var : ndarray of shape (n_samples, latent_dim)
-        ½ (exp(s) − 1) / n inside the bounds, 0 outside.
+        :math:`\frac12 (\exp(s) - 1) / n` inside the bounds, 0 outside.
     dprior_mu_rows : ndarray of shape (n_samples, latent_dim)
         −(mu − m_y) / n.
     """
@@ -253,7 +263,8 @@ def kl_to_class_prior(mu, log_var, prior_mu_rows):
 
 
 def log_normal_rows(z, mu, log_var=None):
-    """log N(z; mu, diag exp(s)) summed over coordinates, one value per row.
+    r""":math:`\log \mathcal N(z; \mu, \operatorname{diag} \exp(s))` summed over coordinates, one
+    value per row.
 
     ``log_var=None`` means unit variance.  Broadcasting as numpy; the sum is
     over the last axis:  (..., k) -> (...)

@@ -1,6 +1,6 @@
-"""Maximum mean discrepancy (Gretton et al. 2012): how far two samples' distributions are.
+r"""Maximum mean discrepancy (Gretton et al. 2012): how far two samples' distributions are.
 
-    MMD²(A, B) = E k(a, a') + E k(b, b') − 2 E k(a, b)
+.. math:: \mathrm{MMD}^2(A, B) = \mathbb E\, k(a, a') + \mathbb E\, k(b, b') - 2\, \mathbb E\, k(a, b)
 
 estimated with the unbiased U-statistic (the diagonal terms i = j left out of
 the first two means).  Two uses in npae:
@@ -8,15 +8,17 @@ the first two means).  Two uses in npae:
 - a *metric*: how close an autoencoder's codes q(z) are to its prior p(z)
   (:func:`rbf_mmd2`, the adversarial autoencoder's benchmark);
 - a *penalty* with its gradient: the Wasserstein autoencoder's
-  λ·MMD²(codes, prior samples) (:func:`mmd2_penalty`).
+  :math:`\lambda \cdot \mathrm{MMD}^2(\text{codes}, \text{prior samples})` (:func:`mmd2_penalty`).
 
-Kernels of the squared distance r = ‖u − v‖², for a scale c > 0:
+Kernels of the squared distance :math:`r = \lVert u - v \rVert^2`, for a scale c > 0:
 
-    "imq"  inverse multiquadric  k = c / (c + r),      dk/dr = −c / (c + r)²
-    "rbf"  Gaussian              k = exp(−r / (2c)),   dk/dr = −k / (2c)
+=========  =====================  =============================  ============================
+``"imq"``  inverse multiquadric   :math:`k = c / (c + r)`        :math:`dk/dr = -c / (c + r)^2`
+``"rbf"``  Gaussian               :math:`k = \exp(-r / (2c))`    :math:`dk/dr = -k / (2c)`
+=========  =====================  =============================  ============================
 
-(Tolstikhin et al. 2018 use the IMQ with c = 2 k σ_z² for a code of k
-dimensions and prior N(0, σ_z² I), summed over several multiples of c; its
+(Tolstikhin et al. 2018 use the IMQ with :math:`c = 2 k \sigma_z^2` for a code of k
+dimensions and prior :math:`\mathcal N(0, \sigma_z^2 I)`, summed over several multiples of c; its
 heavy tails keep a gradient for codes far from the prior, where the RBF's
 vanishes.)
 """
@@ -48,12 +50,15 @@ def _kernel(kernel, r, c):
 
 
 def mmd2_penalty(Z, P, kernel="imq", scales=(1.0,), ops=None):
-    """MMD²(Z, P) summed over kernel scales, and its gradient with respect to Z.
+    r""":math:`\mathrm{MMD}^2(Z, P)` summed over kernel scales, and its gradient with respect to Z.
 
-    MMD² = 1/(n(n−1)) Σ_{i≠j} k(z_i, z_j) + 1/(n(n−1)) Σ_{i≠j} k(p_i, p_j) − 2/n² Σ_{i,j} k(z_i, p_j),
-    dMMD²/dz_i = 2/(n(n−1)) Σ_{j≠i} k'(r_ij) 2(z_i − z_j) − 2/n² Σ_j k'(s_ij) 2(z_i − p_j),
+    .. math:: \mathrm{MMD}^2 &= \frac1{n(n-1)} \sum_{i \ne j} k(z_i, z_j)
+              + \frac1{n(n-1)} \sum_{i \ne j} k(p_i, p_j) - \frac2{n^2} \sum_{i,j} k(z_i, p_j), \\
+              \frac{d\,\mathrm{MMD}^2}{dz_i} &= \frac2{n(n-1)} \sum_{j \ne i} k'(r_{ij})\, 2(z_i - z_j)
+              - \frac2{n^2} \sum_j k'(s_{ij})\, 2(z_i - p_j),
 
-    with k' = dk/dr, r_ij = ‖z_i − z_j‖², s_ij = ‖z_i − p_j‖².
+    with :math:`k' = dk/dr`, :math:`r_{ij} = \lVert z_i - z_j \rVert^2`,
+    :math:`s_{ij} = \lVert z_i - p_j \rVert^2`.
 
     Parameters
     ----------
@@ -115,9 +120,9 @@ def _mmd2_penalty_per_code(Z, P, kernel, scales, a, b):
 
 
 def rbf_mmd2(A, B, bandwidth=None):
-    """Unbiased squared MMD with a Gaussian (RBF) kernel, as a metric.
+    r"""Unbiased squared MMD with a Gaussian (RBF) kernel, as a metric.
 
-    k(u, v) = Σ_h exp(−‖u − v‖² / (2 h²)).  Near 0 when A and B come from
+    :math:`k(u, v) = \sum_h \exp(-\lVert u - v \rVert^2 / (2 h^2))`.  Near 0 when A and B come from
     the same distribution (it can be slightly negative).  One bandwidth of
     the order of the data's spread only sees coarse differences (mean,
     covariance); a sum over several bandwidths (``"multiscale"``) also sees

@@ -1,4 +1,4 @@
-"""Corruption processes x ↦ x̃ of the denoising autoencoder.
+r"""Corruption processes :math:`x \mapsto \tilde x` of the denoising autoencoder.
 
 Reference: Vincent, Larochelle, Lajoie, Bengio & Manzagol (2010), *Stacked
 denoising autoencoders*, JMLR 11, §4.2 (the three processes); Caron,
@@ -7,8 +7,8 @@ denoising autoencoders*, JMLR 11, §4.2 (the three processes); Caron,
 
 - :func:`masking` — masking noise (MN): a fraction ν of the entries of each
   row, chosen at random, is set to 0;
-- :func:`gaussian` — additive isotropic Gaussian noise (GS): x̃ = x + σ ε,
-  ε ~ N(0, I);
+- :func:`gaussian` — additive isotropic Gaussian noise (GS): :math:`\tilde x = x + \sigma\varepsilon`,
+  :math:`\varepsilon \sim \mathcal N(0, I)`;
 - :func:`salt_and_pepper` — salt-and-pepper noise (SP): a fraction ν of the
   entries of each row is set to the minimum or the maximum value, each with
   probability ½;
@@ -110,7 +110,8 @@ def masking(X, nu, rng):
 
 
 def gaussian(X, sigma, rng):
-    """Additive isotropic Gaussian noise: x̃ = x + σ ε, ε ~ N(0, I).
+    r"""Additive isotropic Gaussian noise: :math:`\tilde x = x + \sigma\varepsilon`,
+    :math:`\varepsilon \sim \mathcal N(0, I)`.
 
     No clipping: for pixel data in [0, 1], x̃ leaves the interval, as in
     Vincent et al. (2010).

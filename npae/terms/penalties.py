@@ -1,4 +1,4 @@
-"""The regularizers Ω of the review's loss L(x, p_φ(q_θ(x))) + Ω (§1.2).
+r"""The regularizers Ω of the review's loss :math:`L(x, p_\phi(q_\theta(x))) + \Omega` (§1.2).
 
 Each penalty returns its value and adds its gradient into a ``grads`` dict
 (keyed like the model's params) or returns the gradient with respect to its
@@ -18,10 +18,11 @@ __all__ += ["contractive_penalty"]
 
 
 def weight_decay(params, names, lam, grads=None):
-    """Ω = (λ/2) Σ_W ‖W‖²_F over the weight matrices ``names`` (biases excluded).
+    r""":math:`\Omega = \frac\lambda2 \sum_W \lVert W \rVert_F^2` over the weight matrices ``names``
+    (biases excluded).
 
-    Its gradient λ W is added into ``grads`` when given.  This is the
-    ``λ/2 Σ W²`` of Ng's sparse-autoencoder notes (λ = 1e-4 there).
+    Its gradient :math:`\lambda W` is added into ``grads`` when given.  This is the
+    :math:`\frac\lambda2 \sum W^2` of Ng's sparse-autoencoder notes (λ = 1e-4 there).
     """
     value = 0.0
     if lam == 0:
@@ -73,9 +74,10 @@ def _check_target(rho, name="rho"):
 
 
 def kl_sparsity(rho_hat, rho, beta, interval=(0.0, 1.0), eps=KL_EPS):
-    r"""Ng's KL sparsity penalty Ω = β Σ_j KL(ρ ‖ ρ̂_j) and dΩ/dρ̂.
+    r"""Ng's KL sparsity penalty :math:`\Omega = \beta \sum_j \mathrm{KL}(\rho \,\|\, \hat\rho_j)` and
+    :math:`d\Omega/d\hat\rho`.
 
-    With ρ̂_j the mean activation of hidden unit j over the batch and ρ the
+    With :math:`\hat\rho_j` the mean activation of hidden unit j over the batch and ρ the
     target (Ng, *CS294A lecture notes*, 2011; the h2o chapter's eq. 19.3–19.5):
 
     .. math::
@@ -86,20 +88,21 @@ def kl_sparsity(rho_hat, rho, beta, interval=(0.0, 1.0), eps=KL_EPS):
         \frac{\partial \Omega}{\partial \hat\rho_j}
             = \beta \left[ -\frac{\rho}{\hat\rho_j} + \frac{1 - \rho}{1 - \hat\rho_j} \right]
 
-    (the bracket is the extra term Ng adds to δ² in backpropagation).
+    (the bracket is the extra term Ng adds to :math:`\delta^{(2)}` in backpropagation).
 
     **Units that do not live in [0, 1].**  KL compares two Bernoulli
-    probabilities, so ρ and ρ̂ must be in [0, 1].  For units whose output lies
+    probabilities, so ρ and :math:`\hat\rho` must be in [0, 1].  For units whose output lies
     in ``interval = (lo, hi)`` — tanh: (−1, 1), which is h2o's convention of a
     target "average activation" such as −0.1 — both are first mapped affinely,
-    u = (v − lo) / (hi − lo); for tanh u = (1 + v) / 2, so ρ = −0.1 becomes
+    :math:`u = (v - lo) / (hi - lo)`; for tanh :math:`u = (1 + v) / 2`, so ρ = −0.1 becomes
     0.45.  The penalty is the KL of the mapped values, and the chain rule
-    multiplies the gradient by du/dρ̂ = 1 / (hi − lo) (= ½ for tanh)::
+    multiplies the gradient by :math:`du/d\hat\rho = 1 / (hi - lo)` (= ½ for tanh):
 
-        dΩ/dρ̂_j = β [ −ρ_u / u_j + (1 − ρ_u) / (1 − u_j) ] / (hi − lo)
+    .. math:: \frac{\partial\Omega}{\partial\hat\rho_j}
+              = \beta \Big[-\frac{\rho_u}{u_j} + \frac{1 - \rho_u}{1 - u_j}\Big] \Big/ (hi - lo)
 
     **Clip.**  u_j is clipped to [eps, 1 − eps] before the logarithms (a
-    saturated unit can reach ρ̂ = 0 or 1 in floating point).  Where the clip
+    saturated unit can reach :math:`\hat\rho` = 0 or 1 in floating point).  Where the clip
     is active the value is the KL at the clip boundary and the returned
     gradient is the (large, finite) derivative *at the boundary*, not the
     derivative of the clipped function (which would be 0): it keeps pushing a
@@ -122,9 +125,9 @@ def kl_sparsity(rho_hat, rho, beta, interval=(0.0, 1.0), eps=KL_EPS):
     Returns
     -------
     value : float
-        β Σ_j KL(ρ ‖ ρ̂_j).
+        :math:`\beta \sum_j \mathrm{KL}(\rho \,\|\, \hat\rho_j)`.
     grad : ndarray of shape (h,)
-        dΩ/dρ̂ (same dtype as ``rho_hat``).
+        :math:`d\Omega/d\hat\rho` (same dtype as ``rho_hat``).
 
     Examples
     --------
@@ -156,9 +159,11 @@ def kl_sparsity(rho_hat, rho, beta, interval=(0.0, 1.0), eps=KL_EPS):
 
 
 def l1_sparsity(rho_hat, rho, beta):
-    """Ω = β Σ_j ``|ρ̂_j − ρ|`` and dΩ/dρ̂ = β sign(ρ̂ − ρ) (sub-gradient 0 at ρ̂_j = ρ).
+    r""":math:`\Omega = \beta \sum_j |\hat\rho_j - \rho|` and
+    :math:`d\Omega/d\hat\rho = \beta \operatorname{sign}(\hat\rho - \rho)` (sub-gradient 0 at
+    :math:`\hat\rho_j = \rho`).
 
-    The L1 form of the sparsity loss s(ρ, ρ̂) = ``|ρ − ρ̂|`` (encyclopedia
+    The L1 form of the sparsity loss :math:`s(\rho, \hat\rho) = |\rho - \hat\rho|` (encyclopedia
     article, §Sparse autoencoder).  Works in the units' own scale (no mapping).
 
     Parameters
@@ -179,9 +184,10 @@ def l1_sparsity(rho_hat, rho, beta):
 
 
 def l2_sparsity(rho_hat, rho, beta):
-    """Ω = β Σ_j (ρ̂_j − ρ)² and dΩ/dρ̂ = 2 β (ρ̂ − ρ).
+    r""":math:`\Omega = \beta \sum_j (\hat\rho_j - \rho)^2` and
+    :math:`d\Omega/d\hat\rho = 2 \beta (\hat\rho - \rho)`.
 
-    The L2 form s(ρ, ρ̂) = ``|ρ − ρ̂|²`` of the encyclopedia article (no ½).  Up
+    The L2 form :math:`s(\rho, \hat\rho) = |\rho - \hat\rho|^2` of the encyclopedia article (no ½).  Up
     to that factor its gradient is the update h2o-3 applies to each hidden
     bias for its ``sparsity_beta`` / ``average_activation`` options.
 
@@ -203,12 +209,14 @@ def l2_sparsity(rho_hat, rho, beta):
 
 
 def l1_activity(H, lam, ops=None):
-    """L1 penalty on the activations: Ω = λ (1/n) Σ_i Σ_j ``|h_ij|`` and dΩ/dH.
+    r"""L1 penalty on the activations: :math:`\Omega = \lambda \frac1n \sum_i \sum_j |h_{ij}|` and
+    :math:`d\Omega/dH`.
 
-    The "force as much sparsity as possible" penalty λ E_x ‖h(x)‖₁ of the
-    encyclopedia article, with the expectation taken as the mean over the
-    batch (same reduction as the losses).  dΩ/dh_ij = λ sign(h_ij) / n, with
-    the sub-gradient 0 at h_ij = 0 (a ReLU unit that is off stays untouched).
+    The "force as much sparsity as possible" penalty
+    :math:`\lambda\, \mathbb E_x \lVert h(x) \rVert_1` of the encyclopedia article, with the
+    expectation taken as the mean over the batch (same reduction as the losses).
+    :math:`d\Omega/dh_{ij} = \lambda \operatorname{sign}(h_{ij}) / n`, with
+    the sub-gradient 0 at :math:`h_{ij} = 0` (a ReLU unit that is off stays untouched).
 
     Parameters
     ----------

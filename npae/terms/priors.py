@@ -1,4 +1,4 @@
-"""Latent priors p(z): the adversarial autoencoder's, the WAE's, and the CL-VAE's class prior.
+r"""Latent priors p(z): the adversarial autoencoder's, the WAE's, and the CL-VAE's class prior.
 
 Adversarial and Wasserstein autoencoders (Makhzani et al. 2015; Tolstikhin
 et al. 2018) only need to *sample* p(z) (a discriminator or an MMD compares
@@ -7,8 +7,8 @@ class y the prior N(m_y, I) and needs the means m_y.
 
 Priors by name, with scale s (``prior_scale``):
 
-- ``"gaussian"``: N(0, s² I);
-- ``"uniform"``: U[−s, s]^k;
+- ``"gaussian"``: :math:`\mathcal N(0, s^2 I)`;
+- ``"uniform"``: :math:`U[-s, s]^k`;
 - ``"mixture"``: K Gaussians with means on a circle of radius 4s in the
   first two code dimensions and standard deviation s/2 (the AAE paper's
   figure 4 prior, whose ring has an empty hole).
@@ -64,7 +64,7 @@ DEFAULT_SEPARATION = 4.0
 
 
 def default_prior_means(n_classes, latent_dim, separation=DEFAULT_SEPARATION):
-    """Class prior means placed so that the classes start apart.
+    r"""Class prior means placed so that the classes start apart.
 
     The closest two means are ``separation`` apart, and the means are
     centred on the origin:
@@ -73,7 +73,7 @@ def default_prior_means(n_classes, latent_dim, separation=DEFAULT_SEPARATION):
       (every pair at the same distance), in the first ``n_classes − 1``
       coordinates — the one-hot vectors e_y, centred and written in the
       orthonormal Helmert basis of the sum-zero subspace, times
-      separation / √2;
+      :math:`\text{separation} / \sqrt2`;
     - ``latent_dim == 1``: equally spaced points on the line;
     - otherwise (2 ≤ latent_dim < n_classes − 1, e.g. 10 digits in 2-D):
       the vertices of a regular polygon on a circle in (z_1, z_2), of

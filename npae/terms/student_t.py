@@ -1,23 +1,27 @@
-"""The Student-t decoder likelihood of the VAE, with its gradients by hand.
+r"""The Student-t decoder likelihood of the VAE, with its gradients by hand.
 
 Reference: Takahashi, Iwata, Yamanaka, Yamada & Yagi, *Student-t Variational
 Autoencoder for Robust Density Estimation*, IJCAI 2018.
 
-Per feature, x ~ St(μ, σ², ν) with location μ (the decoder's output), scale
-σ and degrees of freedom ν > 0; with r = (x − μ)/σ and u = 1 + r²/ν::
+Per feature, :math:`x \sim \mathrm{St}(\mu, \sigma^2, \nu)` with location μ (the decoder's
+output), scale σ and degrees of freedom ν > 0; with :math:`r = (x - \mu)/\sigma` and
+:math:`u = 1 + r^2/\nu`:
 
-    −log p(x) = −lnΓ((ν+1)/2) + lnΓ(ν/2) + ½ log(νπ) + ½ log σ² + ((ν+1)/2) log u
+.. math:: -\log p(x) = -\ln\Gamma\big(\tfrac{\nu+1}2\big) + \ln\Gamma\big(\tfrac\nu2\big)
+          + \tfrac12 \log(\nu\pi) + \tfrac12 \log\sigma^2 + \tfrac{\nu+1}2 \log u
 
 (summed over features, mean over the n rows of the batch).  Its heavy tails
-make a large residual cost O(log r) instead of O(r²): an outlier pulls the
+make a large residual cost :math:`O(\log r)` instead of :math:`O(r^2)`: an outlier pulls the
 location and inflates the scale far less than under a Gaussian, which is the
 robustness the paper measures.  ν → ∞ gives the Gaussian.
 
-Gradients (per element, before the mean over rows)::
+Gradients of :math:`-\log p(x)` (per element, before the mean over rows):
 
-    ∂/∂μ        = −(ν+1)(x − μ) / (ν σ² + (x − μ)²)
-    ∂/∂ log σ²  = ½ − ½ (ν+1) r² / (ν + r²)
-    ∂/∂ log ν   = ν · ( −½ψ((ν+1)/2) + ½ψ(ν/2) + 1/(2ν) + ½ log u − (ν+1) r² / (2ν² u) )
+.. math:: \frac{\partial}{\partial\mu} &= -\frac{(\nu+1)(x - \mu)}{\nu \sigma^2 + (x - \mu)^2}, \\
+          \frac{\partial}{\partial \log\sigma^2} &= \frac12 - \frac12 \frac{(\nu+1) r^2}{\nu + r^2}, \\
+          \frac{\partial}{\partial \log\nu} &= \nu \Big(-\tfrac12 \psi\big(\tfrac{\nu+1}2\big)
+          + \tfrac12 \psi\big(\tfrac\nu2\big) + \frac1{2\nu} + \tfrac12 \log u
+          - \frac{(\nu+1) r^2}{2\nu^2 u}\Big)
 
 with ψ the digamma function.  npae learns σ² (floored, as the Gaussian's,
 :func:`npae.terms.gaussian.floor_log_var`) and ν per feature as free

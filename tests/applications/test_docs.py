@@ -21,6 +21,9 @@ import shutil
 import subprocess
 import sys
 import threading
+from html import unescape
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -35,7 +38,16 @@ TUTORIAL = "first_autoencoder"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Build the site into a temporary folder; -> the html folder."""
+    """Build the site into a temporary folder; -> the html folder.
+
+    ``NPAE_DOCS_SITE=docs/_build/html`` checks a site already built (e.g. by the README's
+    full build, every tutorial run) instead of building one.
+    """
+    prebuilt = os.environ.get("NPAE_DOCS_SITE")
+    if prebuilt:
+        path = Path(prebuilt if os.path.isabs(prebuilt) else os.path.join(ROOT, prebuilt))
+        assert (path / "index.html").is_file(), f"NPAE_DOCS_SITE={prebuilt}: no built site there"
+        return path
     out = tmp_path_factory.mktemp("docs")
     env = dict(os.environ, NPAE_DOCS_EXECUTE=TUTORIAL, MPLBACKEND="Agg")
     env.pop("NPAE_DOCS_FULL", None)
@@ -75,6 +87,50 @@ def test_source_links_resolve(site):
         page = site / path
         assert page.is_file(), path
         assert f'id="{anchor}"' in page.read_text(encoding="utf-8"), f"{path}#{anchor}"
+
+
+_ID = re.compile(r"""\bid\s*=\s*["']([^"']*)["']""")
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def _dead_anchors(site):
+    """Every internal link ``page.html#id`` (or ``#id``) of the site whose page has no
+    element of that id: -> sorted [(page, href)].  Links off the site are not followed."""
+    site = Path(site)
+    pages = {p.resolve(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    ids = {p: {unescape(i) for i in _ID.findall(html)} for p, html in pages.items()}
+    dead = set()
+    for page, html in pages.items():
+        for href in map(unescape, _HREF.findall(html)):
+            url = urlsplit(href)
+            if url.scheme or url.netloc or not url.fragment:
+                continue
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page
+            if unquote(url.fragment) not in ids.get(target, ()):
+                dead.add((str(page.relative_to(site.resolve())), href))
+    return sorted(dead)
+
+
+def test_the_dead_anchor_finder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.html").write_text(
+        '<h1 id="top">A</h1><a href="#top">same page</a> <a href="#gone">dead here</a>'
+        '<a class="x" href="sub/b.html#npae.estimator.hyperparams.Interval">ok</a>'
+        '<a href="sub/b.html#npae.Interval">dead there</a> <a href="nowhere.html#x">no page</a>'
+        '<a href="https://example.org/#frag">off the site</a> <a href="sub/b.html">no anchor</a>',
+        encoding="utf-8")
+    (tmp_path / "sub" / "b.html").write_text(
+        '<dt id="npae.estimator.hyperparams.Interval"></dt><a href="../a.html#top">back</a>'
+        "<a href='../a.html#a%20b'>dead, quoted</a>", encoding="utf-8")
+    assert _dead_anchors(tmp_path) == [
+        ("a.html", "#gone"), ("a.html", "nowhere.html#x"), ("a.html", "sub/b.html#npae.Interval"),
+        ("sub/b.html", "../a.html#a%20b")]
+
+
+def test_no_dead_anchors(site):
+    """Every link into the site lands on an element: API pages, highlighted source
+    (``[source]``/``[docs]``), tutorials, derivation pages, the tables of contents."""
+    assert _dead_anchors(site) == []
 
 
 def _browser():
@@ -141,22 +197,67 @@ Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.on
 """
 
 
-@pytest.mark.parametrize("page, min_images", [(f"auto_tutorials/{TUTORIAL}.html", 1),
-                                              ("generated/npae.terms.penalties.html", 0),
-                                              ("auto_tutorials/contractive.html", 0),
-                                              ("contractive_jacobian.html", 0)])
-def test_page_renders_in_a_browser(browser, page, min_images):
+# The text a reader sees outside code and outside typeset equations.
+_PROSE_TEXT = """
+const skip = new Set(["PRE", "CODE", "SCRIPT", "STYLE", "MJX-CONTAINER", "TEXTAREA", "NOSCRIPT"]);
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode(n) {
+  for (let e = n.parentElement; e; e = e.parentElement) {
+    if (skip.has(e.tagName)) return NodeFilter.FILTER_REJECT;
+  }
+  return NodeFilter.FILTER_ACCEPT;
+}});
+const parts = [];
+while (walker.nextNode()) parts.push(walker.currentNode.nodeValue);
+return parts.join(" ");
+"""
+
+# TeX source left as text: a control sequence (\frac, \sum, \hat, ...) or math delimiters
+_RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\$\$|\\\(|\\\)|\\\[|\\\]")
+
+
+def _raw_tex(text):
+    """The pieces of TeX source in a page's visible text (a formula MathJax did not typeset)."""
+    return _RAW_TEX.findall(text)
+
+
+def test_the_raw_tex_finder():
+    assert _raw_tex(r"the loss \frac{1}{n} \sum_i and $$x$$ or \(a\)") == \
+        ["\\frac", "\\sum", "$$", "$$", "\\(", "\\)"]
+    assert _raw_tex("L = ½‖x − x̂‖², costs $3, a path C:\\ d, the \\ row") == []
+
+
+@pytest.mark.parametrize("page, min_images, displayed", [
+    (f"auto_tutorials/{TUTORIAL}.html", 1, False),         # a tutorial, run
+    ("auto_tutorials/contractive.html", 0, False),         # a tutorial's text (not run here)
+    ("generated/npae.terms.penalties.html", 0, True),      # API pages with formulas
+    ("generated/npae.families.variational.html", 0, True), # a family: objective, symbols
+    ("generated/npae.families.sparse.html", 0, True),
+    ("generated/npae.nn.jacobian.html", 0, True),
+    ("contractive_jacobian.html", 0, True),                # derivation pages
+    ("convolution.html", 0, True),
+    ("linear_theory.html", 0, True),
+    ("notation.html", 0, False),                           # symbols inline, no display
+])
+def test_page_renders_in_a_browser(browser, page, min_images, displayed):
     driver, base = browser
     driver.get_log("browser")  # drop what earlier pages logged
     driver.get(f"{base}/{page}")
     assert driver.execute_async_script(_WAIT_FOR_MATH) == "ok"
-    # the equations are typeset: MathJax's output elements exist, no TeX source is left
-    n_math, n_typeset = driver.execute_script(
+    # the equations are typeset: MathJax's output elements exist, without errors
+    # (a TeX error is an mjx-merror, an unknown macro red text), and no TeX source is left
+    n_math, n_typeset, errors = driver.execute_script(
         "return [document.querySelectorAll('.math').length,"
-        " document.querySelectorAll('.math mjx-container').length]")
+        " document.querySelectorAll('.math mjx-container').length,"
+        " Array.from(document.querySelectorAll("
+        "   'mjx-merror, mjx-container [style*=\"color: red\"]'))"
+        "   .map(e => e.getAttribute('data-mjx-error') || e.textContent)]")
     assert n_math >= 1 and n_typeset == n_math, f"{page}: {n_typeset} of {n_math} equations typeset"
-    text = driver.execute_script("return document.body.innerText")
-    assert "\\frac" not in text and "\\hat" not in text, f"{page}: raw TeX left on the page"
+    assert errors == [], f"{page}: MathJax errors {errors}"
+    if displayed:  # the objective, the derivation: display equations
+        n_display = driver.execute_script(
+            "return document.querySelectorAll('div.math mjx-container[display=\"true\"]').length")
+        assert n_display >= 1, f"{page}: no displayed equation"
+    assert _raw_tex(driver.execute_script(_PROSE_TEXT)) == [], f"{page}: raw TeX left on the page"
     images = driver.execute_async_script(_IMAGES)
     assert len(images) >= min_images, f"{page}: {len(images)} images"
     broken = [src for src, width in images if not width]
