@@ -1,4 +1,4 @@
-"""Exercise ``contractive``: Rifai's closed-form penalty ‖∂h/∂x‖²_F of a one-layer
+r"""Exercise ``contractive``: Rifai's closed-form penalty :math:`\lVert \partial h / \partial x \rVert_F^2` of a one-layer
 sigmoid encoder and its gradient (review §2.5).
 
 Reference: :func:`npae.nn.jacobian.contractive_penalty` on a one-layer

@@ -1,4 +1,4 @@
-"""Exercise ``contractive_deep``: the contractive penalty ‖∂h/∂x‖²_F of a
+r"""Exercise ``contractive_deep``: the contractive penalty :math:`\lVert \partial h / \partial x \rVert_F^2` of a
 TWO-layer sigmoid encoder and its gradient with respect to both layers
 (review §2.5; Rifai et al. 2011 give the closed form for one layer only).
 

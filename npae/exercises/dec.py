@@ -1,5 +1,5 @@
-"""Exercise ``dec``: deep embedded clustering's soft assignments, target
-distribution and the gradient of KL(P ‖ Q) with respect to the cluster
+r"""Exercise ``dec``: deep embedded clustering's soft assignments, target
+distribution and the gradient of :math:`\mathrm{KL}(P \,\|\, Q)` with respect to the cluster
 centres (Xie, Girshick & Farhadi 2016, eqs. 1–5).
 
 Reference: :func:`npae.families.dec.soft_assignments`,

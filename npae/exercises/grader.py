@@ -1,10 +1,10 @@
-"""The grader shared by every exercise: load a student's file, run each part on
+r"""The grader shared by every exercise: load a student's file, run each part on
 random cases, compare with npae and with central differences, name the usual
 mistake, format the report.
 
 An exercise module declares its parts (:class:`Part`); this module does the
 rest.  The comparison of an output with the reference is the relative error of
-:mod:`npae.gradcheck`, ``‖s − r‖ / max(‖s‖, ‖r‖)``; a gradient output is also
+:mod:`npae.gradcheck`, :math:`\lVert s - r \rVert / \max(\lVert s \rVert, \lVert r \rVert)`; a gradient output is also
 checked against the central differences of npae's *value* (a second oracle
 that does not read npae's gradient code).  The report says which output is
 wrong, its relative error and, when one is recognised, the usual mistake
@@ -13,7 +13,7 @@ behind it.  It never prints a reference value.
 Mistakes are recognised two ways:
 
 - a *ratio*: the student's output is a scalar multiple c of the reference
-  (c = n: a sum where a mean belongs; c = 2: the ½ of a squared error; c = −1:
+  (:math:`c = n`: a sum where a mean belongs; :math:`c = 2`: the ½ of a squared error; :math:`c = -1`:
   a sign; ...), or the transpose of it;
 - an *alternative*: the output equals what a known wrong computation gives
   (f instead of f′, a forgotten chain-rule factor, ...), which the exercise

@@ -1,12 +1,12 @@
-"""Exercise ``iwae``: the normalised importance weights and the IWAE bound, then
+r"""Exercise ``iwae``: the normalised importance weights and the IWAE bound, then
 the bound's gradient with respect to the encoder's mean and log variance
 (Burda, Grosse & Salakhutdinov 2016, eq. 8 and §3).
 
 Reference: :func:`npae.families._iwae.iwae_loss` itself — the objective
 :class:`npae.VariationalAutoencoder` trains with ``iwae_samples=K`` — run on
 a "model" whose encoder hands back the given (mu, log_var) and whose decoder
-is the linear map z ↦ z A with a unit-variance Gaussian likelihood, the draws
-ε held fixed.  The weights' reference is the log-sum-exp that function uses.
+is the linear map :math:`z \mapsto z A` with a unit-variance Gaussian likelihood, the draws
+:math:`\varepsilon` held fixed.  The weights' reference is the log-sum-exp that function uses.
 """
 
 from __future__ import annotations

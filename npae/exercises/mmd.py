@@ -1,4 +1,4 @@
-"""Exercise ``mmd``: the IMQ kernel, the unbiased MMD² between codes and prior
+r"""Exercise ``mmd``: the IMQ kernel, the unbiased :math:`\mathrm{MMD}^2` between codes and prior
 samples, and its gradient with respect to the codes (the Wasserstein
 autoencoder's penalty, Tolstikhin et al. 2018).
 

@@ -1,5 +1,5 @@
-"""Exercise ``sparse_kl``: Ng's KL sparsity penalty, its gradient with respect to
-ρ̂ and, by the chain rule through the batch mean, with respect to the hidden
+r"""Exercise ``sparse_kl``: Ng's KL sparsity penalty, its gradient with respect to
+:math:`\hat\rho` and, by the chain rule through the batch mean, with respect to the hidden
 activations (review §2.3).
 
 Reference: :func:`npae.terms.penalties.kl_sparsity` and ``npae.nn.batch.mean_over_samples``

@@ -1,4 +1,4 @@
-"""Exercise ``tied_weights``: a tied autoencoder, decoder weights W2 = W1ᵀ (review
+r"""Exercise ``tied_weights``: a tied autoencoder, decoder weights :math:`W_2 = W_1^\top` (review
 §2.2); the gradient of the shared W is the sum of its two uses.
 
 Reference: :class:`npae.Autoencoder` ``(latent_dim=h, activation="sigmoid",

@@ -1,5 +1,5 @@
-"""Exercise ``vae``: the VAE's KL term, the reparameterisation and its gradient
-with ε held fixed, and the total gradient at the Gaussian heads (review §2.6).
+r"""Exercise ``vae``: the VAE's KL term, the reparameterisation and its gradient
+with :math:`\varepsilon` held fixed, and the total gradient at the Gaussian heads (review §2.6).
 
 Reference: :mod:`npae.terms.gaussian` (``kl_standard_normal``,
 ``reparameterize``, ``reparameterize_backward``), as
