@@ -193,7 +193,7 @@ def main(argv=None):
         shutil.rmtree(tmpdir, ignore_errors=True)
     notes.append(f"- temporary directory {tmpdir} deleted")
 
-    from _common import blas_info  # noqa: E402  (benchmarks/)
+    from _common import blas_info, finish  # noqa: E402  (benchmarks/)
 
     command = " ".join(["python benchmarks/memory.py", *(argv if argv is not None else sys.argv[1:])])
     text = "\n".join([
@@ -218,10 +218,7 @@ def main(argv=None):
         f"processes run with OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '1')})",
     ])
     print()
-    print(text)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text + "\n")
+    finish(text + "\n", args.out)
     return text
 
 
