@@ -21,6 +21,22 @@ check compares quick with quick:
 - ``--rerun NAME`` runs the table's own full command (its output redirected to a
   temporary file) and compares full figures with the table's.
 
+Tables older than the stamps name no commit.  ``--fingerprint NAME --assume-commit``
+then takes the commit that brought the table's present figures: walking the file's
+history (``git log --no-merges --follow``), the oldest commit of the newest run whose
+table figures (its markdown tables' rows) equal today's file.  That is an assumption, marked as such in the
+fingerprint and in the check's output: it holds when the figures were committed
+with the code that produced them, and fails when a table was run on one commit and
+committed after later code changes (then a "DRIFTED" may be that gap, and a
+"reproduces" still says that today's code behaves like that commit's).  Every
+fingerprint also records a digest of the table's figures: once the table changes,
+its fingerprint is stale and the check says so.
+
+The check is as sensitive as the quick mode: a quick mode whose figures do not depend
+on training (codes all alike after too few steps) cannot show a change in training,
+and a change to a script's quick settings alone shows as drift until the table is
+regenerated and fingerprinted again.
+
 Each table gets one status: ``reproduces``, ``DRIFTED`` (with the figures that moved),
 ``quick run failed``, ``timing only`` (its quick output has no deterministic figure),
 or ``no fingerprint`` (with the reason: the table records no commit, or records
@@ -102,7 +118,7 @@ def figures(text):
             header = None
             continue
         if s.startswith("#") or (s.startswith("**") and s.count("**") >= 2 and "|" not in s):
-            section = re.sub(r"\s+", " ", s.strip("#* "))[:80]
+            section = re.sub(r"\s+", " ", s.split(" (")[0].strip("#* "))[:60]
             continue
         if SKIP_LINE.search(s):
             continue
@@ -241,6 +257,39 @@ def export_commit(commit, dest):
 
 
 # ---------------------------------------------------------------- fingerprints
+def digest(text):
+    """A short hash of the figures of a text (a table changed or not)."""
+    import hashlib
+
+    return hashlib.sha1(repr(figures(text)).encode()).hexdigest()[:12]
+
+
+def git(*args):
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def figures_commit(name):
+    """The commit that brought the present figures of results/``name`` (see the module
+    docstring), or None when no commit holds them."""
+    def tables_only(text):  # notes edited later do not move the figures' commit
+        return "\n".join(ln for ln in text.splitlines() if ln.lstrip().startswith(("|", "#", "**")))
+
+    now = digest(tables_only(open(os.path.join(HERE, "results", name)).read()))
+    log = git("log", "--no-merges", "--follow", "--name-only", "--format=%H", "--",
+              f"benchmarks/results/{name}").split()
+    found = None
+    for sha, path in zip(log[::2], log[1::2]):
+        try:
+            same = digest(tables_only(git("show", f"{sha}:{path}"))) == now
+        except subprocess.CalledProcessError:
+            same = False
+        if not same:
+            break
+        found = sha[:12]
+    return found
+
+
 def fingerprint_path(name):
     return os.path.join(QUICK_DIR, name)
 
@@ -252,48 +301,61 @@ def read_fingerprint(name):
         return None
     with open(path) as fh:
         text = fh.read()
-    commit = re.search(r"produced by commit ([0-9a-f]{7,40})", text)
+    commit = re.search(r"(produced by|assumed to come from) commit ([0-9a-f]{7,40})", text)
     command = re.search(r"^Quick command: `([^`]+)`", text, re.M)
     output = re.search(r"^~~~text\n(.*?)^~~~$", text, re.M | re.S)
+    table = re.search(r"^Table figures: ([0-9a-f]+)", text, re.M)
     if not (commit and command and output):
         return None
-    return {"commit": commit.group(1), "command": command.group(1), "output": output.group(1)}
+    return {"commit": commit.group(2), "assumed": commit.group(1) != "produced by",
+            "command": command.group(1), "output": output.group(1),
+            "table": table.group(1) if table else None}
 
 
-def record_fingerprint(name, timeout=3600):
-    """Run the quick mode of results/``name`` at the commit that produced it and write
+def record_fingerprint(name, assume_commit=False, timeout=3600):
+    """Run the quick mode of results/``name`` at the commit that produced it (or, with
+    ``assume_commit`` and a table that names none, :func:`figures_commit`'s) and write
     the fingerprint; returns a one-line report."""
-    info = table_info(os.path.join(HERE, "results", name))
-    if info["command"] is None or info["commit"] is None or info["dirty"]:
+    path = os.path.join(HERE, "results", name)
+    info = table_info(path)
+    commit, how = info["commit"], "produced by"
+    if assume_commit and commit is None and info["command"] is not None:
+        commit, how = figures_commit(name), "assumed to come from"
+    if info["command"] is None or commit is None or info["dirty"]:
         return f"{name}: not fingerprinted ({why_none(info)})"
     command = quick_command(info["command"])
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            src = export_commit(info["commit"], tmp)
+            src = export_commit(commit, tmp)
         except subprocess.CalledProcessError as exc:
-            return f"{name}: not fingerprinted (git cannot export commit {info['commit']}: " \
+            return f"{name}: not fingerprinted (git cannot export commit {commit}: " \
                    f"{exc.stderr.strip()})"
         proc = run(command, root=src, timeout=timeout)
     if proc.returncode:
-        return f"{name}: the quick run failed at {info['commit']}: {proc.stderr.strip()[-300:]}"
+        return f"{name}: the quick run failed at {commit}: {proc.stderr.strip()[-300:]}"
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    note = "" if how == "produced by" else (
+        " (the table names no commit: this one is assumed, the commit that brought its "
+        "present figures; see `benchmarks/_drift.py`)")
     os.makedirs(QUICK_DIR, exist_ok=True)
     with open(fingerprint_path(name), "w") as fh:
         fh.write(f"# Quick-mode fingerprint of {name}\n\n"
-                 f"Table: `benchmarks/results/{name}`, produced by commit {info['commit']}\n\n"
+                 f"Table: `benchmarks/results/{name}`, {how} commit {commit}{note}\n\n"
+                 f"Table figures: {digest(open(path).read())}\n\n"
                  f"Quick command: `{command}`\n\n"
-                 f"Recorded {when} in a clean export of commit {info['commit']}; compared "
+                 f"Recorded {when} in a clean export of commit {commit}; compared "
                  "figure by figure by `python benchmarks/collect_results.py --check` "
                  "(see `benchmarks/_drift.py`).\n\n"
                  f"~~~text\n{proc.stdout.rstrip()}\n~~~\n")
-    return f"{name}: fingerprint of commit {info['commit']} ({len(figures(proc.stdout))} figures)"
+    return f"{name}: fingerprint of commit {commit}{' (assumed)' if note else ''} " \
+           f"({len(figures(proc.stdout))} figures)"
 
 
 def why_none(info):
     if info["command"] is None:
         return "the table records no command"
     if info["commit"] is None:
-        return "the table records no commit, so no code can be named for it"
+        return "the table records no commit (--assume-commit names one)"
     if info["dirty"]:
         return "the table was produced with uncommitted changes"
     return "no fingerprint recorded: run --fingerprint"
@@ -302,14 +364,17 @@ def why_none(info):
 # ---------------------------------------------------------------- the checks
 def check_table(name, timeout=3600):
     """(status, detail) of one table: today's quick figures against its fingerprint."""
-    info = table_info(os.path.join(HERE, "results", name))
+    path = os.path.join(HERE, "results", name)
+    info = table_info(path)
     fp = read_fingerprint(name)
-    if fp is None or info["commit"] is None or info["dirty"]:
+    if fp is None or info["dirty"] or (info["commit"] is None and not fp["assumed"]):
         return "no fingerprint", why_none(info)
-    if not fp["commit"].startswith(info["commit"][:7]) or \
-            not info["commit"].startswith(fp["commit"][:7]):
+    if info["commit"] is not None and not (fp["commit"].startswith(info["commit"][:7]) and
+                                           info["commit"].startswith(fp["commit"][:7])):
         return "no fingerprint", (f"the fingerprint is of commit {fp['commit']}, the table "
                                   f"now of {info['commit']}: run --fingerprint {name}")
+    if fp["table"] is not None and fp["table"] != digest(open(path).read()):
+        return "no fingerprint", f"the table changed since its fingerprint: run --fingerprint {name}"
     proc = run(fp["command"], timeout=timeout)
     if proc.returncode:
         return "quick run failed", proc.stderr.strip().splitlines()[-1][:200] if proc.stderr \
@@ -318,6 +383,8 @@ def check_table(name, timeout=3600):
     diff = compare(recorded, figures(proc.stdout))
     status = verdict(diff, len(recorded))
     detail = describe(diff) if status == "DRIFTED" else f"{len(recorded)} figures"
+    if fp["assumed"]:
+        detail += f" (against commit {fp['commit']}, assumed)"
     return status, detail
 
 

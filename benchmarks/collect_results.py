@@ -10,6 +10,7 @@ quick figures with it (timings excluded), ``--rerun`` repeats the full run.
     python benchmarks/collect_results.py                       # write RESULTS.md
     python benchmarks/collect_results.py --fingerprint hashing.md   # after a new table
     python benchmarks/collect_results.py --fingerprint all
+    python benchmarks/collect_results.py --fingerprint all --assume-commit   # older tables
     python benchmarks/collect_results.py --check               # every table (minutes)
     python benchmarks/collect_results.py --check hashing.md faults.md
     python benchmarks/collect_results.py --rerun hashing.md     # the full command (long)
@@ -132,10 +133,13 @@ def main(argv=None):
     group.add_argument("--fingerprint", nargs="+", metavar="NAME",
                        help="record the quick-mode fingerprints of these tables ('all')")
     group.add_argument("--rerun", metavar="NAME", help="re-run one table's full command")
+    parser.add_argument("--assume-commit", action="store_true",
+                        help="with --fingerprint: for a table that names no commit, take the "
+                             "commit that brought its figures (an assumption, so marked)")
     args = parser.parse_args(argv)
     if args.fingerprint:
         for name in tables(args.fingerprint):
-            print(_drift.record_fingerprint(name), flush=True)
+            print(_drift.record_fingerprint(name, args.assume_commit), flush=True)
         return 0
     rows = []
     names = [args.rerun] if args.rerun else tables(args.check) if args.check is not None else None
