@@ -142,7 +142,7 @@ def figures(text):
             continue
         header = None
         masked = UNIT.sub(" ~ ", s)
-        template = NUMBER.sub("#", masked)[:100]
+        template = re.sub(r"\s+", " ", NUMBER.sub("#", masked))[:80]
         for j, m in enumerate(NUMBER.findall(masked)):
             add(f"{section} | {template} [{j + 1}]", m)
     return out
@@ -168,13 +168,17 @@ def verdict(diff, n_figures):
     return "DRIFTED" if any(diff.values()) else "reproduces"
 
 
-def describe(diff, limit=8):
-    """The moved figures, one short line each."""
-    parts = [f"{label}: {a} → {b}" for label, a, b in diff["drifted"]]
-    parts += [f"{label}: no longer printed" for label in diff["missing"]]
-    parts += [f"{label}: newly printed" for label in diff["new"]]
-    more = f"; … and {len(parts) - limit} more" if len(parts) > limit else ""
-    return "; ".join(parts[:limit]) + more
+def describe(diff, limit=4):
+    """How many figures moved, the first ``limit`` of them, and what appeared or vanished."""
+    parts = []
+    if diff["drifted"]:
+        shown = "; ".join(f"{label}: {a} → {b}" for label, a, b in diff["drifted"][:limit])
+        parts.append(f"{len(diff['drifted'])} moved ({shown}"
+                     + ("; …)" if len(diff["drifted"]) > limit else ")"))
+    for key, what in (("missing", "no longer printed"), ("new", "newly printed")):
+        if diff[key]:
+            parts.append(f"{len(diff[key])} {what} (e.g. {diff[key][0]})")
+    return "; ".join(parts)
 
 
 # ---------------------------------------------------------------- tables and commands

@@ -88,12 +88,12 @@ def test_a_moved_figure_is_named_and_the_last_digit_may_round_either_way(tmp_pat
     fake_run(monkeypatch, drift, write(tmp_path, drift, map="0.383"))
     status, detail = drift.check_table("hashing.md")
     assert status == "DRIFTED"
-    assert detail == "digits | semantic hashing | 16 bits [2]: 0.110 → 0.383"
+    assert detail == "1 moved (digits | semantic hashing | 16 bits [2]: 0.110 → 0.383)"
     fake_run(monkeypatch, drift, write(tmp_path, drift, map="0.111"))  # one unit: rounding
     assert drift.check_table("hashing.md")[0] == "reproduces"
     fake_run(monkeypatch, drift, write(tmp_path, drift, attempts=330))  # integers: exact
     assert drift.check_table("hashing.md") == (
-        "DRIFTED", "digits | semantic hashing | attempts: 329 → 330")
+        "DRIFTED", "1 moved (digits | semantic hashing | attempts: 329 → 330)")
 
 
 def test_a_row_no_longer_printed_is_drift(drift):
@@ -103,6 +103,7 @@ def test_a_row_no_longer_printed_is_drift(drift):
     assert drift.verdict(diff, len(before)) == "DRIFTED"
     assert diff["missing"] == ["digits | ITQ | 16 bits", "digits | ITQ | 16 bits [2]",
                                "digits | ITQ | attempts"]
+    assert drift.describe(diff) == "3 no longer printed (e.g. digits | ITQ | 16 bits)"
 
 
 def test_missing_stale_and_unnameable_fingerprints(tmp_path, drift, monkeypatch):
