@@ -48,7 +48,8 @@ What is compared
 :func:`figures` reads every number of an output with a label (its section heading,
 its table row and column header, or its line with the numbers blanked).  Left out as
 noise: columns whose header names a time, a speed, memory or load (seconds, ms,
-``s/epoch``, MB, RSS, speedup, …), numbers followed by such a unit in prose, and lines
+``s/epoch``, MB, RSS, speedup, …), tables whose caption line does ("Training time
+(s):"), numbers followed by such a unit in prose, and lines
 describing the machine or the run (``- machine:``, BLAS, versions, "Produced by").
 Decimal numbers match within one unit of their last printed digit (a value lying on a
 rounding boundary may print either way on another BLAS); integers match exactly.  A
@@ -104,7 +105,7 @@ def _is_separator(line):
 def figures(text):
     """[(label, printed number)] of the deterministic figures in an output text."""
     out, seen = [], {}
-    section, header = "", None
+    section, header, caption, timed = "", None, "", False
     lines = text.splitlines()
 
     def add(label, number):
@@ -118,7 +119,7 @@ def figures(text):
             header = None
             continue
         if s.startswith("#") or (s.startswith("**") and s.count("**") >= 2 and "|" not in s):
-            section = re.sub(r"\s+", " ", s.split(" (")[0].strip("#* "))[:60]
+            section, caption = re.sub(r"\s+", " ", s.split(" (")[0].strip("#* "))[:60], ""
             continue
         if SKIP_LINE.search(s):
             continue
@@ -128,6 +129,9 @@ def figures(text):
             cells = [c.strip() for c in s.strip("|").split("|")]
             if i + 1 < len(lines) and _is_separator(lines[i + 1].strip()):
                 header = cells  # a header row: its numbers are names, not figures
+                timed = bool(NOISE_HEADER.search(caption))  # "Training time (s):" above it
+                continue
+            if timed:
                 continue
             cols = header or [str(k) for k in range(len(cells))]
             row = cells[0] if cells else ""
@@ -140,7 +144,7 @@ def figures(text):
             for j, m in enumerate(NUMBER.findall(UNIT.sub(" ", row))):
                 add(f"{section} | {NUMBER.sub('#', row)} | row label [{j + 1}]", m)
             continue
-        header = None
+        header, caption = None, s
         masked = UNIT.sub(" ~ ", s)
         template = re.sub(r"\s+", " ", NUMBER.sub("#", masked))[:80]
         for j, m in enumerate(NUMBER.findall(masked)):
