@@ -153,6 +153,9 @@ def main(argv=None):
     if args.child:
         case, rows, loop = args.child
         return run_case(case, int(rows), loop)
+    # here, not at the top: the measured children do not import it (nor git); the parent
+    # does at its start, when _common notes the commit that produced the table
+    from _common import blas_info, finish  # noqa: E402  (benchmarks/)
 
     digits_rows, random_rows = (1024, 5_000) if args.quick else (8000, 50_000)
     mmap_rows = args.mmap_rows or (20_000 if args.quick else MMAP_ROWS)
@@ -192,8 +195,6 @@ def main(argv=None):
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     notes.append(f"- temporary directory {tmpdir} deleted")
-
-    from _common import blas_info, finish  # noqa: E402  (benchmarks/)
 
     command = " ".join(["python benchmarks/memory.py", *(argv if argv is not None else sys.argv[1:])])
     text = "\n".join([
