@@ -165,7 +165,7 @@ def main(argv=None):
                              for name, res in sr])
     lines += [""] + [f"- {name}: best PSNR {verdict(res, 0)}, best SSIM {verdict(res, 1)}"
                      for name, res in sr]
-    lines += ["", "The convolutional autoencoder (`npae.ConvolutionalAutoencoder`, issue 20) is "
+    lines += ["", "The convolutional autoencoder (`npae.ConvolutionalAutoencoder`) is "
               "not run by this script: these tables compare the dense families. Its rows would "
               "belong beside 'denoising AE' and the upsampler."]
     lines += ["", "Papers: no published PSNR/SSIM for these settings on Fashion-MNIST was at hand (Vincent et al. 2010 report classification errors; Zeng et al. 2017 report on natural images), so these rows stand without a paper's number beside them."]
