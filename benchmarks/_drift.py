@@ -29,8 +29,8 @@ fingerprint and in the check's output: it holds when the figures were committed
 with the code that produced them, and fails when a table was run on one commit and
 committed after later code changes (then a "DRIFTED" may be that gap, and a
 "reproduces" still says that today's code behaves like that commit's).  Every
-fingerprint also records a digest of the table's figures: once the table changes,
-its fingerprint is stale and the check says so.
+fingerprint also records a digest of the table's text: once the table changes, its
+fingerprint is stale and the check says so.
 
 The check is as sensitive as the quick mode: a quick mode whose figures do not depend
 on training (codes all alike after too few steps) cannot show a change in training,
@@ -266,10 +266,10 @@ def export_commit(commit, dest):
 
 # ---------------------------------------------------------------- fingerprints
 def digest(text):
-    """A short hash of the figures of a text (a table changed or not)."""
+    """A short hash of a table's text (changed or not), independent of :func:`figures`."""
     import hashlib
 
-    return hashlib.sha1(repr(figures(text)).encode()).hexdigest()[:12]
+    return hashlib.sha1(" ".join(text.split()).encode()).hexdigest()[:12]
 
 
 def git(*args):
@@ -280,8 +280,9 @@ def git(*args):
 def figures_commit(name):
     """The commit that brought the present figures of results/``name`` (see the module
     docstring), or None when no commit holds them."""
-    def tables_only(text):  # notes edited later do not move the figures' commit
-        return "\n".join(ln for ln in text.splitlines() if ln.lstrip().startswith(("|", "#", "**")))
+    def tables_only(text):  # the figures of its tables: notes edited later do not count
+        return repr(figures("\n".join(ln for ln in text.splitlines()
+                                      if ln.lstrip().startswith(("|", "#", "**")))))
 
     now = digest(tables_only(open(os.path.join(HERE, "results", name)).read()))
     log = git("log", "--no-merges", "--follow", "--name-only", "--format=%H", "--",
@@ -312,7 +313,7 @@ def read_fingerprint(name):
     commit = re.search(r"(produced by|assumed to come from) commit ([0-9a-f]{7,40})", text)
     command = re.search(r"^Quick command: `([^`]+)`", text, re.M)
     output = re.search(r"^~~~text\n(.*?)^~~~$", text, re.M | re.S)
-    table = re.search(r"^Table figures: ([0-9a-f]+)", text, re.M)
+    table = re.search(r"^Table text: ([0-9a-f]+)", text, re.M)
     if not (commit and command and output):
         return None
     return {"commit": commit.group(2), "assumed": commit.group(1) != "produced by",
@@ -349,7 +350,7 @@ def record_fingerprint(name, assume_commit=False, timeout=3600):
     with open(fingerprint_path(name), "w") as fh:
         fh.write(f"# Quick-mode fingerprint of {name}\n\n"
                  f"Table: `benchmarks/results/{name}`, {how} commit {commit}{note}\n\n"
-                 f"Table figures: {digest(open(path).read())}\n\n"
+                 f"Table text: {digest(open(path).read())}\n\n"
                  f"Quick command: `{command}`\n\n"
                  f"Recorded {when} in a clean export of commit {commit}; compared "
                  "figure by figure by `python benchmarks/collect_results.py --check` "
