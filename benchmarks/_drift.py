@@ -367,6 +367,9 @@ def why_none(info):
         return "the table records no commit (--assume-commit names one)"
     if info["dirty"]:
         return "the table was produced with uncommitted changes"
+    if subprocess.run(["git", "cat-file", "-e", f"{info['commit']}^{{commit}}"], cwd=ROOT,
+                      capture_output=True).returncode:
+        return f"its commit {info['commit']} is not in this repository"
     return "no fingerprint recorded: run --fingerprint"
 
 

@@ -116,6 +116,10 @@ def test_missing_stale_and_unnameable_fingerprints(tmp_path, drift, monkeypatch)
     calls = fake_run(monkeypatch, drift, "")
     (tmp_path / "results" / "hashing.md").write_text(TABLE)
     assert drift.check_table("hashing.md") == (
+        "no fingerprint", "its commit 0123456789ab is not in this repository")
+    head = drift.git("rev-parse", "--short=12", "HEAD").strip()
+    (tmp_path / "results" / "hashing.md").write_text(TABLE.replace("0123456789ab", head))
+    assert drift.check_table("hashing.md") == (
         "no fingerprint", "no fingerprint recorded: run --fingerprint")
     write(tmp_path, drift, commit="fedcba987654")  # the table was regenerated since
     status, detail = drift.check_table("hashing.md")
