@@ -47,7 +47,7 @@ What is compared
 ----------------
 :func:`figures` reads every number of an output with a label (its section heading,
 its table row and column header, or its line with the numbers blanked).  Left out as
-noise: columns whose header names a time, a speed, memory or load (seconds, ms,
+noise: progress lines of timings (``cpu: | …``, ``wall: | …``), columns whose header names a time, a speed, memory or load (seconds, ms,
 ``s/epoch``, MB, RSS, speedup, …), tables whose caption line does ("Training time
 (s):"), numbers followed by such a unit in prose, and lines
 describing the machine or the run (``- machine:``, BLAS, versions, "Produced by").
@@ -79,7 +79,8 @@ NOISE_HEADER = re.compile(NOISE_WORDS, re.I)
 UNIT = re.compile(r"(?<![\w.])[-−+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?\s*(?:s|ms|µs|us|sec|"
                   r"seconds?|min|minutes?|h|hours?|MB|MiB|GB|GiB|kB|KB|x|×)(?![\w])")
 SKIP_LINE = re.compile(r"machine|BLAS|load average|Produced by|NumPy \d|numpy \d|Python \d|"
-                       r"PyTorch|torch \d|threads?\b|written to|wrote |Command|command:", re.I)
+                       r"PyTorch|torch \d|threads?\b|written to|wrote |Command|command:|"
+                       r"^\s*(?:cpu|wall):", re.I)
 NUMBER = re.compile(r"(?<![\w.])[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
                     r"(?![\w.])")
 PRODUCED = re.compile(r"Produced by: commit ([0-9a-f]{7,40})( \+ uncommitted changes)?")
@@ -127,8 +128,10 @@ def figures(text):
             if _is_separator(s):
                 continue
             cells = [c.strip() for c in s.strip("|").split("|")]
-            if i + 1 < len(lines) and _is_separator(lines[i + 1].strip()):
-                header = cells  # a header row: its numbers are names, not figures
+            first = not lines[i - 1].strip().startswith("|") if i else True
+            if (i + 1 < len(lines) and _is_separator(lines[i + 1].strip())) or \
+                    (first and not any(re.search(r"\d", c) for c in cells[1:])):
+                header = cells  # a header row (rows printed as they come have no separator)
                 timed = bool(NOISE_HEADER.search(caption))  # "Training time (s):" above it
                 continue
             if timed:
