@@ -49,7 +49,7 @@ What is compared
 its table row and column header, or its line with the numbers blanked).  Left out as
 noise: progress lines of timings (``cpu: | …``, ``wall: | …``), columns whose header names a time, a speed, memory or load (seconds, ms,
 ``s/epoch``, MB, RSS, speedup, …), tables whose caption line does ("Training time
-(s):"), numbers followed by such a unit in prose, and lines
+(s):") or whose section heading is in time units ("Latency … in µs"), dates, numbers followed by such a unit in prose, and lines
 describing the machine or the run (``- machine:``, BLAS, versions, "Produced by").
 Decimal numbers match within one unit of their last printed digit (a value lying on a
 rounding boundary may print either way on another BLAS); integers match exactly.  A
@@ -80,7 +80,9 @@ UNIT = re.compile(r"(?<![\w.])[-−+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?\s*(?:s
                   r"seconds?|min|minutes?|h|hours?|MB|MiB|GB|GiB|kB|KB|x|×)(?![\w])")
 SKIP_LINE = re.compile(r"machine|BLAS|load average|Produced by|NumPy \d|numpy \d|Python \d|"
                        r"PyTorch|torch \d|threads?\b|written to|wrote |Command|command:|"
-                       r"^\s*(?:cpu|wall):", re.I)
+                       r"^\s*(?:cpu|wall):|\bdate:|\d{4}-\d\d-\d\d \d\d:\d\d", re.I)
+#: a section heading in these units makes every table under it a timing
+TIMED_SECTION = re.compile(r"µs|\bms\b|seconds|\(s\)|per second|latency", re.I)
 NUMBER = re.compile(r"(?<![\w.])[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
                     r"(?![\w.])")
 PRODUCED = re.compile(r"Produced by: commit ([0-9a-f]{7,40})( \+ uncommitted changes)?")
@@ -106,7 +108,7 @@ def _is_separator(line):
 def figures(text):
     """[(label, printed number)] of the deterministic figures in an output text."""
     out, seen = [], {}
-    section, header, caption, timed = "", None, "", False
+    section, header, caption, timed, timed_section = "", None, "", False, False
     lines = text.splitlines()
 
     def add(label, number):
@@ -121,6 +123,7 @@ def figures(text):
             continue
         if s.startswith("#") or (s.startswith("**") and s.count("**") >= 2 and "|" not in s):
             section, caption = re.sub(r"\s+", " ", s.split(" (")[0].strip("#* "))[:60], ""
+            timed_section = bool(TIMED_SECTION.search(section))
             continue
         if SKIP_LINE.search(s):
             continue
@@ -132,7 +135,8 @@ def figures(text):
             if (i + 1 < len(lines) and _is_separator(lines[i + 1].strip())) or \
                     (first and not any(re.search(r"\d", c) for c in cells[1:])):
                 header = cells  # a header row (rows printed as they come have no separator)
-                timed = bool(NOISE_HEADER.search(caption))  # "Training time (s):" above it
+                # "Training time (s):" above it, or "Latency … in µs" as its heading
+                timed = timed_section or bool(NOISE_HEADER.search(caption))
                 continue
             if timed:
                 continue
