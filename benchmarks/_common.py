@@ -121,7 +121,7 @@ def machine_line(t_start=None):
 
 
 def provenance():
-    """"commit <sha>[ + uncommitted changes], <UTC date and time>": what produced a table."""
+    """"commit <sha>[ + uncommitted changes], <UTC date and time>": the checkout now."""
     import datetime
     import os
     import subprocess
@@ -139,34 +139,61 @@ def provenance():
     return f"{commit}, {when}"
 
 
+#: the checkout and time when this process started (imported ``_common``): the code that
+#: produced a table was imported then, so a commit made while a long run goes on, or a
+#: file edited meanwhile, does not change what the table says produced it
+STARTED = provenance()
+
+
 def stamp(text):
-    """``text`` with "Produced by: <provenance>" after its ``Command:`` line (or first)."""
+    """``text`` with "Produced by: <commit and start time>" (:data:`STARTED`) after its
+    command: the ``Command:`` line, or the indented block under a ``Command ...:`` line;
+    else after a leading ``#`` heading, else first."""
     lines = text.split("\n")
-    at = next((i + 1 for i, ln in enumerate(lines) if ln.startswith("Command:")), 0)
-    return "\n".join(lines[:at] + ["", f"Produced by: {provenance()}"] + lines[at:])
+    at = next((i for i, ln in enumerate(lines) if ln.lower().startswith("command")), None)
+    if at is None:
+        at = 1 if lines[0].startswith("#") else 0
+    else:
+        at += 1
+        if lines[at - 1].rstrip().endswith(":"):  # the command is the indented block below
+            while at < len(lines) and (not lines[at].strip() or lines[at].startswith("    ")):
+                at += 1
+            at -= at < len(lines) and not lines[at - 1].strip()
+    return "\n".join(lines[:at] + ["", f"Produced by: {STARTED}"] + lines[at:])
+
+
+def write_results(path, text):
+    """Write a results text to ``path`` (folders created), stamped with the commit and
+    date that produced it (:func:`stamp`)."""
+    import os
+
+    text = stamp(text)  # before opening: a truncated results file would count as a change
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write(text)
 
 
 def finish(text, md=None):
-    """Print a results text and, if ``md`` is a path, write it there (folders created),
-    stamped with the commit and date that produced it (:func:`stamp`)."""
-    import os
-
+    """Print a results text and, if ``md`` is a path, write it there (:func:`write_results`)."""
     print(text)
-    text = stamp(text)
     if md:
-        os.makedirs(os.path.dirname(os.path.abspath(md)), exist_ok=True)
-        with open(md, "w") as fh:
-            fh.write(text)
+        write_results(md, text)
+
+
+def quality(X, X_hat, image_shape=(28, 28)):
+    """(mean PSNR in dB, mean SSIM) of the estimates ``X_hat`` clipped to [0, 1] against
+    the images ``X``, rows of ``image_shape`` pixels (:mod:`npae.metrics`)."""
+    import numpy as np
+
+    from npae.metrics import psnr, ssim
+
+    X_hat = np.clip(X_hat, 0.0, 1.0)
+    return float(np.mean(psnr(X, X_hat))), float(np.mean(ssim(X, X_hat, image_shape=image_shape)))
 
 
 def write_markdown(path, title, command, lines):
     """Write a results file: a heading, the command that produced it, the body lines."""
-    import os
-
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    text = stamp(f"# {title}\n\nCommand: `{command}`\n\n" + "\n".join(lines) + "\n")
-    with open(path, "w") as fh:  # stamped first: a truncated file would count as a change
-        fh.write(text)
+    write_results(path, f"# {title}\n\nCommand: `{command}`\n\n" + "\n".join(lines) + "\n")
 
 
 def limit_threads(n):

@@ -44,7 +44,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import machine_line, parse_benchmark_args  # noqa: E402
+from _common import finish, machine_line, parse_benchmark_args  # noqa: E402
 from _lodo import (COMPONENTS, ENSEMBLE_COMPONENTS, candidate_scores, candidates,  # noqa: E402
                    ensemble_candidates)
 
@@ -221,10 +221,7 @@ def main(argv=None):
             cache["runs"].setdefault(name, {}).update(runs)
     from _anomaly_report import report  # noqa: E402
     text = report(cache, [s for s in sets if s in cache["runs"]], args.command, machine_line(args.t_start))
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish(text, args.md)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ from npae.datasets import ODDS_SETS, load_odds
 from npae.detection import OutlierDetector, RobustDeepAutoencoder, RobustPCA
 from npae.metrics import precision_at_n, roc_auc
 
+from _common import finish
+
 #: PyOD's published ROC AUC and precision@n (docs/tables/roc.csv, prc.csv; 10 splits, 2019)
 PYOD_ROC = {  # IForest, LOF, OCSVM, PCA, KNN, MCD, HBOS
     "arrhythmia": (0.8139, 0.7776, 0.7796, 0.7806, 0.7854, 0.7774, 0.8211),
@@ -214,10 +216,7 @@ def main(argv=None):
     res, shapes = run(sets, n_splits, args.only)
     command = "python benchmarks/anomaly_odds.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(res, shapes, sets, n_splits, command.strip())
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write("## One-class detection on ODDS (issue 10)\n\n" + text)
+    finish("## One-class detection on ODDS (issue 10)\n\n" + text, args.md)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ from npae.datasets import load_mnist, train_test_split
 from npae.detection import OutlierDetector
 from npae.metrics import em_mv_scores
 
+from _common import finish
+
 #: Table 2 of the preprint (MNIST, 2-D latent space): (EM in 1e-3, MV)
 PAPER = {"VAE": {"IsolationForest": (2.532, 2.465), "LOF": (2.014, 3.136), "OneClassSVM": (2.533, 2.442)},
          "CL-VAE γ=0.3": {"IsolationForest": (0.884, 7.065), "LOF": (0.841, 7.236),
@@ -128,10 +130,7 @@ def main(argv=None):
     res, n_test = run(args.quick, out)
     command = "python benchmarks/clvae_anomaly.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(res, n_test, command.strip())
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text)
+    finish(text, args.md)
 
 
 if __name__ == "__main__":

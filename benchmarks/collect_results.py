@@ -1,17 +1,33 @@
-"""Assemble benchmarks/RESULTS.md from the per-topic files in benchmarks/results/.
+"""Assemble benchmarks/RESULTS.md from the per-topic files in benchmarks/results/,
+and check that today's code still produces them.
 
-Each benchmark script writes its own file there (with the command that produced
-it); this script only concatenates them in a fixed order under one index.
+Each benchmark script writes its own file there (with the command and the commit that
+produced it); this script concatenates them in a fixed order under one index.  The
+checks are described in ``benchmarks/_drift.py``: a table's *fingerprint* is what its
+script's ``--quick`` mode printed at the table's commit; ``--check`` compares today's
+quick figures with it (timings excluded), ``--rerun`` repeats the full run.
 
-    python benchmarks/collect_results.py
+    python benchmarks/collect_results.py                       # write RESULTS.md
+    python benchmarks/collect_results.py --fingerprint hashing.md   # after a new table
+    python benchmarks/collect_results.py --fingerprint all
+    python benchmarks/collect_results.py --fingerprint all --assume-commit   # older tables
+    python benchmarks/collect_results.py --check               # every table (minutes)
+    python benchmarks/collect_results.py --check hashing.md faults.md
+    python benchmarks/collect_results.py --rerun hashing.md     # the full command (long)
+
+``--check`` and ``--rerun`` exit with status 1 when a table drifted or its run failed.
 """
 
+import argparse
 import os
+import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = [
     ("speed.md", "Speed of the core (issues 2 and 14)"),
     ("memory.md", "Memory of one epoch, in memory and memory-mapped (issue 14)"),
+    ("files_per_step.md", "Files opened per training step (issue 23)"),
     ("speed_openblas_autodetect.md", "Speed with OpenBLAS's own kernel choice"),
     ("dimreduction.md", "PCA vs linear and nonlinear autoencoders (issue 3)"),
     ("dimreduction_fashion.md", "PCA vs autoencoders on full Fashion-MNIST (issue 13)"),
@@ -33,6 +49,7 @@ ORDER = [
     ("vae_manifold.md", "The 2-D VAE manifold's digit classes (issue 13)"),
     ("vae_student_t.md", "Student-t VAE decoder under outliers (issue 11)"),
     ("clvae_protocol.md", "The CL-VAE preprint's protocol (issue 13)"),
+    ("clvae_protocol_fashion.md", "The CL-VAE preprint's protocol on Fashion-MNIST (issue 13)"),
     ("fashion_pca30.md", "PCA-30 vs 30-D autoencoders on full Fashion-MNIST (issue 13)"),
     ("to_torch.md", "npae.to_torch: torch against npae (issue 14)"),
     ("faults.md", "Faults and bad input: attempts, clear errors, silent acceptances (issue 9)"),
@@ -53,7 +70,8 @@ ORDER = [
 ]
 
 
-def main():
+def collect():
+    """Write RESULTS.md: the index, then each results file under its numbered heading."""
     parts = ["# npae benchmark results\n",
              "Measured figures, each with the command that produced it. Timings are medians of "
              "interleaved runs in one process; ratios are of medians from the same run. These "
@@ -80,5 +98,61 @@ def main():
     print(f"wrote {os.path.join(HERE, 'RESULTS.md')}")
 
 
+def tables(names):
+    """The results files named (``all`` or none: every file in ORDER that exists)."""
+    known = [n for n, _ in ORDER if os.path.exists(os.path.join(HERE, "results", n))]
+    if not names or names == ["all"]:
+        return known
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown results file(s) {unknown}; expected some of {known}")
+    return names
+
+
+def report(rows):
+    """Print the statuses as a markdown table; 1 if any drifted or failed, else 0."""
+    from _common import markdown_table
+
+    print("\n".join(markdown_table(("table", "status", "figures / what moved", "seconds"),
+                                    rows)))
+    counts = {}
+    for _, status, _, _ in rows:
+        counts[status] = counts.get(status, 0) + 1
+    print("\n" + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return int(any(status not in ("reproduces", "timing only", "no fingerprint")
+                   for _, status, _, _ in rows))
+
+
+def main(argv=None):
+    import _drift
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--check", nargs="*", metavar="NAME",
+                       help="re-run the quick modes and compare with the fingerprints")
+    group.add_argument("--fingerprint", nargs="+", metavar="NAME",
+                       help="record the quick-mode fingerprints of these tables ('all')")
+    group.add_argument("--rerun", metavar="NAME", help="re-run one table's full command")
+    parser.add_argument("--assume-commit", action="store_true",
+                        help="with --fingerprint: for a table that names no commit, take the "
+                             "commit that brought its figures (an assumption, so marked)")
+    args = parser.parse_args(argv)
+    if args.fingerprint:
+        for name in tables(args.fingerprint):
+            print(_drift.record_fingerprint(name, args.assume_commit), flush=True)
+        return 0
+    rows = []
+    names = [args.rerun] if args.rerun else tables(args.check) if args.check is not None else None
+    if names is None:
+        collect()
+        return 0
+    for name in names:
+        t = time.perf_counter()
+        status, detail = (_drift.rerun_table if args.rerun else _drift.check_table)(name)
+        rows.append((name, status, detail.replace("|", "/"), f"{time.perf_counter() - t:.0f}"))
+        print(f"{name}: {status} ({detail})", file=sys.stderr, flush=True)
+    return report(rows)
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

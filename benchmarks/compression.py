@@ -37,11 +37,10 @@ import numpy as np
 
 import npae
 from npae.imaging.entropy_coding import encode, frequency_table
-from npae.metrics.image import psnr, ssim
 from npae.imaging.rate_distortion import RateDistortionAutoencoder, clip_codes
 
 from _common import (benchmark_parser, finish, load_benchmark_data, machine_line, markdown_table,
-                     parse_benchmark_args)
+                     parse_benchmark_args, quality)
 
 LAMS = (16.0, 64.0, 256.0, 1024.0)
 JPEG_Q = (1, 5, 10, 20, 30, 50, 70, 90)
@@ -49,11 +48,6 @@ J2K_RATIOS = (8, 5, 4, 3, 2)
 PCA_K = (4, 8, 16, 32, 64)
 PCA_STEP = (0.25, 0.5, 1.0, 2.0)
 PIXELS = 784
-
-
-def quality(X, X_hat):
-    X_hat = np.clip(X_hat, 0.0, 1.0)
-    return float(np.mean(psnr(X, X_hat))), float(np.mean(ssim(X, X_hat, image_shape=(28, 28))))
 
 
 def code_rows(Q, lows, freq):

@@ -36,7 +36,7 @@ import numpy as np
 import npae
 from npae.datasets import load_mnist
 
-from _common import ReusedBufferLoop, blas_info
+from _common import ReusedBufferLoop, blas_info, finish
 
 BATCH = 128
 LAM = 1.0
@@ -197,11 +197,7 @@ def main(argv=None):
            "at the end (a shared machine inflates all columns alike, not the ratios)"]
     text = "\n".join(lines + [""] + env)
     print()
-    print(text)
-    if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as fh:
-            fh.write(text + "\n")
+    finish(text + "\n", args.out)
     return text
 
 

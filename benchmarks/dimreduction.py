@@ -56,6 +56,8 @@ from npae import plot
 from npae.datasets import load_mnist, train_test_split
 from npae.classical import PCA, linear_autoencoder_closed_form, principal_angles
 
+from _common import write_results
+
 KS = (2, 10, 30)
 #: Hinton & Salakhutdinov (2006), Science 313, Fig. 2: full MNIST, 30-D codes,
 #: average squared error per image on the test set.
@@ -370,9 +372,7 @@ def write_markdown(res, path, command):
         + ", ".join(f"`{os.path.basename(p)}`" for p in res["figures"]) + ".",
         "",
     ]
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as fh:
-        fh.write("\n".join(text))
+    write_results(path, "\n".join(text))
     return path
 
 

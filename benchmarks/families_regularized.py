@@ -56,7 +56,7 @@ import npae
 from npae.datasets import load_mnist, train_test_split
 from npae.terms.noise import gaussian
 
-from _common import blas_info
+from _common import blas_info, write_results
 
 BATCH = 128
 SHAPES = [(256,), (256, 64)]
@@ -224,9 +224,7 @@ def main(argv=None):
          f"at start, {load1:.1f} at the end (a shared machine inflates all columns alike)"])
     say("\n" + text)
     if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as fh:
-            fh.write(text + "\n")
+        write_results(args.out, text + "\n")
     return text
 
 

@@ -1,5 +1,7 @@
-"""Fault and bad-input tally: every registered family and the public functions
-(the catalogue is ``tests/faults.py``, shared with ``tests/estimator/test_faults.py``).
+"""Fault and bad-input tally: every registered family, the RBM, the rate-distortion
+autoencoder and the public functions (of :mod:`npae.metrics`, :mod:`npae.retrieval`,
+:mod:`npae.imaging`, the gradient checker, ``npae.load``, PCA) (the catalogue is
+``tests/faults.py``, shared with ``tests/estimator/test_faults.py``).
 
 Counts attempts, clear errors, right answers, unclear errors, silent
 acceptances (target 0) and fitted models damaged by a failed call (target 0),
@@ -21,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import finish
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -39,10 +43,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     import npae
-    from npae.estimator.registry import families
 
     faults = load_catalogue()
-    keys = sorted(families())[:2] if args.quick else sorted(families())
+    keys = sorted(faults.subjects())[:2] if args.quick else sorted(faults.subjects())
     rows, t0 = {}, time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for key in keys:
@@ -53,8 +56,9 @@ def main(argv=None):
     rows["functions"] = faults.tally(faults.run_functions(np.random.default_rng(0)))
     rows["total"] = {k: sum(r[k] for r in rows.values()) for k in next(iter(rows.values()))}
     seconds = time.perf_counter() - t0
-    text = (f"Fault and bad-input tally, npae {npae.__version__}, {len(keys)} families + the "
-            f"public functions ({seconds:.1f} s).\n\n"
+    text = (f"Fault and bad-input tally, npae {npae.__version__}, {len(keys)} estimators (the "
+            f"registered families, the RBM, the rate-distortion autoencoder) + the public "
+            f"functions ({seconds:.1f} s).\n\n"
             f"Command: `python benchmarks/faults.py{' --quick' if args.quick else ''}`\n\n"
             "Outcomes (see `tests/faults.py`): a *clear error* is a ValueError/TypeError (or "
             "OSError for files, TrainingDivergedError, KeyboardInterrupt where documented) with "
@@ -63,13 +67,7 @@ def main(argv=None):
             "nothing); *unclear errors* are raw numpy/Python exceptions; *silent acceptances* "
             "returned on bad input; *damaged models* changed or broke a fitted model.\n\n"
             + faults.table(rows) + "\n")
-    print(text)
-    if not args.quick:
-        from _common import stamp  # the commit and date that produced the table
-
-        text = stamp(text)  # before opening: a truncated results file would count as a change
-        with open(os.path.join(HERE, "results", "faults.md"), "w") as fh:
-            fh.write(text)
+    finish(text, None if args.quick else os.path.join(HERE, "results", "faults.md"))
 
 
 if __name__ == "__main__":

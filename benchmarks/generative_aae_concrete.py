@@ -35,7 +35,7 @@ from npae.families.adversarial import AdversarialAutoencoder, rbf_mmd2
 from npae.families.concrete import ConcreteAutoencoder
 from npae.terms.priors import mixture_means
 
-from _common import blas_info
+from _common import blas_info, finish
 
 
 def border_fraction(features, side=28, width=3):
@@ -238,10 +238,8 @@ def main(argv=None):
     aae = aae_runs(Xtr, ytr, Xte, yte, args)
     cae = concrete_runs(Xtr, Xte, args)
     text = report(aae, cae, args, len(Xtr), len(Xte), time.perf_counter() - t0)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        fh.write(text)
-    print("\n" + text)
+    print()
+    finish(text, args.out)
     print(f"written to {args.out}")
 
 

@@ -37,6 +37,8 @@ from npae.datasets import load_mnist, train_test_split
 from npae.classical import gaussian_mixture, kmeans
 from npae.metrics import v_measure
 
+from _common import finish
+
 PAPER = {"VAE": (0.6313, 14, 0.5572, 14), "CL-VAE": (0.8132, 7, 0.8088, 7),
          "CL-VAE γ=0.3": (0.9248, 10, 0.9233, 10)}
 
@@ -214,11 +216,8 @@ def main(argv=None):
     sizes_rows = part2(X_tr, X_te, hidden, args.epochs, sizes, n_iw, n_iw_rows, say)
     text = markdown(rows, oracle_rows, sizes_rows, args, len(X_tr), len(X_te), n_iw, n_iw_rows,
                     ks, time.perf_counter() - t_start)
-    print("\n" + text)
-    if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as fh:
-            fh.write(text)
+    print()
+    finish(text, args.out)
 
 
 if __name__ == "__main__":

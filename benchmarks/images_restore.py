@@ -39,11 +39,10 @@ from scipy import ndimage
 
 import npae
 from npae.imaging.upsampler import MLPUpsampler
-from npae.metrics.image import psnr, ssim
 from npae.terms.noise import gaussian, salt_and_pepper
 
 from _common import (benchmark_parser, finish, load_benchmark_data, machine_line, markdown_table,
-                     parse_benchmark_args)
+                     parse_benchmark_args, quality)
 
 CORRUPTIONS = (("gaussian", 0.1), ("gaussian", 0.2), ("gaussian", 0.3),
                ("salt_and_pepper", 0.1), ("salt_and_pepper", 0.3))
@@ -56,11 +55,6 @@ SHAPE = (28, 28)
 def corrupt(X, kind, level, seed):
     rng = np.random.default_rng(seed)
     return gaussian(X, level, rng) if kind == "gaussian" else salt_and_pepper(X, level, rng, 0.0, 1.0)
-
-
-def quality(X_true, X_hat):
-    X_hat = np.clip(X_hat, 0.0, 1.0)
-    return float(np.mean(psnr(X_true, X_hat))), float(np.mean(ssim(X_true, X_hat, image_shape=SHAPE)))
 
 
 def images(X):
@@ -171,8 +165,9 @@ def main(argv=None):
                              for name, res in sr])
     lines += [""] + [f"- {name}: best PSNR {verdict(res, 0)}, best SSIM {verdict(res, 1)}"
                      for name, res in sr]
-    lines += ["", "The convolutional autoencoder (being built in parallel) is not in these tables; "
-              "the dense families are. Its rows belong beside 'denoising AE' and the upsampler."]
+    lines += ["", "The convolutional autoencoder (`npae.ConvolutionalAutoencoder`) is "
+              "not run by this script: these tables compare the dense families. Its rows would "
+              "belong beside 'denoising AE' and the upsampler."]
     lines += ["", "Papers: no published PSNR/SSIM for these settings on Fashion-MNIST was at hand (Vincent et al. 2010 report classification errors; Zeng et al. 2017 report on natural images), so these rows stand without a paper's number beside them."]
     finish("\n".join(lines) + "\n", args.md)
     return 0

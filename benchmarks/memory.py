@@ -153,6 +153,9 @@ def main(argv=None):
     if args.child:
         case, rows, loop = args.child
         return run_case(case, int(rows), loop)
+    # here, not at the top: the measured children do not import it (nor git); the parent
+    # does at its start, when _common notes the commit that produced the table
+    from _common import blas_info, finish  # noqa: E402  (benchmarks/)
 
     digits_rows, random_rows = (1024, 5_000) if args.quick else (8000, 50_000)
     mmap_rows = args.mmap_rows or (20_000 if args.quick else MMAP_ROWS)
@@ -193,8 +196,6 @@ def main(argv=None):
         shutil.rmtree(tmpdir, ignore_errors=True)
     notes.append(f"- temporary directory {tmpdir} deleted")
 
-    from _common import blas_info  # noqa: E402  (benchmarks/)
-
     command = " ".join(["python benchmarks/memory.py", *(argv if argv is not None else sys.argv[1:])])
     text = "\n".join([
         "# Memory: peak of one training epoch, in memory and memory-mapped", "",
@@ -218,10 +219,7 @@ def main(argv=None):
         f"processes run with OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '1')})",
     ])
     print()
-    print(text)
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text + "\n")
+    finish(text + "\n", args.out)
     return text
 
 

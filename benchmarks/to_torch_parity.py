@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # helpers.py
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "applications"))  # test_to_torch.py
 
 import npae  # noqa: E402
+from _common import finish  # noqa: E402
 
 
 def measure(model, X, y, draw, seed):
@@ -71,10 +72,7 @@ def main(argv=None):
             f"training (torch {torch.__version__}).\n\n"
             f"Command: `python benchmarks/to_torch_parity.py{' --quick' if args.quick else ''}`\n\n"
             + header + "\n" + "\n".join(rows) + "\n")
-    print(text)
-    if not args.quick:
-        with open(os.path.join(HERE, "results", "to_torch.md"), "w") as fh:
-            fh.write(text)
+    finish(text, None if args.quick else os.path.join(HERE, "results", "to_torch.md"))
 
 
 if __name__ == "__main__":

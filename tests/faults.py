@@ -112,38 +112,65 @@ def bad_data(d, rng):
     return out
 
 
+def subjects():
+    """name -> estimator class: every registered family, the RBM and the rate-distortion
+    autoencoder of :mod:`npae.imaging` (an :class:`npae.Autoencoder` not in the registry)."""
+    from npae.imaging import RateDistortionAutoencoder
+
+    return {**families(), "rbm": npae.RBM, "rate_distortion": RateDistortionAutoencoder}
+
+
+#: the RBM's small model (it has no ``_examples``)
+RBM_EXAMPLE = {"n_components": 4}
+
+#: the methods given bad data: a family's, and the RBM's (its own names for the same roles)
+TARGETS = ["fit", "transform", "reconstruct", "reconstruction_error", "score_samples",
+           "score", "loss_and_grads", "loss_terms", "inverse_transform"]
+RBM_TARGETS = ["fit", "partial_fit", "transform", "reconstruct", "reconstruction_error",
+               "free_energy", "pseudo_log_likelihood", "score_samples", "inverse_transform"]
+
+
 def _call(model, target, Xbad, y):
     if target == "fit":
         return model.fit(Xbad, y)
     if target in ("loss_and_grads", "loss_terms"):
         return getattr(model, target)(Xbad, y)
+    if target == "score_samples" and isinstance(model, npae.RBM):
+        return model.score_samples(Xbad, model.log_partition())
     return getattr(model, target)(Xbad)
 
 
 def _labels(cls, n=12):
-    return np.arange(n) % 3 if cls._uses_labels else None
+    return np.arange(n) % 3 if getattr(cls, "_uses_labels", False) else None
+
+
+def _settings(cls):
+    return RBM_EXAMPLE if cls is npae.RBM else cls._examples[0]
 
 
 def _fitted(key, X, y, **extra):
-    cls = families()[key]
-    return cls(**{**cls._examples[0], "epochs": 2, **extra}).fit(X, y)
+    cls = subjects()[key]
+    return cls(**{**_settings(cls), "epochs": 2, **extra}).fit(X, y)
+
+
+def _code_size(model):
+    return model.n_components if isinstance(model, npae.RBM) else model.code_size_
 
 
 def run_data(key, rng):
-    cls = families()[key]
+    cls = subjects()[key]
     X, y = rng.random((12, 7)), _labels(cls)
     model = _fitted(key, X, y)
     attempts = []
-    targets = ["fit", "transform", "reconstruct", "reconstruction_error", "score_samples",
-               "score", "loss_and_grads", "loss_terms", "inverse_transform"]
+    targets = RBM_TARGETS if cls is npae.RBM else TARGETS
     for name, (Xbad, finite_ok) in bad_data(7, rng).items():
         for target in targets:
             if target == "inverse_transform" and name == "wrong width":
-                Xbad = rng.random((6, model.code_size_ + 1))
+                Xbad = rng.random((6, _code_size(model) + 1))
             if target == "fit" and name == "wrong width":
                 continue  # a refit on data of a new width is legitimate
             yb = None
-            if cls._uses_labels and target in ("fit", "loss_and_grads", "loss_terms"):
+            if getattr(cls, "_uses_labels", False) and target in ("fit", "loss_and_grads", "loss_terms"):
                 try:
                     n = Xbad.shape[0] if hasattr(Xbad, "shape") else len(Xbad)
                 except TypeError:
@@ -189,11 +216,12 @@ VALID = {
     ("*", "random_state", "None"): "None draws fresh entropy (numpy's convention)",
     ("*", "verbose", "True"): "verbose takes bools (True = 1) as well as 0, 1, 2",
     ("*", "checkpoint_path", "'nonsense'"): "any file name is a valid checkpoint path",
+    ("rbm", "learning_rate", "1"): "a number is a learning rate ('auto' is the default)",
 }
 
 
 def run_settings(key, rng):
-    cls = families()[key]
+    cls = subjects()[key]
     X, y = rng.random((12, 7)), _labels(cls)
     model = _fitted(key, X, y)
     attempts = []
@@ -221,8 +249,11 @@ def run_settings(key, rng):
 
 # ------------------------------------------------------------------ faults
 def run_faults(key, rng, tmp):
-    cls = families()[key]
+    """Divergence, Adam at 1e3, repeated partial_fit, Ctrl-C, bad save targets, damaged
+    files.  The RBM has no optimizer choice and no interruption hook: it gets the rest."""
+    cls = subjects()[key]
     X, y = rng.random((12, 7)), _labels(cls)
+    rbm = cls is npae.RBM
     attempts = []
 
     # Divergence: a huge step on badly scaled data.  Raised (clear) or not,
@@ -231,7 +262,8 @@ def run_faults(key, rng, tmp):
     before = snapshot(model)
     with np.errstate(all="ignore"):
         try:
-            Xd = X if model._needs_unit_interval() else X * 1e3  # as badly scaled as allowed
+            unit = rbm or model._needs_unit_interval()  # Bernoulli visible units
+            Xd = X if unit else X * 1e3  # as badly scaled as allowed
             model.set_params(learning_rate=1e64, epochs=5).fit(Xd, y)
         except Exception as exc:  # noqa: BLE001
             outcome = classify(exc)
@@ -247,10 +279,32 @@ def run_faults(key, rng, tmp):
     same = snapshot(model) == before
     attempts.append(Attempt(key, "fit", "divergence (lr=1e64)", outcome,
                             not (usable or same), detail[:200]))
+    if not rbm:
+        attempts += _adam_at_1e3(key, cls, X, y)
 
-    # Adam at 1e3 (a refit, a warm start, a partial_fit): an error, or a model no worse
-    # than DIVERGENCE_FACTOR x its starting loss; never a good model replaced by a diverged one.
+    # A second and third partial_fit continue (no AttributeError).
+    model = cls(**{**_settings(cls), "epochs": 2})
+    try:
+        for part in np.array_split(np.arange(len(X)), 3):
+            model.partial_fit(X[part], None if y is None else y[part])
+        outcome = "ok" if len(model.history_["reconstruction_error" if rbm else "loss"]) == 3 \
+            else "silent"
+        detail = "three calls"
+    except Exception as exc:  # noqa: BLE001
+        outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
+    attempts.append(Attempt(key, "partial_fit", "second and third call", outcome,
+                            False, detail[:200]))
+    if not rbm:
+        attempts.append(_ctrl_c(key, cls, X, y))
+    return attempts + _files(key, X, y, rng, tmp)
+
+
+def _adam_at_1e3(key, cls, X, y):
+    """Adam at 1e3 (a refit, a warm start, a partial_fit): an error, or a model no worse
+    than DIVERGENCE_FACTOR x its starting loss; never a good model replaced by a diverged one."""
     from npae.estimator.divergence import DIVERGENCE_FACTOR, Probe
+
+    attempts = []
     for how in ("fit", "warm_start", "partial_fit"):
         model = _fitted(key, X, y)
         start = Probe(model, X, y, None, model.batch_size).initial
@@ -269,20 +323,11 @@ def run_faults(key, rng, tmp):
             outcome = "ok" if within else "silent"
         attempts.append(Attempt(key, how, "Adam at learning_rate=1e3", outcome,
                                 not (snapshot(model) == before or within), detail[:200]))
+    return attempts
 
-    # A second and third partial_fit continue (no AttributeError).
-    model = cls(**{**cls._examples[0], "epochs": 2})
-    try:
-        for part in np.array_split(np.arange(len(X)), 3):
-            model.partial_fit(X[part], None if y is None else y[part])
-        outcome = "ok" if len(model.history_["loss"]) == 3 else "silent"
-        detail = "three calls"
-    except Exception as exc:  # noqa: BLE001
-        outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
-    attempts.append(Attempt(key, "partial_fit", "second and third call", outcome,
-                            False, detail[:200]))
 
-    # Ctrl-C in the second epoch: the partly trained model says so.
+def _ctrl_c(key, cls, X, y):
+    """Ctrl-C in the second epoch: the partly trained model says so."""
     model = _fitted(key, X, y)
     original = cls._epoch_start
 
@@ -301,11 +346,22 @@ def run_faults(key, rng, tmp):
         cls._epoch_start = original
     damaged = model.history_.get("interrupted") is not True or \
         not np.all(np.isfinite(model.transform(X)))
-    attempts.append(Attempt(key, "fit", "Ctrl-C", outcome, damaged))
+    return Attempt(key, "fit", "Ctrl-C", outcome, damaged)
 
-    # Save to bad targets: the existing file stays.
+
+def _files(key, X, y, rng, tmp):
+    """Save to bad targets (the existing file stays); load damaged files.  A model that
+    ``npae.load`` could not find again (not registered) must refuse to be saved."""
+    attempts = []
     model = _fitted(key, X, y)
     path = tmp / f"{key}.npz"
+    if key not in families() and not isinstance(model, npae.RBM):
+        try:
+            model.save(path)
+            outcome = "silent"
+        except Exception as exc:  # noqa: BLE001
+            outcome = classify(exc)
+        return [Attempt(key, "save", "unregistered family", outcome, path.exists())]
     model.save(path)
     raw = path.read_bytes()
     for case, target in (("missing folder", tmp / "missing" / "m.npz"), ("a directory", tmp)):
@@ -380,6 +436,69 @@ def run_functions(rng):
         attempts.append(Attempt("functions", case.split("(")[0], case, outcome,
                                 detail=f"{type(result).__name__}: {result}"[:200]))
     attempts.append(_pca_concurrent_reads(rng))
+    return attempts + run_array_functions(rng)
+
+
+def array_functions(rng):
+    """name -> (columns d, call(A)): public functions of :mod:`npae.metrics`,
+    :mod:`npae.retrieval` and :mod:`npae.imaging`, each with one array argument ``A``
+    (n, d) to be replaced by bad data, the others good."""
+    from npae import metrics, retrieval
+    from npae.imaging import MLPUpsampler
+
+    X, X64 = rng.random((6, 7)), rng.random((6, 64))
+    bits, labels = rng.random((6, 8)) > 0.5, np.arange(6) % 2
+    table = retrieval.HammingHashTable(bits)
+    up = MLPUpsampler(hidden=(3,), epochs=1).fit(rng.random((6, 4)), X)
+    return {
+        "psnr(reference)": (7, lambda A: metrics.psnr(A, X)),
+        "psnr(estimate)": (7, lambda A: metrics.psnr(X, A)),
+        "ssim(reference)": (64, lambda A: metrics.ssim(A, X64, image_shape=(8, 8), sigma=0.5)),
+        "ssim(estimate)": (64, lambda A: metrics.ssim(X64, A, image_shape=(8, 8), sigma=0.5)),
+        "precision_at_k(codes_query)": (8, lambda A: metrics.precision_at_k(
+            A, labels, bits, labels, k=3)),
+        "precision_at_k(codes_db)": (8, lambda A: metrics.precision_at_k(
+            bits, labels, A, labels, k=3)),
+        "mean_average_precision(codes_query)": (8, lambda A: metrics.mean_average_precision(
+            A, labels, bits, labels)),
+        "hamming_distances(bits_a)": (8, lambda A: metrics.hamming_distances(A, bits)),
+        "binarize_codes(codes)": (8, lambda A: metrics.binarize_codes(A)),
+        "pack_codes(bits)": (8, lambda A: retrieval.pack_codes(A)),
+        "HammingHashTable(codes)": (8, lambda A: retrieval.HammingHashTable(A).keys_),
+        "HammingHashTable.lookup(code)": (8, lambda A: table.lookup(A, radius=1)),
+        "precision_recall_at_radius(codes_query)": (8, lambda A: retrieval.precision_recall_at_radius(
+            table, A, labels, labels, [0, 1])),
+        "MLPUpsampler.fit(X_low)": (4, lambda A: MLPUpsampler(hidden=(3,), epochs=1).fit(
+            A, X).predict(rng.random((2, 4)))),
+        "MLPUpsampler.predict(X_low)": (4, lambda A: up.predict(A)),
+    }
+
+
+#: arguments whose width nothing fixes: a new width is legitimate there
+FREE_WIDTH = {"binarize_codes(codes)", "pack_codes(bits)", "HammingHashTable(codes)",
+              "MLPUpsampler.fit(X_low)"}
+
+
+def run_array_functions(rng):
+    """Every bad-data case of :func:`bad_data` in each array argument of
+    :func:`array_functions` (the huge finite rows as many as the good arguments' rows);
+    a finite answer counts as right only for the huge finite rows."""
+    attempts = []
+    for case, (d, call) in array_functions(rng).items():
+        cases = bad_data(d, rng)
+        cases["huge finite"] = (np.full((6, d), 1e300), True)
+        if case in FREE_WIDTH:
+            del cases["wrong width"]
+        for name, (A, finite_ok) in cases.items():
+            with np.errstate(all="ignore"):
+                try:
+                    result = call(A)
+                except Exception as exc:  # noqa: BLE001
+                    outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
+                else:
+                    outcome = "ok" if finite_ok and _finite(result) else "silent"
+                    detail = "returned"
+            attempts.append(Attempt("functions", case, name, outcome, detail=detail[:200]))
     return attempts
 
 
@@ -430,11 +549,11 @@ def _pca_concurrent_reads(rng, reads=2000):
 
 def run_labels_and_counts(key, rng):
     """Bad labels (where labels are used) and bad counts to ``sample``."""
-    cls = families()[key]
+    cls = subjects()[key]
     X = rng.random((12, 7))
     model = _fitted(key, X, _labels(cls))
     cases = []
-    if cls._uses_labels:
+    if getattr(cls, "_uses_labels", False):
         y = np.arange(12) % 3
         bad = {"2-D y": y[:, None], "short y": y[:-1], "NaN label": np.where(y == 1, np.nan, y),
                "None label": np.array([None] + list(y[1:]), dtype=object),

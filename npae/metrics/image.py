@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_real
+from .._validation import _as_numeric_array, check_real
 
 __all__ = ["psnr", "ssim", "gaussian_window"]
 
@@ -36,7 +36,7 @@ def _pair(reference, estimate, min_ndim, what):
     """Two float64 arrays of one shape, finite, with at least ``min_ndim`` axes."""
     out = []
     for name, a in (("reference", reference), ("estimate", estimate)):
-        a = np.asarray(a)
+        a = _as_numeric_array(a, name)  # a masked or sparse array is refused, not unwrapped
         if a.dtype.kind not in "biuf":
             raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
         a = a.astype(np.float64)
@@ -51,6 +51,16 @@ def _pair(reference, estimate, min_ndim, what):
     if out[0].shape != out[1].shape:
         raise ValueError(f"reference has shape {out[0].shape} but estimate has {out[1].shape}")
     return out
+
+
+def _check_finite(what, values, ref, est, L, also=""):
+    """A ValueError naming the pixels' magnitude when ``values`` are not all finite
+    (squares of pixels beyond ~1e154 overflow float64)."""
+    if not np.all(np.isfinite(values)):
+        peak = max(np.abs(ref).max(), np.abs(est).max())
+        raise ValueError(f"{what} is not finite in float64: pixel values reach {peak:.3g} in "
+                         f"absolute value for data_range={L:g}{also}; rescale the images to "
+                         f"[0, data_range]")
 
 
 def psnr(reference, estimate, *, data_range=1.0):
@@ -72,7 +82,9 @@ def psnr(reference, estimate, *, data_range=1.0):
     """
     ref, est = _pair(reference, estimate, 2, "images (n_images, ...)")
     L = check_real("data_range", data_range, low=0, low_open=True)
-    mse = np.mean((ref - est).reshape(ref.shape[0], -1) ** 2, axis=1)
+    with np.errstate(over="ignore"):
+        mse = np.mean((ref - est).reshape(ref.shape[0], -1) ** 2, axis=1)
+    _check_finite("the mean squared error", mse, ref, est, L)
     with np.errstate(divide="ignore"):  # an exact estimate: MSE 0, PSNR +inf (documented)
         return 10.0 * np.log10(L * L / mse)
 
@@ -149,11 +161,14 @@ def ssim(reference, estimate, *, image_shape=None, data_range=1.0, sigma=1.5, tr
                          f"{w.shape[0]}x{w.shape[0]} window of sigma={sigma}; lower sigma")
     C1 = (check_real("K1", K1, low=0) * L) ** 2
     C2 = (check_real("K2", K2, low=0) * L) ** 2
-    mx, my = _valid_filter(ref, w), _valid_filter(est, w)
-    # local (co)variances as E[xy] − E[x]E[y] under the window's weights (population form)
-    vx = _valid_filter(ref * ref, w) - mx * mx
-    vy = _valid_filter(est * est, w) - my * my
-    cxy = _valid_filter(ref * est, w) - mx * my
-    smap = ((2 * mx * my + C1) * (2 * cxy + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        mx, my = _valid_filter(ref, w), _valid_filter(est, w)
+        # local (co)variances as E[xy] − E[x]E[y] under the window's weights (population form)
+        vx = _valid_filter(ref * ref, w) - mx * mx
+        vy = _valid_filter(est * est, w) - my * my
+        cxy = _valid_filter(ref * est, w) - mx * my
+        smap = ((2 * mx * my + C1) * (2 * cxy + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2))
+    _check_finite("the SSIM map", smap, ref, est, L,
+                  also=" (with K1 = K2 = 0, a constant window also gives 0/0)" if not C1 + C2 else "")
     mssim = smap.reshape(smap.shape[0], -1).mean(axis=1)
     return (mssim, smap) if full else mssim

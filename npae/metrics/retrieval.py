@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_real
+from .._validation import _as_numeric_array, check_array, check_int, check_real
 from ._common import _CHUNK_ENTRIES, _check_labels
 
 __all__ = ["precision_at_k", "binarize_codes", "hamming_distances", "precision_at_hamming_radius",
@@ -43,7 +43,7 @@ def binarize_codes(codes, threshold=0.5):
 
 
 def _check_bits(name, bits):
-    B = np.asarray(bits)
+    B = _as_numeric_array(bits, name)  # a masked or sparse array is refused, not unwrapped
     if B.ndim != 2 or B.shape[0] == 0 or B.shape[1] == 0:
         raise ValueError(f"{name} must be 2-D of shape (n_samples, n_bits), got shape {B.shape}")
     if B.dtype != bool:
@@ -51,6 +51,12 @@ def _check_bits(name, bits):
             raise ValueError(f"{name} must be binary (bool or 0/1); threshold real codes with binarize_codes(codes) first")
         B = B.astype(bool)
     return B
+
+
+def _binary_codes(name, codes, threshold=0.5):
+    """Bool codes as given, real codes thresholded by :func:`binarize_codes`."""
+    c = _as_numeric_array(codes, name)
+    return _check_bits(name, c) if c.dtype == bool else binarize_codes(c, threshold)
 
 
 def hamming_distances(bits_a, bits_b=None):
@@ -104,8 +110,7 @@ def _retrieval_inputs(codes_query, labels_query, codes_db, labels_db, metric):
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
     if metric == "hamming":
-        Q = np.asarray(codes_query)
-        Q = _check_bits("codes_query", Q) if Q.dtype == bool else binarize_codes(Q)
+        Q = _binary_codes("codes_query", codes_query)
     else:
         Q = check_array(codes_query, name="codes_query")
     yq = _check_labels("labels_query", labels_query, Q.shape[0])
@@ -115,8 +120,7 @@ def _retrieval_inputs(codes_query, labels_query, codes_db, labels_db, metric):
         D, yd, loo = Q, yq, True
     else:
         if metric == "hamming":
-            D = np.asarray(codes_db)
-            D = _check_bits("codes_db", D) if D.dtype == bool else binarize_codes(D)
+            D = _binary_codes("codes_db", codes_db)
         else:
             D = check_array(codes_db, name="codes_db")
         yd = _check_labels("labels_db", labels_db, D.shape[0])
@@ -200,17 +204,12 @@ def precision_at_hamming_radius(codes_query, labels_query, codes_db=None, labels
     """
     radius = check_int("radius", radius, minimum=0)
     threshold = check_real("threshold", threshold)
-
-    def bits(name, c):
-        c = np.asarray(c)
-        return _check_bits(name, c) if c.dtype == bool else binarize_codes(c, threshold)
-
-    Q = bits("codes_query", codes_query)
+    Q = _binary_codes("codes_query", codes_query, threshold)
     yq = _check_labels("labels_query", labels_query, Q.shape[0])
     if (codes_db is None) != (labels_db is None):
         raise ValueError("pass codes_db and labels_db together, or neither (leave-one-out within the queries)")
     loo = codes_db is None
-    D = Q if loo else bits("codes_db", codes_db)
+    D = Q if loo else _binary_codes("codes_db", codes_db, threshold)
     yd = yq if loo else _check_labels("labels_db", labels_db, D.shape[0])
     if D.shape[1] != Q.shape[1]:
         raise ValueError(f"codes_query have {Q.shape[1]} bits but codes_db have {D.shape[1]}")

@@ -82,3 +82,14 @@ def test_ssim_and_psnr_match_scikit_image(seed, h, w, noise):
     if noise > 1e-3:  # (an exact copy has PSNR inf in both)
         np.testing.assert_allclose(psnr(x[None], y[None])[0],
                                    metrics.peak_signal_noise_ratio(x, y, data_range=1.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", [psnr, lambda a, b: ssim(a, b, image_shape=(8, 8), sigma=0.5)])
+def test_masked_images_and_overflowing_pixels_are_refused(metric):
+    """A masked array is not unwrapped (its mask would be ignored), and pixels whose
+    squares overflow float64 give an error naming them, not -inf dB or NaN."""
+    X = np.random.default_rng(0).random((2, 64))
+    with pytest.raises(TypeError, match="estimate is a masked array"):
+        metric(X, np.ma.array(X, mask=X > 0.5))
+    with pytest.raises(ValueError, match=r"not finite in float64: pixel values reach 1e\+300"):
+        metric(np.full((2, 64), 1e300), X)

@@ -140,3 +140,20 @@ def test_map_hand_case_and_perfect_codes():
     codes = np.repeat(np.eye(3, dtype=bool), 4, axis=0)
     assert mean_average_precision(codes, np.repeat(np.arange(3), 4)) == pytest.approx(1.0)
     assert mean_average_precision([[0.2, 0.7]], [5], db, [0, 0, 1]) == 0.0  # no relevant item
+
+
+@pytest.mark.parametrize("metric", ["hamming", "euclidean"])
+def test_masked_codes_are_refused(metric):
+    """Hamming ranking thresholds real codes: a masked array must be refused before its
+    mask is lost, as the Euclidean path does."""
+    from npae.metrics import mean_average_precision
+
+    rng = np.random.default_rng(0)
+    codes, labels = rng.random((6, 8)), np.arange(6) % 2
+    masked = np.ma.array(codes, mask=codes > 0.5)
+    with pytest.raises(TypeError, match="codes_query is a masked array"):
+        mean_average_precision(masked, labels, codes, labels, metric=metric)
+    with pytest.raises(TypeError, match="codes_db is a masked array"):
+        precision_at_hamming_radius(codes, labels, masked, labels)
+    with pytest.raises(TypeError, match="bits_a is a masked array"):
+        hamming_distances(np.ma.array(codes > 0.5))
