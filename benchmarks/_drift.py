@@ -250,6 +250,12 @@ def run(command, root=ROOT, timeout=3600):
     script = argv[1] if os.path.isabs(argv[1]) else os.path.join(root, argv[1])
     env = dict(os.environ, PYTHONPATH=root, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
                OMP_NUM_THREADS="1")
+    # The outlier-detection sets are found beside the repository (../shared/data); an export
+    # of an old commit lives elsewhere, so point it at this checkout's copies (unless set).
+    for var, sub in (("NPAE_ODDS_DIR", "odds"), ("NPAE_ADBENCH_DIR", "adbench")):
+        shared = os.path.join(os.path.dirname(ROOT), "shared", "data", sub)
+        if var not in env and os.path.isdir(shared):
+            env[var] = shared
     for k, v in env_changes.items():
         if v is None:
             env.pop(k, None)
