@@ -19,6 +19,7 @@ quick figures with it (timings excluded), ``--rerun`` repeats the full run.
 """
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -28,6 +29,7 @@ ORDER = [
     ("speed.md", "Speed of the core (issues 2 and 14)"),
     ("memory.md", "Memory of one epoch, in memory and memory-mapped (issue 14)"),
     ("files_per_step.md", "Files opened per training step (issue 23)"),
+    ("speed_2threads.md", "Speed with two threads against PyTorch's fastest row (issue 23)"),
     ("speed_openblas_autodetect.md", "Speed with OpenBLAS's own kernel choice"),
     ("dimreduction.md", "PCA vs linear and nonlinear autoencoders (issue 3)"),
     ("dimreduction_fashion.md", "PCA vs autoencoders on full Fashion-MNIST (issue 13)"),
@@ -82,6 +84,7 @@ def collect():
               for i, (name, title) in enumerate(ORDER)
               if os.path.exists(os.path.join(HERE, "results", name))]
     parts.append("")
+    checked = read_status()
     for i, (name, title) in enumerate(ORDER):
         path = os.path.join(HERE, "results", name)
         if not os.path.exists(path):
@@ -92,10 +95,44 @@ def collect():
         body = ["#" + line if line.startswith("#") else line for line in body]
         parts.append(f'<a id="{i + 1}-{name[:-3].replace("_", "-")}"></a>\n')
         parts.append(f"## {i + 1}. {title}\n")
+        if name in checked:
+            parts.append(status_line(checked[name]) + "\n")
         parts.append("\n".join(body) + "\n")
     with open(os.path.join(HERE, "RESULTS.md"), "w") as fh:
         fh.write("\n".join(parts))
     print(f"wrote {os.path.join(HERE, 'RESULTS.md')}")
+
+
+STATUS = os.path.join(HERE, "results", "quick", "STATUS.json")
+
+
+def read_status():
+    """{table: {status, detail, commit, date}} of the last ``--check`` of each table."""
+    if not os.path.exists(STATUS):
+        return {}
+    with open(STATUS) as fh:
+        return json.load(fh)
+
+
+def write_status(rows, commit):
+    """Record each checked table's status (merged into the earlier records of other tables)."""
+    status = read_status()
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    for name, verdict, detail, _ in rows:
+        status[name] = {"status": verdict, "detail": detail, "commit": commit, "date": date}
+    with open(STATUS, "w") as fh:
+        json.dump(dict(sorted(status.items())), fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
+
+
+def status_line(entry):
+    """The line RESULTS.md shows under a section's heading: what the last drift check found."""
+    head = (f"> Drift check (`python benchmarks/collect_results.py --check`, code at "
+            f"{entry['commit']}, {entry['date']}): **{entry['status']}**")
+    if entry["status"] == "DRIFTED":
+        return (head + f" — {entry['detail']}. Today's code no longer gives these figures; "
+                "re-run the command below to regenerate them.")
+    return head + f" ({entry['detail']})."
 
 
 def tables(names):
@@ -151,6 +188,8 @@ def main(argv=None):
         status, detail = (_drift.rerun_table if args.rerun else _drift.check_table)(name)
         rows.append((name, status, detail.replace("|", "/"), f"{time.perf_counter() - t:.0f}"))
         print(f"{name}: {status} ({detail})", file=sys.stderr, flush=True)
+    if not args.rerun:
+        write_status(rows, _drift.git("rev-parse", "--short=12", "HEAD").strip())
     return report(rows)
 
 

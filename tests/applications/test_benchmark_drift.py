@@ -140,3 +140,23 @@ def test_the_quick_command_of_a_recorded_command(drift):
     assert drift.split_command("env -u OPENBLAS_CORETYPE python benchmarks/speed.py") == (
         {"OPENBLAS_CORETYPE": None}, ["python", "benchmarks/speed.py"])
     assert sys.executable  # the runs use this interpreter
+
+
+def test_check_records_each_status_and_results_shows_it(tmp_path, monkeypatch):
+    """--check keeps the last status of each table (merged, not overwritten) and the collected
+    RESULTS.md says under a drifted table's heading that today's code no longer gives it."""
+    monkeypatch.syspath_prepend(BENCH)
+    spec = importlib.util.spec_from_file_location("bench_collect",
+                                                  os.path.join(BENCH, "collect_results.py"))
+    collect = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(collect)
+    monkeypatch.setattr(collect, "STATUS", str(tmp_path / "STATUS.json"))
+    collect.write_status([("a.md", "reproduces", "12 figures", "3")], "abc123")
+    collect.write_status([("b.md", "DRIFTED", "2 of 9 figures moved: 0.31 → 0.28", "4")], "def456")
+    status = collect.read_status()
+    assert status["a.md"]["status"] == "reproduces" and status["a.md"]["commit"] == "abc123"
+    assert status["b.md"]["commit"] == "def456"
+    drifted, fine = collect.status_line(status["b.md"]), collect.status_line(status["a.md"])
+    assert "**DRIFTED**" in drifted and "no longer gives these figures" in drifted
+    assert "0.31 → 0.28" in drifted and "def456" in drifted
+    assert "**reproduces**" in fine and "no longer" not in fine
