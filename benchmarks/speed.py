@@ -20,14 +20,17 @@ output, squared error, Adam, batch 128, in float32 and float64:
   2-core machine), so it is left to the reader;
 - npae reference path (one observation at a time), on a slice, scaled.
 
-All timings of one table are measured in the same process, interleaved, and
-reported as medians; ratios are of medians of the same run.  By default BLAS
-and PyTorch use one thread and times are the process's CPU time (on a shared
+All timings of one table are interleaved and reported as medians; ratios are
+of medians of the same run.  By default BLAS and PyTorch use one thread, the
+contenders share one process and times are the process's CPU time (on a shared
 machine, time spent waiting for a core is not the code's); ``--clock wall``
-and ``--threads 2`` measure the other way.  Also measured: the bytes a
-training step allocates once warmed up (tracemalloc).
+and ``--threads 2`` measure the other way, and then each contender runs in a
+process of its own (:func:`isolated_runs` says why).  ``--passes`` adds where
+one epoch goes, pass by pass, npae beside PyTorch (``_speed_passes.py``).
+Also measured: the bytes a training step allocates once warmed up (tracemalloc).
 
     python benchmarks/speed.py --repeats 7 --out benchmarks/results/speed.md
+    python benchmarks/speed.py --threads 2 --clock wall --passes --out benchmarks/results/speed_2threads.md
     python benchmarks/speed.py --quick       # smoke mode for CI (seconds)
 """
 
