@@ -18,7 +18,7 @@ training loops:
   by :func:`npae.estimator.batches.iter_minibatches` (blocks of a memory-mapped file
   read one at a time), each step inside ``Workspace.step()`` — written here
   with the model's pieces (``initialize`` on the first rows, then
-  ``_train_step`` per minibatch) until ``fit`` runs it itself.
+  :meth:`npae.estimator.training.Trainer.step` per minibatch).
 
     python benchmarks/memory.py --out benchmarks/results/memory.md
     python benchmarks/memory.py --quick     # small sizes, seconds
