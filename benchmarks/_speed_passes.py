@@ -84,10 +84,13 @@ def npae_passes(model_factory, X, batch):
     return _with_rest(spent, total)
 
 
-def torch_passes(X, dtype, hidden, batch, fused=True):
-    """{kind: seconds} over one epoch of the same model in PyTorch (self CPU time per op)."""
+def torch_epoch(X, dtype, hidden, batch, fused=False):
+    """A function running one epoch of the speed benchmark's model in PyTorch.
+
+    The same network as npae's (Linear layers, sigmoid between them, linear output),
+    squared error as npae's "mse", ``torch.optim.Adam`` (``fused=True``: its fused
+    kernel); the model, optimizer and row order are made here, outside any timing."""
     import torch
-    from torch.profiler import ProfilerActivity, profile
 
     torch.manual_seed(0)
     tdt = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
@@ -107,10 +110,18 @@ def torch_passes(X, dtype, hidden, batch, fused=True):
             xb = Xt[perm[s:s + batch]]
             opt.zero_grad(set_to_none=True)
             out = model(xb)
-            loss = 0.5 * ((out - xb) ** 2).sum() / xb.shape[0]
+            loss = 0.5 * ((out - xb) ** 2).sum() / xb.shape[0]  # npae's "mse"
             loss.backward()
             opt.step()
 
+    return epoch
+
+
+def torch_passes(X, dtype, hidden, batch, fused=True):
+    """{kind: seconds} over one epoch of the same model in PyTorch (self CPU time per op)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    epoch = torch_epoch(X, dtype, hidden, batch, fused)
     epoch()  # warm-up
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         t0 = time.perf_counter()

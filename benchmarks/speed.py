@@ -140,28 +140,11 @@ def time_adam_alone(X, dtype, size):
 
 
 def time_torch(X, dtype, fused=False):
-    import torch
+    from _speed_passes import torch_epoch
 
-    torch.manual_seed(0)
-    tdt = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
-    sizes = [X.shape[1], *HIDDEN, *HIDDEN[-2::-1], X.shape[1]]
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        layers.append(torch.nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(torch.nn.Sigmoid())
-    model = torch.nn.Sequential(*layers).to(tdt)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused or None)
-    Xt = torch.from_numpy(X)
-    perm = torch.from_numpy(np.random.default_rng(0).permutation(len(X)))
+    epoch = torch_epoch(X, dtype, HIDDEN, BATCH, fused)
     t0 = CLOCK()
-    for s in range(0, len(X), BATCH):
-        xb = Xt[perm[s:s + BATCH]]
-        opt.zero_grad(set_to_none=True)
-        out = model(xb)
-        loss = 0.5 * ((out - xb) ** 2).sum() / xb.shape[0]  # npae's "mse"
-        loss.backward()
-        opt.step()
+    epoch()
     return CLOCK() - t0
 
 
