@@ -30,6 +30,7 @@ ORDER = [
     ("memory.md", "Memory of one epoch, in memory and memory-mapped (issue 14)"),
     ("files_per_step.md", "Files opened per training step (issue 23)"),
     ("speed_2threads.md", "Speed with two threads against PyTorch's fastest row (issue 23)"),
+    ("test_runs.md", "The README's test command in ten fresh clones, the property tests under 100 seeds (issue 23)"),
     ("speed_openblas_autodetect.md", "Speed with OpenBLAS's own kernel choice"),
     ("dimreduction.md", "PCA vs linear and nonlinear autoencoders (issue 3)"),
     ("dimreduction_fashion.md", "PCA vs autoencoders on full Fashion-MNIST (issue 13)"),
