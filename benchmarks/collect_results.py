@@ -130,6 +130,10 @@ def status_line(entry):
     """The line RESULTS.md shows under a section's heading: what the last drift check found."""
     head = (f"> Drift check (`python benchmarks/collect_results.py --check`, code at "
             f"{entry['commit']}, {entry['date']}): **{entry['status']}**")
+    if entry["status"] == "DRIFTED" and " moved" not in entry["detail"]:
+        # only lines that appeared or vanished: the script's quick output changed shape
+        return (head + f" — {entry['detail']}. No recorded figure moved, but the script's "
+                "output changed since this table; re-run the command below to refresh it.")
     if entry["status"] == "DRIFTED":
         return (head + f" — {entry['detail']}. Today's code no longer gives these figures; "
                 "re-run the command below to regenerate them.")

@@ -160,3 +160,6 @@ def test_check_records_each_status_and_results_shows_it(tmp_path, monkeypatch):
     assert "**DRIFTED**" in drifted and "no longer gives these figures" in drifted
     assert "0.31 → 0.28" in drifted and "def456" in drifted
     assert "**reproduces**" in fine and "no longer" not in fine
+    reshaped = collect.status_line({"status": "DRIFTED", "detail": "3 newly printed (e.g. a note)",
+                                    "commit": "abc", "date": "today"})
+    assert "No recorded figure moved" in reshaped and "no longer gives" not in reshaped
