@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from .odds import checked_outlier_set
+from .odds import checked_outlier_set, data_folder, set_path
 
 __all__ = ["load_adbench", "adbench_dir", "ADBENCH_SETS"]
 
@@ -29,11 +29,7 @@ _BESIDE_REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".
 
 def adbench_dir(data_dir=None):
     """``data_dir``, else ``$NPAE_ADBENCH_DIR``, else ``../shared/data/adbench`` if it exists, else None."""
-    for candidate in (data_dir, os.environ.get("NPAE_ADBENCH_DIR")):
-        if candidate:
-            return os.fspath(candidate)
-    here = os.path.normpath(_BESIDE_REPO)
-    return here if os.path.isdir(here) else None
+    return data_folder(data_dir, "NPAE_ADBENCH_DIR", _BESIDE_REPO)
 
 
 def _file_name(name):
@@ -61,19 +57,8 @@ def load_adbench(name_or_path, data_dir=None):
     y : ndarray of int64, shape (n_samples,)
         1 = outlier, 0 = inlier.
     """
-    if not isinstance(name_or_path, (str, os.PathLike)):
-        raise TypeError(f"name_or_path must be a set name or a path, got {type(name_or_path).__name__}")
-    path = os.fspath(name_or_path)
-    if not os.path.isfile(path):
-        folder = adbench_dir(data_dir)
-        if folder is None:
-            raise FileNotFoundError(f"no ADBench folder found for {path!r}: pass data_dir=..., set "
-                                    f"NPAE_ADBENCH_DIR, or put the .npz files in "
-                                    f"{os.path.normpath(_BESIDE_REPO)}")
-        path = os.path.join(folder, _file_name(path))
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"{path} does not exist; sets in {folder}: "
-                                    f"{sorted(f[:-4] for f in os.listdir(folder) if f.endswith('.npz'))}")
+    path = set_path(name_or_path, adbench_dir(data_dir), _file_name, "ADBench",
+                    "NPAE_ADBENCH_DIR", _BESIDE_REPO, "the .npz files")
     with np.load(path, allow_pickle=False) as data:
         if "X" not in data or "y" not in data:
             raise ValueError(f"{path} is not an ADBench file: it must hold 'X' and 'y', found "

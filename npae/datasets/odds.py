@@ -29,11 +29,39 @@ def odds_dir(data_dir=None):
     ``data_dir`` if given, else ``$NPAE_ODDS_DIR``, else ``../shared/data/odds``
     relative to the repository (if it exists).
     """
-    for candidate in (data_dir, os.environ.get("NPAE_ODDS_DIR")):
+    return data_folder(data_dir, "NPAE_ODDS_DIR", _BESIDE_REPO)
+
+
+def data_folder(data_dir, env, beside):
+    """``data_dir``, else the folder named by ``$env``, else ``beside`` if it exists, else None
+    (where the benchmark sets of :mod:`npae.datasets` are looked for)."""
+    for candidate in (data_dir, os.environ.get(env)):
         if candidate:
             return os.fspath(candidate)
-    here = os.path.normpath(_BESIDE_REPO)
+    here = os.path.normpath(beside)
     return here if os.path.isdir(here) else None
+
+
+def set_path(name_or_path, folder, file_name, source, env, beside, files_hint):
+    """The file of a benchmark set: ``name_or_path`` itself when it is a file, else
+    ``file_name(name)`` (with its extension) in ``folder`` (:func:`data_folder`'s answer),
+    or a clear error saying where the sets are looked for and which ones are there."""
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"name_or_path must be a set name or a path, got {type(name_or_path).__name__}")
+    path = os.fspath(name_or_path)
+    if os.path.isfile(path):
+        return path
+    if folder is None:
+        raise FileNotFoundError(f"no {source} folder found for {path!r}: pass data_dir=..., set "
+                                f"{env}, or put {files_hint} in {os.path.normpath(beside)}")
+    name = file_name(path)
+    path = os.path.join(folder, name)
+    if not os.path.isfile(path):
+        ext = os.path.splitext(name)[1]
+        have = sorted(f[:-len(ext)] for f in os.listdir(folder) if f.endswith(ext)) \
+            if os.path.isdir(folder) else []
+        raise FileNotFoundError(f"{path} does not exist; sets in {folder}: {have or 'none'}")
+    return path
 
 
 def load_odds(name_or_path, data_dir=None):
@@ -56,22 +84,10 @@ def load_odds(name_or_path, data_dir=None):
     """
     from scipy.io import loadmat
 
-    if not isinstance(name_or_path, (str, os.PathLike)):
-        raise TypeError(f"name_or_path must be a set name or a path, got {type(name_or_path).__name__}")
-    path = os.fspath(name_or_path)
-    if not os.path.isfile(path):
-        folder = odds_dir(data_dir)
-        if folder is None:
-            raise FileNotFoundError(
-                f"no ODDS folder found for {path!r}: pass data_dir=..., set NPAE_ODDS_DIR, or put the "
-                ".mat files (from odds.cs.stonybrook.edu or PyOD's notebooks/data) in "
-                f"{os.path.normpath(_BESIDE_REPO)}")
-        name = path if path.endswith(".mat") else path + ".mat"
-        path = os.path.join(folder, name)
-        if not os.path.isfile(path):
-            have = sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".mat")) \
-                if os.path.isdir(folder) else []
-            raise FileNotFoundError(f"{path} does not exist; sets in {folder}: {have or 'none'}")
+    path = set_path(name_or_path, odds_dir(data_dir),
+                    lambda name: name if name.endswith(".mat") else name + ".mat", "ODDS",
+                    "NPAE_ODDS_DIR", _BESIDE_REPO,
+                    "the .mat files (from odds.cs.stonybrook.edu or PyOD's notebooks/data)")
     mat = loadmat(path)
     if "X" not in mat or "y" not in mat:
         raise ValueError(f"{path} is not an ODDS file: it must hold 'X' and 'y', found "
