@@ -251,11 +251,13 @@ def run(command, root=ROOT, timeout=3600):
     env = dict(os.environ, PYTHONPATH=root, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1",
                OMP_NUM_THREADS="1")
     # The outlier-detection sets are found beside the repository (../shared/data); an export
-    # of an old commit lives elsewhere, so point it at this checkout's copies (unless set).
-    for var, sub in (("NPAE_ODDS_DIR", "odds"), ("NPAE_ADBENCH_DIR", "adbench")):
-        shared = os.path.join(os.path.dirname(ROOT), "shared", "data", sub)
-        if var not in env and os.path.isdir(shared):
-            env[var] = shared
+    # of an old commit lives elsewhere, so point it at the folders this checkout finds.
+    from npae.datasets.adbench import adbench_dir
+    from npae.datasets.odds import odds_dir
+
+    for var, folder in (("NPAE_ODDS_DIR", odds_dir()), ("NPAE_ADBENCH_DIR", adbench_dir())):
+        if folder is not None:
+            env.setdefault(var, folder)
     for k, v in env_changes.items():
         if v is None:
             env.pop(k, None)
