@@ -49,6 +49,31 @@ class ReusedBufferLoop:
         for _, Xb in self.minibatches(X):
             self.step(Xb)
 
+    def timed_epoch(self, X, clock):
+        """One epoch of the same steps split by ``clock`` into its phases (seconds): the
+        minibatch gather, zeroing the gradient, forward+backward (the family's
+        ``_objective`` inside the workspace's step) and the optimizer step."""
+        from npae.nn import get_ops
+
+        model, grads, ops = self.model, self.grads, get_ops(True)
+        spent = {"gather": 0.0, "zero grads": 0.0, "forward+backward": 0.0, "optimizer": 0.0}
+        batches = self.minibatches(X)
+        while True:
+            t0 = clock()
+            Xb = next(batches, (None, None))[1]
+            if Xb is None:
+                return spent
+            t1 = clock()
+            grads.flat.fill(0.0)
+            t2 = clock()
+            with self.workspace.step():
+                model._objective(model.params_, Xb, None, self.rng, ops, grads.views)
+            t3 = clock()
+            self.optimizer.step(model._flat.flat, grads.flat)
+            t4 = clock()
+            for k, dt in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                spent[k] += dt
+
 
 def markdown_table(headers, rows):
     """Lines of a markdown table: ``headers`` (str, ...), ``rows`` of already formatted cells."""

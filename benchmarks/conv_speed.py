@@ -134,31 +134,14 @@ class PhaseTimer:
 def phases(X, dtype):
     """npae's epoch split: the conv primitives, the rest of forward+backward, Adam, gather."""
     loop = ReusedBufferLoop(npae_model(dtype), X, BATCH, seed=1)
-    model, grads, trainer = loop.model, loop.grads, loop.trainer
-    ops = npae.nn.get_ops(True)
     loop.epoch(X[:4 * BATCH])  # warm the workspace
-    t = {"minibatch gather": 0.0, "forward+backward": 0.0, "Adam step": 0.0}
     with PhaseTimer() as timer:
-        batches = loop.minibatches(X)
-        while True:
-            t0 = CLOCK()
-            Xb = next(batches, (None, None))[1]
-            if Xb is None:
-                break
-            t1 = CLOCK()
-            grads.flat.fill(0.0)
-            with trainer.workspace.step():
-                model._objective(model.params_, Xb, None, loop.rng, ops, grads.views)
-            t2 = CLOCK()
-            loop.optimizer.step(model._flat.flat, grads.flat)
-            t3 = CLOCK()
-            t["minibatch gather"] += t1 - t0
-            t["forward+backward"] += t2 - t1
-            t["Adam step"] += t3 - t2
+        t = loop.timed_epoch(X, CLOCK)
     inside = sum(timer.total.values())
     rows = dict(timer.total)
-    rows["activations, loss, bias sums, rest"] = t["forward+backward"] - inside
-    rows["Adam step"], rows["minibatch gather"] = t["Adam step"], t["minibatch gather"]
+    # zeroing the gradient counts with forward+backward here, as it always has
+    rows["activations, loss, bias sums, rest"] = t["zero grads"] + t["forward+backward"] - inside
+    rows["Adam step"], rows["minibatch gather"] = t["optimizer"], t["gather"]
     return rows
 
 

@@ -176,26 +176,11 @@ def steady_state_allocation(X, dtype, steps=20):
 def time_phases(X, dtype, repeats=3):
     """Where a batch-path epoch goes: gather, zeroing, forward+backward, optimizer step (ms)."""
     trainer = Trainer(X, dtype)
-    model, grads, ops = trainer.model, trainer.grads, get_ops(True)
-    total = {"gather": 0.0, "zero grads": 0.0, "forward+backward": 0.0, "optimizer": 0.0}
+    total = {}
     for _ in range(repeats):
-        batches = trainer.minibatches(X)
-        while True:
-            t0 = CLOCK()
-            Xb = next(batches, (None, None))[1]
-            if Xb is None:
-                break
-            t1 = CLOCK()
-            grads.flat.fill(0.0)
-            t2 = CLOCK()
-            with trainer.workspace.step():
-                model._objective(model.params_, Xb, None, trainer.rng, ops, grads.views)
-            t3 = CLOCK()
-            trainer.optimizer.step(model._flat.flat, grads.flat)
-            t4 = CLOCK()
-            for k, dt in zip(total, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
-                total[k] += dt
-    return {k: 1000 * v / repeats for k, v in total.items()}, model._flat.size
+        for k, dt in trainer.timed_epoch(X, CLOCK).items():
+            total[k] = total.get(k, 0.0) + dt
+    return {k: 1000 * v / repeats for k, v in total.items()}, trainer.model._flat.size
 
 
 CONTENDERS = ("batch", "gemm", "torch", "fused", "fit", "adam")
