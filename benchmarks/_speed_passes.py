@@ -37,7 +37,7 @@ def npae_passes(model_factory, X, batch):
     """{kind: seconds} over one epoch of npae's batch path (after one warm-up epoch)."""
     import npae.nn.batch as batch_ops
     from npae.estimator.optim import Adam
-    from npae.nn import activations, losses
+    from npae.nn import activations
     from npae.families import autoencoder
     from _common import ReusedBufferLoop
 
@@ -56,10 +56,9 @@ def npae_passes(model_factory, X, batch):
                (batch_ops, "dense_backward", "backward GEMMs"),
                (activations.Sigmoid, "forward", "activations"),
                (activations.Sigmoid, "backward", "activations"),
-               (Adam, "step", "optimizer")]
-    # the loss is looked up in the family's module; the fill is timed where the step does it
-    loss_owner = autoencoder if hasattr(autoencoder, "reconstruction_loss") else losses
-    patches.append((loss_owner, "reconstruction_loss", "loss"))
+               (Adam, "step", "optimizer"),
+               # the family calls the loss by the name its module imported
+               (autoencoder, "reconstruction_loss", "loss")]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     try:
         for owner, name, kind in patches:
