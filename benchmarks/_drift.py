@@ -123,7 +123,8 @@ def figures(text):
             continue
         if s.startswith("#") or (s.startswith("**") and s.count("**") >= 2 and "|" not in s):
             section, caption = re.sub(r"\s+", " ", s.split(" (")[0].strip("#* "))[:60], ""
-            timed_section = bool(TIMED_SECTION.search(section))
+            # the whole heading: its units are often in parentheses ("One epoch (seconds)")
+            timed_section = bool(TIMED_SECTION.search(s))
             continue
         if SKIP_LINE.search(s):
             continue
