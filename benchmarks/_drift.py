@@ -74,13 +74,17 @@ QUICK_DIR = os.path.join(HERE, "results", "quick")
 #: column headers and units that measure the machine, not the code
 NOISE_WORDS = (r"seconds?|\bsec\b|\bs\b|\(s\)|\bms\b|µs|\bus\b|\bmin\b|minutes?|hours?|time|"
                r"wall|\bcpu\b|speed|throughput|/s\b|s/epoch|rss|memory|\bmb\b|\bmib\b|\bgb\b|"
-               r"\bgib\b|\bkb\b|load|faster|slower|×|\bx\b")
+               r"\bgib\b|\bkb\b|load|faster|slower|×|\bx\b|"
+               r"\bshare\b")  # conv_speed's share of an epoch's time per phase
 NOISE_HEADER = re.compile(NOISE_WORDS, re.I)
 UNIT = re.compile(r"(?<![\w.])[-−+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?\s*(?:s|ms|µs|us|sec|"
                   r"seconds?|min|minutes?|h|hours?|MB|MiB|GB|GiB|kB|KB|x|×)(?![\w])")
 SKIP_LINE = re.compile(r"machine|BLAS|load average|Produced by|NumPy \d|numpy \d|Python \d|"
                        r"PyTorch|torch \d|threads?\b|written to|wrote |Command|command:|"
-                       r"^\s*(?:cpu|wall):|\bdate:|\d{4}-\d\d-\d\d \d\d:\d\d", re.I)
+                       r"^\s*(?:cpu|wall):|\bdate:|\d{4}-\d\d-\d\d \d\d:\d\d|"
+                       # progress printed as Python tuples: their figures are in the table
+                       # that follows, their elapsed seconds are not labelled as such
+                       r"^\[?\((?:'[^']*'|[-+.\deE]+|nan), ", re.I)
 #: a section heading in these units makes every table under it a timing
 TIMED_SECTION = re.compile(r"µs|\bms\b|seconds|\(s\)|per second|latency", re.I)
 NUMBER = re.compile(r"(?<![\w.])[-−+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"

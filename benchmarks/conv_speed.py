@@ -186,7 +186,7 @@ def main(argv=None):
     lines += markdown_table(["dtype", "npae", "PyTorch", "ratio", "target", "npae runs",
                              "PyTorch runs"], rows)
     lines += ["", "## Where npae's epoch goes (a second, instrumented pass)", ""]
-    lines += markdown_table(["dtype", "phase", "ms / step", "share of the time"], phase_rows)
+    lines += markdown_table(["dtype", "phase", "ms / step", "share"], phase_rows)
     lines += ["", machine_line(args.t_start)]
     finish("# Convolutional autoencoder: npae batch path vs PyTorch (CPU)\n\n" + "\n".join(lines)
            + "\n", args.md)

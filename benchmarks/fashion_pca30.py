@@ -61,7 +61,7 @@ def main(argv=None):
                               loss="bce", epochs=epochs, dtype="float32",
                               random_state=0).fit(Xtr)
         rows.append((name, sse(ae.reconstruct(Xte)), epochs, time.perf_counter() - t0))
-        print("wall:", rows[-1], flush=True)  # a progress line: its timings are skipped by the drift check
+        print(rows[-1], flush=True)
     t0 = time.perf_counter()
     ae = npae.pretrain_stack(Xtr, deep, 30, activation="relu", code_activation="identity",
                              loss="bce", pretrain_epochs=args.pretrain_epochs,
@@ -73,7 +73,7 @@ def main(argv=None):
                  f"epochs), before fine-tuning", sse(before.reconstruct(Xte)), "—", float("nan")))
     rows.append((f"deep AE, greedy pretraining + fine-tuning",
                  sse(ae.reconstruct(Xte)), args.deep_epochs, time.perf_counter() - t0))
-    print("wall:", rows[-2:], flush=True)
+    print(rows[-2:], flush=True)
     lines = ["# PCA-30 vs 30-D autoencoders on Fashion-MNIST", "",
              f"Command: `{args.command}`", "",
              f"- data: Fashion-MNIST, {len(Xtr):,} train / {len(Xte):,} test (Debian package)",
