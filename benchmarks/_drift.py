@@ -130,7 +130,7 @@ def figures(text):
             # the whole heading: its units are often in parentheses ("One epoch (seconds)")
             timed_section = bool(TIMED_SECTION.search(s))
             continue
-        if SKIP_LINE.search(s):
+        if SKIP_LINE.search(s) and not s.startswith("|"):
             continue
         if s.startswith("|"):
             if _is_separator(s):
@@ -143,7 +143,7 @@ def figures(text):
                 # "Training time (s):" above it, or "Latency … in µs" as its heading
                 timed = timed_section or bool(NOISE_HEADER.search(caption))
                 continue
-            if timed:
+            if timed or SKIP_LINE.search(s):  # (a header naming PyTorch is still a header)
                 continue
             cols = header or [str(k) for k in range(len(cells))]
             row = cells[0] if cells else ""
@@ -173,8 +173,19 @@ def compare(recorded, today):
             (x, tol), (y, _) = _value(a), _value(new[label])
             if abs(x - y) > tol:
                 drifted.append((label, a, new[label]))
-    return {"drifted": drifted, "missing": [k for k in old if k not in new],
-            "new": [k for k in new if k not in old]}
+    missing = [k for k in old if k not in new]
+    added = [k for k in new if k not in old]
+    # A figure printed under a new or renamed section heading, with the same row, column
+    # and value, is the same figure: pair such labels off (one to one, in order).
+    unmatched = {}
+    for k in added:
+        unmatched.setdefault((k.partition(" | ")[2], new[k]), []).append(k)
+    for k in list(missing):
+        twins = unmatched.get((k.partition(" | ")[2], old[k]))
+        if twins:
+            missing.remove(k)
+            added.remove(twins.pop(0))
+    return {"drifted": drifted, "missing": missing, "new": added}
 
 
 def verdict(diff, n_figures):
@@ -229,13 +240,16 @@ def split_command(command):
 
 
 def quick_command(command):
-    """The quick-mode command of a table's command: its output options dropped,
-    ``--quick`` added."""
+    """The quick-mode command of a table's command: its output options and
+    ``--report-only`` dropped (a quick run computes its figures instead of reading a
+    cache of earlier runs), ``--quick`` added."""
     env, words = split_command(command)
     argv, skip = [], False
     for w in words:
         if skip:
             skip = False
+        elif w == "--report-only":
+            continue
         elif w in OUTPUT_OPTIONS:
             skip = True
         elif not any(w.startswith(o + "=") for o in OUTPUT_OPTIONS):
