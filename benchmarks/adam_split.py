@@ -1,0 +1,136 @@
+"""Does splitting Adam's elementwise passes over two threads speed up training at two BLAS threads?
+
+The experiment behind the reading of ``results/speed_2threads.md``: npae's Adam runs its
+ten NumPy passes on one core, PyTorch's fused Adam on all of them.  Here the chunks of
+:class:`npae.estimator.optim.Adam` are split between the calling thread and one persistent
+worker thread (the same arithmetic on every entry, so the parameters are bit-identical
+to the unsplit step), and one epoch of ``speed.py``'s model is timed on the wall clock
+with and without the split, each variant in a process of its own, rounds alternating.
+
+    python benchmarks/adam_split.py --rounds 3 --epochs 3
+    python benchmarks/adam_split.py --quick        # smoke (seconds)
+
+Not shipped in npae: inside training it gained nothing here (OpenBLAS's idle worker keeps
+spinning on the second core between the matrix products; see the results file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+class SplitAdam:
+    """Adam's step with its second half of chunks on a persistent worker thread."""
+
+    def __init__(self, adam):
+        self.adam = adam
+        self.go, self.done, self.job = threading.Event(), threading.Event(), None
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            self.go.wait()
+            self.go.clear()
+            self.job()
+            self.done.set()
+
+    def step(self, theta, grad):
+        a = self.adam
+        if a.M is None:
+            a.M, a.V = np.zeros_like(theta), np.zeros_like(theta)
+            chunk = max(1, a.CHUNK_BYTES // theta.itemsize)
+            self.bufs = [np.empty(chunk, dtype=theta.dtype) for _ in range(2)]
+        a.t += 1
+        b1, b2 = a.beta1, a.beta2
+        c = math.sqrt((1.0 - b2) / (1.0 - b2**a.t))
+        step = a.learning_rate * (1.0 - b1) / ((1.0 - b1**a.t) * c)
+        eps = a.eps / c
+
+        def part(lo, hi, scratch):  # Adam.step's chunk loop on entries lo:hi
+            for s in range(lo, hi, scratch.size):
+                e = min(s + scratch.size, hi)
+                M, V, g, buf = a.M[s:e], a.V[s:e], grad[s:e], scratch[:e - s]
+                M *= b1
+                M += g
+                np.multiply(g, g, out=buf)
+                V *= b2
+                V += buf
+                np.sqrt(V, out=buf)
+                buf += eps
+                np.divide(M, buf, out=buf)
+                buf *= step
+                theta[s:e] -= buf
+
+        half = theta.size // 2
+        self.job = lambda: part(half, theta.size, self.bufs[1])
+        self.done.clear()
+        self.go.set()
+        part(0, half, self.bufs[0])
+        self.done.wait()
+
+
+def worker(variant, dtype, epochs, quick):
+    """Seconds per epoch of one variant, in this process."""
+    import speed
+    from _common import ReusedBufferLoop, limit_threads
+    from npae.datasets import load_mnist
+
+    limit_threads(2)
+    X = load_mnist()[0].astype(dtype)
+    X = X[:1024] if quick else X
+    loop = ReusedBufferLoop(speed.make_model(dtype), X, speed.BATCH)
+    if variant == "split":  # the trainer calls its optimizer's step: replace it on the instance
+        loop.optimizer.step = SplitAdam(loop.optimizer).step
+    loop.epoch(X)  # warm-up
+    times = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        loop.epoch(X)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--worker", nargs=2, metavar=("VARIANT", "DTYPE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(*args.worker, args.epochs, args.quick)))
+        return 0
+    if args.quick:
+        args.rounds, args.epochs = 1, 1
+    runs = {}
+    for _ in range(args.rounds):
+        for dtype in ("float32", "float64"):
+            for variant in ("one thread", "split"):
+                cmd = [sys.executable, os.path.abspath(__file__), "--worker",
+                       "split" if variant == "split" else "plain", dtype,
+                       "--epochs", str(args.epochs)] + (["--quick"] if args.quick else [])
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                runs.setdefault((dtype, variant), []).extend(json.loads(out.splitlines()[-1]))
+    print("| dtype | Adam | median s / epoch (wall) | range |\n|---|---|---:|---|")
+    for (dtype, variant), t in runs.items():
+        print(f"| {dtype} | {variant} | {statistics.median(t):.3f} | {min(t):.3f}–{max(t):.3f} |")
+    print(f"\n- two BLAS threads; {args.rounds} rounds × {args.epochs} epochs per variant, "
+          "each variant in a process of its own")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
