@@ -17,7 +17,7 @@ SCRIPTS = ["contractive.py", "families_regularized.py", "generative_aae_concrete
            "pretraining.py", "rbm_pretraining.py",
            pytest.param("to_torch_parity.py", marks=pytest.mark.skipif(
                importlib.util.find_spec("torch") is None, reason="needs torch"))]
-SCRIPTS += ["vae_binarized.py", "vae_student_t.py", "clvae_protocol.py", "aae_defaults.py",
+SCRIPTS += ["adam_split.py", "vae_binarized.py", "vae_student_t.py", "clvae_protocol.py", "aae_defaults.py",
             pytest.param("fashion_pca30.py", marks=pytest.mark.skipif(
                 not os.path.isdir("/usr/share/datasets/fashion-mnist"),
                 reason="needs the dataset-fashion-mnist package")),
@@ -66,3 +66,31 @@ def test_memory_benchmark_quick_mode_bounds_the_memory_mapped_epoch(tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| memory-mapped")]
     assert len(rows) == 2 and "(met)" in rows[0]  # under 500 MB with 20,000 rows
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("npae-memory-")]  # deleted
+
+
+def test_adam_split_over_two_threads_is_adams_step_bit_for_bit(monkeypatch):
+    """benchmarks/adam_split.py times a split Adam: it must compute what Adam computes."""
+    import numpy as np
+
+    from npae.estimator.optim import Adam
+
+    monkeypatch.syspath_prepend(BENCH)
+    from adam_split import SplitAdam
+
+    rng = np.random.default_rng(0)
+    for n, dtype in ((7, np.float64), (3 * Adam.CHUNK_BYTES // 8 + 5, np.float64),
+                     (Adam.CHUNK_BYTES // 4 + 1, np.float32)):
+        theta = rng.standard_normal(n).astype(dtype)
+        split_theta = theta.copy()
+        adam, split = Adam(), SplitAdam(Adam())
+        for _ in range(3):
+            g = rng.standard_normal(n).astype(dtype)
+            adam.step(theta, g)
+            split.step(split_theta, g)
+        assert np.array_equal(theta, split_theta)
+    # negative control: one step fewer on the split side is seen
+    split.adam.t -= 1
+    split.step(split_theta, g)
+    adam.step(theta, g)
+    assert not np.array_equal(theta, split_theta)
+
