@@ -49,7 +49,8 @@ def main(argv=None):
                                               random_state=0).fit(Xp)
             ll = float(vae.log_likelihood(Xte[:n_eval], n_samples=50, rng=0).mean())
             rows[lik, p] = (ll, time.perf_counter() - t0)
-            print(lik, p, rows[lik, p], flush=True)
+            print(f"{lik}, outlier fraction {p}: log p(x) {ll:.1f} ({rows[lik, p][1]:.1f} s)",
+                  flush=True)
     lines = ["# Student-t vs Gaussian VAE decoder under injected outliers", "",
              f"Command: `{args.command}`", "",
              f"- data: bundled digits, {len(Xtr):,} train / first {n_eval} of {len(Xte):,} "
