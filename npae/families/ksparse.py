@@ -45,9 +45,9 @@ and k from epoch T on.  ``history_["k"]`` records k_e and
 ``history_["dead_fraction"]`` the fraction of code units that were never
 selected in any training batch of the epoch.  Gradient checks and inference
 after ``fit`` always use the target k.  Measured (784-1000 tied, k = 25, 30
-epochs, 6,000 digits; ``benchmarks/results/ksparse_digits.md``): 8 % of the
+epochs, 6,000 digits; ``benchmarks/results/ksparse_digits.md``): 9 % of the
 units dead at the end with the schedule, 39 % without; logistic regression
-on the αk = 75 features errs on 3.95 % vs 4.50 % of held-out digits (raw
+on the αk = 75 features errs on 3.90 % vs 4.25 % of held-out digits (raw
 pixels: 11.85 %).
 """
 
