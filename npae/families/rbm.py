@@ -46,8 +46,6 @@ would be infinite for some W).
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .._validation import check_array, check_real, check_rng, not_fitted
@@ -55,6 +53,7 @@ from ..estimator.hyperparams import (Boolean, FloatDtype, Hyperparameters, Inter
                                      Param, RandomState)
 from . import _rbm_partition
 from ._rbm_parts import UNITS, RBMInference
+from . import _rbm_training
 
 __all__ = ["RBM"]
 
@@ -182,38 +181,23 @@ class RBM(RBMInference, Hyperparameters):
         return self
 
     def fit(self, X, y=None):
-        """Train for ``epochs`` passes over shuffled minibatches of ``X`` (n, d); returns self."""
-        self._check_settings()
-        X = self._check_X(X, fitted=False)  # validated (and cast) once
-        self._initialize(X)
-        for _ in range(self.epochs):
-            self._pass(X, self._rng.permutation(X.shape[0]))
-        return self
+        """Train for ``epochs`` passes over shuffled minibatches of ``X`` (n, d); returns self.
+
+        Divergence (the rule of :mod:`npae.estimator.divergence`, with the
+        reconstruction error as the monitor): a non-finite reconstruction error or
+        parameters, or an error above ``DIVERGENCE_FACTOR`` × max(1, the initial
+        parameters' error on the first minibatch) raises
+        :class:`npae.TrainingDivergedError`; the model then holds its last good
+        pass, or, without one, exactly what it held before the call.  The loop:
+        :mod:`npae.families._rbm_training`.
+        """
+        return _rbm_training.fit(self, X)
 
     def partial_fit(self, X, y=None):
         """One pass over ``X`` in its own row order (the caller shuffles); returns self.
-        The first call initialises the model; the momentum schedule counts calls as passes."""
-        self._check_settings()
-        fitted = hasattr(self, "params_")
-        X = self._check_X(X, fitted=fitted)
-        if not fitted:
-            self._initialize(X)
-        self._pass(X, np.arange(X.shape[0]))
-        return self
-
-    def _pass(self, X, order):
-        t0, err = time.perf_counter(), 0.0
-        for start in range(0, len(order), self.batch_size):
-            V = X[order[start:start + self.batch_size]]
-            grads, rec = self.cd_gradient(V, self._rng)
-            err += rec * V.shape[0]
-            self._apply(grads)
-        self.n_iter_ += 1
-        self.history_["reconstruction_error"].append(err / len(order))
-        self.history_["time"].append(time.perf_counter() - t0)
-        if self.verbose:
-            print(f"RBM pass {self.n_iter_}: reconstruction error {err / len(order):.4f} "
-                  f"(squared, summed over features), {self.history_['time'][-1]:.1f} s")
+        The first call initialises the model; the momentum schedule counts calls as passes.
+        A pass that diverges (see :meth:`fit`) changes nothing."""
+        return _rbm_training.partial_fit(self, X)
 
     def cd_gradient(self, V, rng):
         r"""The CD-k (or PCD-k) estimate of the log-likelihood gradient on a minibatch.
@@ -240,10 +224,7 @@ class RBM(RBMInference, Hyperparameters):
         p = self.params_
         W = p["W"]
         n = V.shape[0]
-        ph0 = self._hid.mean(V @ W + p["c"])  # (n, d) @ (d, m) -> (n, m)
-        h = self._hid.sample(ph0, rng)
-        v_rec = self._vis.mean(h @ W.T + p["b"])  # (n, m) @ (m, d) -> (n, d)
-        rec = float(((V - v_rec) ** 2).sum(axis=1).mean())
+        ph0, h, v_rec, rec = self._reconstruct(V, rng)
         if self.persistent:
             if self._chains is None or self._chains.shape[0] != n:
                 self._chains = h  # chains start at the data, one per minibatch row
@@ -262,6 +243,14 @@ class RBM(RBMInference, Hyperparameters):
                  "b": (V.sum(axis=0) - v.sum(axis=0)) / n,
                  "c": (ph0.sum(axis=0) - ph.sum(axis=0)) / n}
         return grads, rec
+
+    def _reconstruct(self, V, rng):
+        """p(h | v), a sample h, the visible means given h, and the reconstruction error."""
+        p = self.params_
+        ph0 = self._hid.mean(V @ p["W"] + p["c"])  # (n, d) @ (d, m) -> (n, m)
+        h = self._hid.sample(ph0, rng)
+        v_rec = self._vis.mean(h @ p["W"].T + p["b"])  # (n, m) @ (m, d) -> (n, d)
+        return ph0, h, v_rec, float(((V - v_rec) ** 2).sum(axis=1).mean())
 
     def _apply(self, grads):
         """Momentum step with weight decay on W (Hinton & Salakhutdinov's update)."""

@@ -243,3 +243,63 @@ def test_sklearn_clone_and_repr():
     rbm = RBM(n_components=5, persistent=True)
     assert clone(rbm).get_params() == rbm.get_params()
     assert repr(rbm) == "RBM(n_components=5, persistent=True)"
+
+
+# ------------------------------------------------------------------ divergence
+def _digits_like(n=60, d=16, seed=0):
+    return (np.random.default_rng(seed).random((n, d)) < 0.3).astype(float)
+
+
+def _params(rbm):
+    return {k: v.copy() for k, v in rbm.params_.items()}
+
+
+def test_a_diverged_fit_leaves_an_unfitted_rbm_unfitted_and_a_fitted_one_unchanged():
+    X = _digits_like(n=200)
+    rbm = RBM(n_components=6, epochs=3, batch_size=20, learning_rate=1e64, random_state=0)
+    with pytest.raises(npae.TrainingDivergedError, match="still not fitted"):
+        rbm.fit(X)  # the weights overflow to inf, then NaN, within the first pass
+    assert not hasattr(rbm, "params_") and not hasattr(rbm, "n_iter_")
+    rbm.set_params(learning_rate=0.1).fit(X)
+    before, history = _params(rbm), list(rbm.history_["reconstruction_error"])
+    with pytest.raises(npae.TrainingDivergedError, match="fitted before this call, unchanged"):
+        rbm.set_params(learning_rate=1e64).fit(X)
+    assert all(np.array_equal(before[k], rbm.params_[k]) for k in before)
+    assert rbm.history_["reconstruction_error"] == history and rbm.n_iter_ == 3
+    with pytest.raises(npae.TrainingDivergedError, match="partial_fit changes nothing"):
+        rbm.partial_fit(X)
+    assert all(np.array_equal(before[k], rbm.params_[k]) for k in before)
+    assert rbm.n_iter_ == 3
+    rbm.set_params(learning_rate=0.1).partial_fit(X)  # and it goes on from there
+    assert rbm.n_iter_ == 4 and np.all(np.isfinite(rbm.params_["W"]))
+
+
+def test_a_fit_diverging_after_good_passes_keeps_the_last_good_one_bit_for_bit(monkeypatch):
+    X = _digits_like()
+    settings = dict(n_components=6, batch_size=20, random_state=0)
+    two = RBM(epochs=2, **settings).fit(X)
+    apply, calls = RBM._apply, []
+
+    def apply_then_poison(self, grads):  # the 7th update (in the 3rd pass) overflows
+        apply(self, grads)
+        calls.append(1)
+        if len(calls) == 7:
+            self.params_["W"][0, 0] = np.inf
+
+    monkeypatch.setattr(RBM, "_apply", apply_then_poison)
+    rbm = RBM(epochs=5, **settings)
+    with pytest.raises(npae.TrainingDivergedError, match="keeps the parameters of pass 2"):
+        rbm.fit(X)
+    assert all(np.array_equal(two.params_[k], rbm.params_[k]) for k in two.params_)
+    assert rbm.history_["reconstruction_error"] == two.history_["reconstruction_error"]
+
+
+def test_gaussian_visible_units_diverging_to_a_finite_huge_error_are_caught():
+    X = np.random.default_rng(1).standard_normal((60, 16))
+    rbm = RBM(n_components=6, visible_units="gaussian", epochs=4, batch_size=20,
+              learning_rate=1e3, random_state=0)
+    with pytest.raises(npae.TrainingDivergedError, match=r"reconstruction error .*initial"):
+        rbm.fit(X)
+    # negative control: the same data at a sensible rate trains without a word
+    ok = rbm.set_params(learning_rate=1e-3).fit(X)
+    assert np.all(np.isfinite(ok.params_["W"]))
