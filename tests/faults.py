@@ -281,6 +281,8 @@ def run_faults(key, rng, tmp):
                             not (usable or same), detail[:200]))
     if not rbm:
         attempts += _adam_at_1e3(key, cls, X, y)
+    else:
+        attempts.append(_rbm_overflow(key, X))
 
     # A second and third partial_fit continue (no AttributeError).
     model = cls(**{**_settings(cls), "epochs": 2})
@@ -297,6 +299,27 @@ def run_faults(key, rng, tmp):
     if not rbm:
         attempts.append(_ctrl_c(key, cls, X, y))
     return attempts + _files(key, X, y, rng, tmp)
+
+
+def _rbm_overflow(key, X):
+    """The RBM's weights overflowing to NaN (12 rows at lr=1e64 stay finite and bounded:
+    repeated 20 times, the updates overflow within the first pass): a clear
+    TrainingDivergedError, and the RBM at its last good pass or as before the call."""
+    model = _fitted(key, X, None)
+    before = {k: v.copy() for k, v in model.params_.items()}
+    try:
+        with np.errstate(all="ignore"):
+            model.set_params(learning_rate=1e64).fit(np.tile(X, (20, 1)))
+    except Exception as exc:  # noqa: BLE001
+        outcome, detail = classify(exc), f"{type(exc).__name__}: {exc}"
+    else:
+        outcome, detail = "silent", "returned"
+    # as the fit's rule says: the last good pass of this fit, or the model as it was
+    same = all(np.array_equal(before[k], model.params_[k]) for k in before)
+    usable = all(np.all(np.isfinite(v)) for v in model.params_.values()) and \
+        bool(np.all(np.isfinite(model.transform(X))))
+    return Attempt(key, "fit", "weights overflowing (lr=1e64, 240 rows)", outcome,
+                   not (usable or same), detail[:200])
 
 
 def _adam_at_1e3(key, cls, X, y):
