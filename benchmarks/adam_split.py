@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -50,35 +49,14 @@ class SplitAdam:
     def step(self, theta, grad):
         a = self.adam
         if a.M is None:
-            a.M, a.V = np.zeros_like(theta), np.zeros_like(theta)
-            chunk = max(1, a.CHUNK_BYTES // theta.itemsize)
-            self.bufs = [np.empty(chunk, dtype=theta.dtype) for _ in range(2)]
-        a.t += 1
-        b1, b2 = a.beta1, a.beta2
-        c = math.sqrt((1.0 - b2) / (1.0 - b2**a.t))
-        step = a.learning_rate * (1.0 - b1) / ((1.0 - b1**a.t) * c)
-        eps = a.eps / c
-
-        def part(lo, hi, scratch):  # Adam.step's chunk loop on entries lo:hi
-            for s in range(lo, hi, scratch.size):
-                e = min(s + scratch.size, hi)
-                M, V, g, buf = a.M[s:e], a.V[s:e], grad[s:e], scratch[:e - s]
-                M *= b1
-                M += g
-                np.multiply(g, g, out=buf)
-                V *= b2
-                V += buf
-                np.sqrt(V, out=buf)
-                buf += eps
-                np.divide(M, buf, out=buf)
-                buf *= step
-                theta[s:e] -= buf
-
+            a._allocate(theta)
+            self.scratch = (a._buf, np.empty_like(a._buf))  # one chunk buffer per thread
+        step, eps = a._advance()
         half = theta.size // 2
-        self.job = lambda: part(half, theta.size, self.bufs[1])
+        self.job = lambda: a._update(theta, grad, half, theta.size, self.scratch[1], step, eps)
         self.done.clear()
         self.go.set()
-        part(0, half, self.bufs[0])
+        a._update(theta, grad, 0, half, self.scratch[0], step, eps)
         self.done.wait()
 
 

@@ -100,21 +100,32 @@ class Adam:
     def step(self, theta, grad):
         """Update ``theta`` (1-D array) in place from ``grad`` (same shape)."""
         if self.M is None:
-            self.M = np.zeros_like(theta)
-            self.V = np.zeros_like(theta)
-            chunk = max(1, self.CHUNK_BYTES // theta.itemsize)
-            self._buf = np.empty(min(chunk, theta.size), dtype=theta.dtype)
+            self._allocate(theta)
+        step, eps = self._advance()
+        self._update(theta, grad, 0, theta.size, self._buf, step, eps)
+
+    def _allocate(self, theta):
+        """The moments (zero) and the chunk-sized scratch buffer, at the first step."""
+        self.M = np.zeros_like(theta)
+        self.V = np.zeros_like(theta)
+        chunk = max(1, self.CHUNK_BYTES // theta.itemsize)
+        self._buf = np.empty(min(chunk, theta.size), dtype=theta.dtype)
+
+    def _advance(self):
+        r"""Count the step; its scalars :math:`s_t` and :math:`\mathrm{eps} / c_t`."""
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         # Python floats: a NumPy float64 scalar would promote a float32 update
         # to float64 and make NumPy allocate a cast buffer.
         c = math.sqrt((1.0 - b2) / (1.0 - b2**self.t))
-        step = self.learning_rate * (1.0 - b1) / ((1.0 - b1**self.t) * c)
-        eps = self.eps / c
-        chunk = self._buf.size
-        for s in range(0, theta.size, chunk):
-            e = min(s + chunk, theta.size)
-            M, V, g, buf = self.M[s:e], self.V[s:e], grad[s:e], self._buf[:e - s]
+        return self.learning_rate * (1.0 - b1) / ((1.0 - b1**self.t) * c), self.eps / c
+
+    def _update(self, theta, grad, lo, hi, scratch, step, eps):
+        """The ten passes on entries ``lo:hi``, a chunk of ``scratch.size`` at a time."""
+        b1, b2 = self.beta1, self.beta2
+        for s in range(lo, hi, scratch.size):
+            e = min(s + scratch.size, hi)
+            M, V, g, buf = self.M[s:e], self.V[s:e], grad[s:e], scratch[:e - s]
             M *= b1
             M += g  # M ← β1 M + g
             np.multiply(g, g, out=buf)
