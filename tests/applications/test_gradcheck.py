@@ -358,3 +358,28 @@ def test_network_case_hypothesis_found_passes_by_the_shared_rule():
     report = check_gradient(f, {**p, "X": X})
     assert report.passed, report
     assert report.max_rel_error > 1e-7  # a fixed relative bound alone would fail here
+
+
+def _cubic(wrong=0.0):
+    """f(w) = Σ (w − 1)² (w + 2) = Σ w³ − 3w + 2 near w = 1: f ≈ 0 (no round-off floor to
+    speak of) and f' = 3w² − 3 ≈ 6 (w − 1) tiny, while f''' = 6: the central differences'
+    truncation error ε² f'''/6 = ε² is all a relative test sees."""
+    def fun(w):
+        return float(np.sum(w ** 3 - 3 * w + 2)), 3 * w ** 2 - 3 + wrong
+    return fun
+
+
+def test_truncation_error_measured_at_twice_the_step_no_false_fail():
+    w = np.array([1 + 1e-5, 1 - 2e-5, 1 + 3e-5])
+    report = check_gradient(_cubic(), w)
+    row = report.rows[0]
+    assert row.rel_error > 1e-7 and row.max_abs_error > row.floor  # both old rules fail ...
+    assert report.passed and row.verdict == "ok (truncation)", report  # ... the measure passes
+    assert "ok (truncation)" in str(report)
+    assert row.truncation == pytest.approx(np.sqrt(3) * 3e-10, rel=0.05)  # ||3 ε² · 1|| · 3 / 3
+    # negative controls: errors far above the differences' own error still fail
+    assert not check_gradient(_cubic(wrong=1e-7), w).passed
+    assert not check_gradient(lambda v: (_cubic()(v)[0], 1.01 * _cubic()(v)[1]), w).passed
+    # a gradient that passes the relative test never pays for the second differences
+    ok = check_gradient(_cubic(), np.array([2.0, 3.0]))
+    assert ok.rows[0].verdict == "ok" and ok.rows[0].truncation == 0.0
