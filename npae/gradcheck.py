@@ -244,13 +244,15 @@ _TRUNCATION_SAFETY = 3.0
 
 
 def truncation_estimate(num, num2):
-    r"""The error of central differences at step ε, measured: :math:`3 \cdot \lVert D_{2\varepsilon} - D_\varepsilon \rVert / 3`.
+    r"""The error of central differences at step ε, measured from those at step 2ε.
 
     A central difference is :math:`D_\varepsilon = f' + c\,\varepsilon^2 + O(\varepsilon^4)`
     (plus round-off), so :math:`D_{2\varepsilon} - D_\varepsilon = 3 c\,\varepsilon^2`: a
-    third of it is the truncation error of :math:`D_\varepsilon` (Richardson), and the
-    estimate is that third times a safety factor of 3.  Where the gradient vanishes but the third derivative does not (a KL
-    penalty at :math:`\hat\rho = \rho`), that error is all a relative test sees.
+    third of it is the truncation error of :math:`D_\varepsilon` (Richardson).  The
+    estimate is that third times a safety factor of 3,
+    :math:`\lVert D_{2\varepsilon} - D_\varepsilon \rVert`.  Where the gradient vanishes
+    but the third derivative does not (a KL penalty at :math:`\hat\rho = \rho`), that
+    error is all a relative test sees.
     :func:`check_gradient` measures it only for a tensor that fails both the relative
     test and the round-off floor, and passes the tensor if its difference is within
     the two together: an error a central difference cannot resolve is not a failure.

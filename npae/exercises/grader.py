@@ -38,7 +38,7 @@ __all__ = ["Part", "Case", "Hint", "load_student", "grade", "format_report", "St
 #: solution agrees to ~1e-15 however it is written; float32 arithmetic (~1e-8) fails.
 TOL_REFERENCE = 1e-9
 #: A gradient output passes the central-difference check below this
-#: (npae.gradcheck.check_gradient, eps 1e-5, with its round-off floor and measured truncation error).
+#: (npae.gradcheck.check_gradient, eps 1e-5, its round-off floor and truncation error).
 TOL_GRADCHECK = 1e-6
 #: A wrong output "is" a recognised mistake when it matches it this closely.
 TOL_MATCH = 1e-6
