@@ -239,23 +239,15 @@ def roundoff_floor(scale, eps, n_checked):
     return _ROUNDOFF_SAFETY * _U * abs(float(scale)) / float(eps) * np.sqrt(n_checked)
 
 
-#: safety factor on the measured truncation error (its estimate is first-order accurate)
-_TRUNCATION_SAFETY = 3.0
-
-
 def truncation_estimate(num, num2):
     r"""The error of central differences at step ε, measured from those at step 2ε.
 
     A central difference is :math:`D_\varepsilon = f' + c\,\varepsilon^2 + O(\varepsilon^4)`
     (plus round-off), so :math:`D_{2\varepsilon} - D_\varepsilon = 3 c\,\varepsilon^2`: a
-    third of it is the truncation error of :math:`D_\varepsilon` (Richardson).  The
-    estimate is that third times a safety factor of 3,
-    :math:`\lVert D_{2\varepsilon} - D_\varepsilon \rVert`.  Where the gradient vanishes
-    but the third derivative does not (a KL penalty at :math:`\hat\rho = \rho`), that
-    error is all a relative test sees.
-    :func:`check_gradient` measures it only for a tensor that fails both the relative
-    test and the round-off floor, and passes the tensor if its difference is within
-    the two together: an error a central difference cannot resolve is not a failure.
+    third of it is the truncation error of :math:`D_\varepsilon` (Richardson); with a
+    safety factor of 3 the estimate is :math:`\lVert D_{2\varepsilon} - D_\varepsilon \rVert`.
+    Where the gradient vanishes but the third derivative does not (a KL penalty at
+    :math:`\hat\rho = \rho`), that error is all a relative test sees.
 
     Parameters
     ----------
@@ -266,8 +258,7 @@ def truncation_estimate(num, num2):
     -------
     float
     """
-    diff = np.asarray(num2, dtype=np.float64) - np.asarray(num, dtype=np.float64)
-    return _TRUNCATION_SAFETY * float(np.linalg.norm(diff)) / 3.0
+    return float(np.linalg.norm(np.asarray(num2, np.float64) - np.asarray(num, np.float64)))
 
 
 def _pick(size, max_entries, rng):
@@ -404,9 +395,6 @@ def check_gradients(model, X, y=None, rng=0, vectorized=True, eps=1e-5, tol=1e-7
             "params is empty: nothing to check"
         raise ValueError(f"{what}; the model's parameters are {list(model.params_)}")
 
-    def fun(_):
-        loss, grads = model.loss_and_grads(X, y, rng=rng, vectorized=vectorized)
-        return loss, grads
-
-    return check_gradient(fun, {k: model.params_[k] for k in names}, eps=eps, tol=tol,
+    return check_gradient(lambda _: model.loss_and_grads(X, y, rng=rng, vectorized=vectorized),
+                          {k: model.params_[k] for k in names}, eps=eps, tol=tol,
                           max_entries=max_entries, rng=0)
