@@ -130,8 +130,6 @@ def figures(text):
             # the whole heading: its units are often in parentheses ("One epoch (seconds)")
             timed_section = bool(TIMED_SECTION.search(s))
             continue
-        if SKIP_LINE.search(s) and not s.startswith("|"):
-            continue
         if s.startswith("|"):
             if _is_separator(s):
                 continue
@@ -143,7 +141,7 @@ def figures(text):
                 # "Training time (s):" above it, or "Latency … in µs" as its heading
                 timed = timed_section or bool(NOISE_HEADER.search(caption))
                 continue
-            if timed or SKIP_LINE.search(s):  # (a header naming PyTorch is still a header)
+            if timed or SKIP_LINE.search(s):  # header rows above: one naming PyTorch still is
                 continue
             cols = header or [str(k) for k in range(len(cells))]
             row = cells[0] if cells else ""
@@ -155,6 +153,8 @@ def figures(text):
                     add(f"{section} | {row} | {name}" + (f" [{j + 1}]" if j else ""), m)
             for j, m in enumerate(NUMBER.findall(UNIT.sub(" ", row))):
                 add(f"{section} | {NUMBER.sub('#', row)} | row label [{j + 1}]", m)
+            continue
+        if SKIP_LINE.search(s):
             continue
         header, caption = None, s
         masked = UNIT.sub(" ~ ", s)
