@@ -58,8 +58,8 @@ def _kl(rho_hat, rho):
 
 def _away_from(rho, rng, size, gap=0.05, low=0.02, high=0.98):
     """ρ̂ uniform on [low, high] minus (ρ − gap, ρ + gap): at ρ̂ = ρ the KL's gradient
-    vanishes, and a relative error against central differences (whose truncation error
-    does not vanish there) would measure nothing but that error."""
+    vanishes, and the central-difference check could pass it only by its measured
+    truncation error (npae.gradcheck.truncation_estimate), not by its relative test."""
     start = max(low, rho - gap)  # the excluded interval (start, rho + gap), width w
     w = rho + gap - start
     u = rng.uniform(low, high - w, size=size)
