@@ -105,9 +105,12 @@ def main(argv=None):
                        "--epochs", str(args.epochs)]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 runs.setdefault((dtype, variant), []).extend(json.loads(out.splitlines()[-1]))
-    print("| dtype | Adam | median s / epoch (wall) | range |\n|---|---|---:|---|")
-    for (dtype, variant), t in runs.items():
-        print(f"| {dtype} | {variant} | {statistics.median(t):.3f} | {min(t):.3f}–{max(t):.3f} |")
+    from _common import markdown_table
+
+    print("\n".join(markdown_table(
+        ("dtype", "Adam", "median s / epoch (wall)", "range"),
+        [(dtype, variant, f"{statistics.median(t):.3f}", f"{min(t):.3f}–{max(t):.3f}")
+         for (dtype, variant), t in runs.items()])))
     where = "all in this process (smoke run)" if args.quick else \
         "each variant in a process of its own"
     print(f"\n- two BLAS threads; {args.rounds} rounds × {args.epochs} epochs per variant, {where}")
