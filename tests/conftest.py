@@ -14,7 +14,10 @@
 - One BLAS thread for the whole session (through threadpoolctl, a test
   dependency): the tests multiply small matrices, for which a second thread
   only adds synchronisation, and on a busy 2-core machine multi-threaded BLAS
-  made some modules 5–50× slower.  Benchmarks choose their own thread counts.
+  made some modules 5–50× slower.  The cores are used instead by running the
+  tests in parallel, one pytest-xdist worker per core (``-n auto`` in
+  pyproject.toml; each worker is a process with this fixture of its own).
+  Benchmarks choose their own thread counts.
 - The tutorials' folder on ``sys.path``: a tutorial is a script run as
   ``python tutorials/x.py``, where Python puts its folder on the path so that it
   imports its sibling ``_tutorial``; the tests run tutorials in-process with

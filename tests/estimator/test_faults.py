@@ -2,7 +2,8 @@
 registered family, the RBM, the rate-distortion autoencoder and the public functions, every bad call gets a clear error,
 none is accepted silently, and no failed call damages a fitted model.
 
-``python -m pytest tests/estimator/test_faults.py -s -k summary`` prints the tally;
+``python -m pytest tests/estimator/test_faults.py -n 0 -s -k summary`` prints the tally
+(``-n 0``: in one process, where ``-s`` shows what the test prints);
 ``python benchmarks/faults.py`` writes it to ``benchmarks/results/faults.md``.
 """
 

@@ -2,7 +2,7 @@
 file, each showing the memory (tracemalloc peak) and time the refusal took.
 
 The bound asserted is on memory only (never on time: the suite has no timed
-assertions); the seconds are printed for the record (``pytest -s``).
+assertions); the seconds are printed for the record (``pytest -n 0 -s``).
 """
 
 import io
