@@ -11,17 +11,25 @@ def rel_diff(a, b, floor=1e-300):
     return float(np.max(np.abs(a - b)) / scale)
 
 
-def assert_paths_agree(gb, gr):
+def assert_paths_agree(gb, gr, scale=0.0):
     """Reference == batch gradients to 1e-12 relative, per tensor.
 
     A tensor's gradient is a sum over samples; when its terms cancel down to
-    far less than the gradient elsewhere, the two summation orders differ by
+    far less than their own size, the two summation orders differ by
     round-off of the *terms*.  The scale is therefore floored at 1e-3 of the
-    largest gradient entry of the model (round-off of a 1e-3-sized term is
-    still caught at 1e-15 absolute).
+    terms' size (round-off of a 1e-3-sized term is still caught at 1e-15
+    absolute), taken as the largest gradient entry of the model or ``scale``,
+    whichever is larger.
+
+    ``scale`` bounds the sum of the terms' absolute values where the gradients
+    do not (as ``check_gradient``'s ``scale=`` does for the loss): a tensor can
+    cancel while every other gradient of the model is small too.  For a
+    Bernoulli cross-entropy on logits, |∂ℓ/∂logit| = |σ − y| ≤ −log(likelihood)
+    (as −log s ≥ 1 − s), so the loss bounds the terms of the logits' gradients:
+    pass ``scale=abs(loss)``.
     """
     assert set(gb) == set(gr)
-    top = max(float(np.max(np.abs(g))) for g in gb.values())
+    top = max([float(np.max(np.abs(g))) for g in gb.values()] + [abs(float(scale))])
     for name in gb:
         assert rel_diff(gb[name], gr[name], floor=max(1e-3 * top, 1e-300)) < 1e-12, name
 
