@@ -11,8 +11,8 @@ def rel_diff(a, b, floor=1e-300):
     return float(np.max(np.abs(a - b)) / scale)
 
 
-def assert_paths_agree(gb, gr, scale=0.0):
-    """Reference == batch gradients to 1e-12 relative, per tensor.
+def assert_paths_agree(gb, gr, scale=0.0, tol=1e-12):
+    """Reference == batch gradients to ``tol`` (1e-12) relative, per tensor.
 
     A tensor's gradient is a sum over samples; when its terms cancel down to
     far less than their own size, the two summation orders differ by
@@ -31,7 +31,7 @@ def assert_paths_agree(gb, gr, scale=0.0):
     assert set(gb) == set(gr)
     top = max([float(np.max(np.abs(g))) for g in gb.values()] + [abs(float(scale))])
     for name in gb:
-        assert rel_diff(gb[name], gr[name], floor=max(1e-3 * top, 1e-300)) < 1e-12, name
+        assert rel_diff(gb[name], gr[name], floor=max(1e-3 * top, 1e-300)) < tol, name
 
 
 def blobs(n=600, k=4, d=3, std=0.6, seed=0):

@@ -18,7 +18,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import npae
@@ -124,6 +124,9 @@ def test_penalty_gradient_alone_both_paths(spec, method):
 
 @GC
 @given(encoders())
+# Found with seed 427665477: ∂Ω/∂b of the first layer cancels to 1.2e-4 beside a largest
+# gradient of 0.70; the paths differ there by 2.5e-16, i.e. 2.2e-12 of the tensor itself.
+@example(spec=(6, (1, 1), ("softplus", "tanh"), 4, 1.0, 477))
 def test_penalty_reference_equals_batch_and_methods_agree(spec):
     d, widths, acts, n, lam, seed = spec
     rng = np.random.default_rng(seed)
@@ -139,8 +142,9 @@ def test_penalty_reference_equals_batch_and_methods_agree(spec):
         tol = 1e-12 if method == "gram" else 1e-11  # other association of products
         assert abs(v - v0) <= tol * max(abs(v0), 1e-300), (path, method)
         assert set(g) == set(params)
-        for k in params:
-            assert relative(g[k], g0[k]) <= tol or np.linalg.norm(g0[k]) < 1e-300, (path, method, k)
+        # Per tensor, floored at 1e-3 of its terms' size (the shared rule of the path tests;
+        # the terms bounded as for the gradient check's round-off floor).
+        assert_paths_agree(g, g0, scale=penalty_scale(mlp, params, lam), tol=tol)
 
 
 @GC
